@@ -1,0 +1,23 @@
+# glassy-li: Li ensembles -> three-stage LAMMPS MD -> OVITO structure identification ->
+# campaign tables and figures.  Run `snakemake --cores 2` (see README.md).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/potentials.yaml"
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/system.smk"
+include: "workflow/rules/md.smk"
+include: "workflow/rules/structure.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/plots.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

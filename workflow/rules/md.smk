@@ -1,0 +1,25 @@
+rule run_md:
+    """Heat, quench and equilibrate one ensemble with LAMMPS (threads = MPI ranks)."""
+    input:
+        data="results/runs/{run}/system.data",
+        template="workflow/templates/md.lammps",
+        thermostat="workflow/templates/thermostat.lammps",
+    output:
+        thermo="results/runs/{run}/thermo.tsv",
+        trajectory="results/runs/{run}/trajectory.lammpstrj",
+        final="results/runs/{run}/final.data",
+        performance="results/runs/{run}/md_performance.json",
+    params:
+        work_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
+        protocol=run_protocol,
+        potential=potential_setup(),
+        seed=lambda wildcards: int(run_info(wildcards)["seed"]),
+    threads: config["md"]["mpi_ranks"]
+    log:
+        "results/logs/run_md/{run}.log",
+    benchmark:
+        "results/benchmarks/run_md/{run}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/run_md.py"

@@ -1,0 +1,18 @@
+rule identify_structure:
+    """Per frame: structure fractions (PTM on time-averaged positions), embryos, order parameter."""
+    input:
+        trajectory="results/runs/{run}/trajectory.lammpstrj",
+    output:
+        structure="results/runs/{run}/structure.tsv",
+    params:
+        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        timestep_ps=CAMPAIGN.timestep_fs() * 1e-3,
+        boundaries=stage_boundaries,
+    log:
+        "results/logs/identify_structure/{run}.log",
+    benchmark:
+        "results/benchmarks/identify_structure/{run}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/identify_structure.py"

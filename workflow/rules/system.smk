@@ -1,0 +1,17 @@
+rule generate_system:
+    """N atoms at random in a cubic periodic box of exactly the packing density."""
+    output:
+        data="results/runs/{run}/system.data",
+    params:
+        run=run_info,
+        system=config["system"],
+        mass_amu=CAMPAIGN.potential().mass_amu,
+        atom_style=CAMPAIGN.potential().atom_style,
+    log:
+        "results/logs/generate_system/{run}.log",
+    benchmark:
+        "results/benchmarks/generate_system/{run}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/generate_system.py"
