@@ -13,6 +13,7 @@ finished, so a killed job never leaves an output that looks complete.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import shutil
 import subprocess
@@ -190,7 +191,8 @@ def _format_variable(name: str, value: str | int | float) -> str:
         if '"' in value:
             raise ValueError(f"LAMMPS variable {name} may not contain a double quote: {value!r}")
         return f'variable {name:<24s} string "{value}"'
-    return f"variable {name:<24s} equal {value!r}"
+    number = int(value) if isinstance(value, numbers.Integral) else float(value)
+    return f"variable {name:<24s} equal {number!r}"
 
 
 def write_inputs(

@@ -1,5 +1,6 @@
 # Helpers shared by the rules: config validation (before any job) and the table of runs.
 import dataclasses
+import json
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -19,16 +20,16 @@ wildcard_constraints:
 
 
 def run_info(wildcards):
-    """Swept values of the run named by the {run} wildcard."""
-    return RUNS.loc[wildcards.run].to_dict()
+    """Swept values of the run named by the {run} wildcard (plain Python types)."""
+    return json.loads(RUNS.loc[wildcards.run].to_json())
 
 
 def protocol_of(run_id):
     """The MD protocol of one run (positive controls may override the temperatures)."""
     info = RUNS.loc[run_id]
     return CAMPAIGN.protocol(
-        final_temperature_K=info["final_temperature_K"],
-        heat_temperature_K=info["heat_temperature_K"],
+        final_temperature_K=float(info["final_temperature_K"]),
+        heat_temperature_K=float(info["heat_temperature_K"]),
     )
 
 
@@ -51,6 +52,10 @@ def trace_runs():
     """Runs shown in the trace figure: every run of the configured (or largest) size."""
     size = config["figures"]["trace_size_atoms"] or int(RUNS["ensemble_size_atoms"].max())
     return list(RUNS.index[RUNS["ensemble_size_atoms"] == size])
+
+
+def trace_run_info():
+    return [json.loads(RUNS.loc[run].to_json()) for run in trace_runs()]
 
 
 def potential_setup():

@@ -11,7 +11,7 @@ rule plot_traces:
         ),
         svg="results/figures/traces.svg",
     params:
-        runs=[RUNS.loc[run].to_dict() for run in trace_runs()],
+        runs=trace_run_info(),
         boundaries=[boundaries_of(run) for run in trace_runs()],
         threshold=config["incubation"]["threshold"],
         title=f"{config['campaign_name']}: runs of {config['figures']['trace_size_atoms'] or 'the largest'} atoms",
