@@ -6,6 +6,7 @@ import numpy as np
 
 from glassy_li.config import resolve_potential
 from glassy_li.md import MDProtocol, run_md
+from glassy_li.structure import bcc_lattice
 from glassy_li.system import InitialSystem, write_lammps_data
 
 BASKES = {
@@ -38,19 +39,25 @@ def run_short_md(tmp_path: Path, system: InitialSystem, **protocol) -> dict[str,
         "final": tmp_path / "final.data",
     }
     run_md(
-        data, tmp_path / "md", MDProtocol(**settings), potential, 4242,
-        out["thermo"], out["trajectory"], out["final"], tmp_path / "md.log",
+        data,
+        tmp_path / "md",
+        MDProtocol(**settings),
+        potential,
+        4242,
+        out["thermo"],
+        out["trajectory"],
+        out["final"],
+        tmp_path / "md.log",
     )
     return out
 
 
 def bcc_crystal(n_cells: int, lattice_constant_A: float = 3.51) -> InitialSystem:
     """A periodic bcc Li crystal of ``n_cells``^3 unit cells."""
-    from glassy_li.structure import bcc_lattice
-
     positions = bcc_lattice(n_cells, lattice_constant_A) + 0.25 * lattice_constant_A
-    return InitialSystem(positions_A=positions, box_edge_A=n_cells * lattice_constant_A,
-                         mass_amu=6.94)
+    return InitialSystem(
+        positions_A=positions, box_edge_A=n_cells * lattice_constant_A, mass_amu=6.94
+    )
 
 
 def msd_nm2(first: np.ndarray, second: np.ndarray) -> float:

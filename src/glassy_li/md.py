@@ -269,7 +269,12 @@ def run_md(
         log.write(f"glassy-li: running {' '.join(command)} in {work}\n")
         log.flush()
         completed = subprocess.run(
-            command, cwd=work, env=lmp_environment(), stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=work,
+            env=lmp_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
         )
     wall_s = time.perf_counter() - start
     text = Path(log_file).read_text()

@@ -48,7 +48,8 @@ def save(fig: plt.Figure, png: str | Path, svg: str | Path) -> None:
 def _run_label(run: Mapping[str, object]) -> str:
     group = str(run["group"])
     prefix = "" if group == "grid" else f"{group}, "
-    return f"{prefix}{run['initial_state']}, rho={run['packing_density_g_cm3']:g}, rep {run['replica']}"
+    rho = run["packing_density_g_cm3"]
+    return f"{prefix}{run['initial_state']}, rho={rho:g}, rep {run['replica']}"
 
 
 def plot_traces(
@@ -85,8 +86,15 @@ def plot_traces(
         ("equilibrate", boundaries["equilibrate"], boundaries["end"]),
     ):
         if stop > start:
-            axes[0].text((start + stop) / 2, 1.02, name, transform=axes[0].get_xaxis_transform(),
-                         ha="center", va="bottom", fontsize=8)
+            axes[0].text(
+                (start + stop) / 2,
+                1.02,
+                name,
+                transform=axes[0].get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     axes[0].legend(fontsize=6, loc="upper right", ncol=2)
     fig.suptitle(title, y=1.0)
     sns.despine(fig)
@@ -144,8 +152,9 @@ def plot_incubation_vs_size(campaign: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_xscale("log")
     ax.set_xlabel("ensemble size (atoms)")
     ax.set_ylabel("incubation time (ps)")
-    ax.set_title(title + "\nopen triangles: censored at the run's end (transition time is later)",
-                 fontsize=9)
+    ax.set_title(
+        title + "\nopen triangles: censored at the run's end (transition time is later)", fontsize=9
+    )
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     sns.despine(fig)
     fig.tight_layout()
@@ -157,17 +166,37 @@ def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: 
     sns.set_theme(style="ticks", context="paper")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     data = campaign.assign(
-        series=campaign["group"] + ": " + campaign["initial_state"] + ", rho="
+        series=campaign["group"]
+        + ": "
+        + campaign["initial_state"]
+        + ", rho="
         + campaign["packing_density_g_cm3"].map("{:g}".format)
     )
     for ax, column, label in (
         (axes[0], "final_crystallinity", "final crystallinity (bcc / perfect sphere)"),
         (axes[1], "final_bcc_fraction_largest_embryo", "raw bcc fraction of largest embryo"),
     ):
-        sns.lineplot(data=data, x="ensemble_size_atoms", y=column, hue="series",
-                     estimator="mean", errorbar=None, marker=None, ax=ax, legend=False)
-        sns.scatterplot(data=data, x="ensemble_size_atoms", y=column, hue="series",
-                        style="status", ax=ax, s=40, legend=ax is axes[1])
+        sns.lineplot(
+            data=data,
+            x="ensemble_size_atoms",
+            y=column,
+            hue="series",
+            estimator="mean",
+            errorbar=None,
+            marker=None,
+            ax=ax,
+            legend=False,
+        )
+        sns.scatterplot(
+            data=data,
+            x="ensemble_size_atoms",
+            y=column,
+            hue="series",
+            style="status",
+            ax=ax,
+            s=40,
+            legend=ax is axes[1],
+        )
         ax.set_xscale("log")
         ax.set_xlabel("ensemble size (atoms)")
         ax.set_ylabel(label)
@@ -184,9 +213,18 @@ def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Fig
     sns.set_theme(style="ticks", context="paper")
     grid = campaign[campaign["group"] == "grid"]
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    sns.lineplot(data=grid, x="packing_density_g_cm3", y="final_crystallinity",
-                 hue="ensemble_size_atoms", style="initial_state", estimator="mean",
-                 errorbar=("pi", 100), marker="o", palette="viridis", ax=ax)
+    sns.lineplot(
+        data=grid,
+        x="packing_density_g_cm3",
+        y="final_crystallinity",
+        hue="ensemble_size_atoms",
+        style="initial_state",
+        estimator="mean",
+        errorbar=("pi", 100),
+        marker="o",
+        palette="viridis",
+        ax=ax,
+    )
     ax.set_xscale("log")
     ax.set_xlabel("packing density (g/cm$^3$)")
     ax.set_ylabel("final crystallinity (bcc / perfect sphere)")

@@ -220,9 +220,7 @@ def cluster_labels(
 
 def bcc_lattice(n_cells: int, lattice_constant_A: float = 3.51) -> np.ndarray:
     """Positions of a cubic block of ``n_cells``^3 bcc unit cells (2 atoms each)."""
-    grid = np.stack(
-        np.meshgrid(*(np.arange(n_cells),) * 3, indexing="ij"), axis=-1
-    ).reshape(-1, 3)
+    grid = np.stack(np.meshgrid(*(np.arange(n_cells),) * 3, indexing="ij"), axis=-1).reshape(-1, 3)
     basis = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]])
     return ((grid[:, None, :] + basis[None]).reshape(-1, 3)) * lattice_constant_A
 
@@ -323,9 +321,7 @@ def analyse_frame(
         )
         for type_id, name in STRUCTURE_NAMES.items():
             if type_id != BCC:
-                row[f"largest_embryo_{name}_fraction"] = float(
-                    np.mean(types[members] == type_id)
-                )
+                row[f"largest_embryo_{name}_fraction"] = float(np.mean(types[members] == type_id))
         row["largest_embryo_msd_nm2"] = nan
         row["largest_embryo_diffusion_nm2_per_ps"] = nan
         if previous is not None and interval_ps:

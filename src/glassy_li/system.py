@@ -183,9 +183,7 @@ def generate_system(
                 f"droplet density {droplet_density_g_cm3} g/cm3 is below the packing density "
                 f"{packing_density_g_cm3} g/cm3: the droplet would not fit in the box"
             )
-        radius = box_edge_A(n_atoms, mass_amu, droplet_density_g_cm3) * (3 / (4 * np.pi)) ** (
-            1 / 3
-        )
+        radius = box_edge_A(n_atoms, mass_amu, droplet_density_g_cm3) * (3 / (4 * np.pi)) ** (1 / 3)
         centre = np.full(3, edge / 2)
 
         def sample(r: np.random.Generator) -> np.ndarray:

@@ -45,6 +45,4 @@ def lammps_units(name: str) -> LammpsUnits:
     try:
         return UNITS[name]
     except KeyError:
-        raise ValueError(
-            f"unsupported LAMMPS units {name!r}; supported: {sorted(UNITS)}"
-        ) from None
+        raise ValueError(f"unsupported LAMMPS units {name!r}; supported: {sorted(UNITS)}") from None
