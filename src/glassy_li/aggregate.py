@@ -31,6 +31,7 @@ GROUP_KEYS = [
     "potential",
     "packing_density_g_cm3",
     "ensemble_size_atoms",
+    "heat_temperature_K",
     "final_temperature_K",
 ]
 

@@ -303,10 +303,3 @@ class Campaign:
             dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
             raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
         return table.set_index("run_id", drop=False)
-
-    def run(self, run_id: str) -> dict[str, Any]:
-        """The swept values of one run, by id."""
-        table = self.runs()
-        if run_id not in table.index:
-            raise KeyError(f"no run {run_id!r} in this campaign")
-        return table.loc[run_id].to_dict()

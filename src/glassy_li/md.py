@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -308,8 +308,3 @@ def _count_atoms(data_file: str | Path) -> int:
             if len(parts) == 2 and parts[1] == "atoms":
                 return int(parts[0])
     raise ValueError(f"no atom count in {data_file}")
-
-
-def protocol_summary(protocol: MDProtocol) -> dict[str, float]:
-    """Protocol as a flat dict (for logs and provenance)."""
-    return {**asdict(protocol), "quench_duration_ps": protocol.quench_duration_ps}
