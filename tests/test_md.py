@@ -66,3 +66,33 @@ def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
     assert "Xx" in str(error.value)
     assert "ERROR" in (tmp_path / "md.log").read_text()
     assert not any(path.exists() for path in outputs)
+
+
+@pytest.mark.slow
+def test_threads_become_mpi_ranks(tmp_path):
+    system = generate_system(200, 0.2136, "droplet", seed=2)
+    write_lammps_data(system, tmp_path / "system.data")
+    short = MDProtocol(
+        **{
+            **PROTOCOL.__dict__,
+            "heat_duration_ps": 0.2,
+            "equilibrate_duration_ps": 0.2,
+            "quench_rate_K_per_ps": 2000,
+            "trajectory_interval_ps": 0.1,
+            "averaging_window_ps": 0.05,
+        }
+    )
+    outputs = [tmp_path / name for name in ("thermo.tsv", "traj.lammpstrj", "final.data")]
+    run_md(
+        tmp_path / "system.data",
+        tmp_path / "md",
+        short,
+        resolve_potential("b", BASKES),
+        1,
+        *outputs,
+        tmp_path / "md.log",
+        n_ranks=2,
+    )
+    log = (tmp_path / "md" / "log.lammps").read_text()
+    assert "on 2 procs for" in log
+    assert all(path.stat().st_size > 0 for path in outputs)

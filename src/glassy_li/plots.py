@@ -102,6 +102,19 @@ def plot_traces(
     return fig
 
 
+def _log_axis_at(ax: plt.Axes, values: Sequence[float], which: str = "x") -> None:
+    """Log scale with a plain tick label at each value that occurs (no minor ticks)."""
+    ticks = sorted({float(v) for v in values})
+    labels = [f"{v:g}" for v in ticks]
+    if which == "x":
+        ax.set_xscale("log")
+        ax.set_xticks(ticks, labels)
+    else:
+        ax.set_yscale("log")
+        ax.set_yticks(ticks, labels)
+    ax.minorticks_off()
+
+
 def _jitter(values: np.ndarray, rng: np.random.Generator, scale: float = 0.04) -> np.ndarray:
     return values * (1.0 + rng.uniform(-scale, scale, len(values)))
 
@@ -149,7 +162,8 @@ def plot_incubation_vs_size(campaign: pd.DataFrame, title: str) -> plt.Figure:
         med = pd.DataFrame(medians, columns=["size", "median"]).dropna()
         if not med.empty:
             ax.plot(med["size"], med["median"], color=colour, lw=1.2, label=f"{name} - median")
-    ax.set_xscale("log")
+    _log_axis_at(ax, campaign["ensemble_size_atoms"])
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("ensemble size (atoms)")
     ax.set_ylabel("incubation time (ps)")
     ax.set_title(
@@ -197,7 +211,8 @@ def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: 
             s=40,
             legend=ax is axes[1],
         )
-        ax.set_xscale("log")
+        _log_axis_at(ax, data["ensemble_size_atoms"])
+        ax.set_ylim(-0.02, max(1.05, float(data[column].max()) * 1.05))
         ax.set_xlabel("ensemble size (atoms)")
         ax.set_ylabel(label)
     axes[0].axhline(threshold, color="grey", ls=":", lw=1)
@@ -225,7 +240,8 @@ def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Fig
         palette="viridis",
         ax=ax,
     )
-    ax.set_xscale("log")
+    _log_axis_at(ax, grid["packing_density_g_cm3"])
+    ax.set_ylim(-0.02, max(1.05, float(grid["final_crystallinity"].max()) * 1.05))
     ax.set_xlabel("packing density (g/cm$^3$)")
     ax.set_ylabel("final crystallinity (bcc / perfect sphere)")
     ax.set_title(title + "\nlines: replica mean; bands: replica range", fontsize=9)
