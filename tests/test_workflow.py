@@ -1,8 +1,9 @@
-"""The whole workflow on a tiny config, in a temporary copy of the project."""
+"""The whole workflow on tiny configs, in a temporary copy of the project."""
 
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -59,24 +60,29 @@ def isolated_atom_energy_eV() -> float:
         lmp.close()
 
 
-@pytest.mark.slow
-def test_tiny_campaign_end_to_end(repo, tmp_path):
+def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
+    """Copy the workflow into ``workdir`` and run it there on ``config_text``."""
     for part in ("Snakefile", "workflow", "config", "envs"):
         source = repo / part
         if source.is_dir():
-            shutil.copytree(source, tmp_path / part)
+            shutil.copytree(source, workdir / part)
         else:
-            shutil.copy(source, tmp_path / part)
-    (tmp_path / "tiny.yaml").write_text(TINY)
+            shutil.copy(source, workdir / part)
+    (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],
-        cwd=tmp_path,
+        cwd=workdir,
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.mark.slow
+def test_tiny_campaign_end_to_end(repo, tmp_path):
+    run_campaign(repo, tmp_path, TINY)
 
     campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
     assert len(campaign) == 4  # 2 sizes x 2 densities x 1 replica x 1 state
@@ -113,3 +119,53 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     # every rule wrote a log
     for rule in ("generate_system", "run_md", "identify_structure", "summarise_run"):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
+
+
+TINY_REAXFF = """
+campaign_name: tiny-reaxff
+base_seed: 3
+replicas: 1
+system:
+  initial_states: [droplet]
+  ensemble_sizes_atoms: [40]
+  packing_densities_g_cm3: [0.2136]
+positive_controls: []
+potential: reaxff
+potential_presets:
+  reaxff:
+    files:
+      ffield: {ffield}
+md:
+  heat_temperature_K: 500
+  heat_duration_ps: 1
+  quench_rate_K_per_ps: 200
+  final_temperature_K: 300
+  equilibrate_duration_ps: 2
+  trajectory_interval_ps: 0.5
+  thermo_interval_ps: 0.05
+structure:
+  averaging_window_ps: 0.5
+incubation:
+  persistence_ps: 1
+  final_window_ps: 1
+figures:
+  trace_size_atoms: 40
+"""
+
+
+@pytest.mark.slow
+def test_tiny_reaxff_campaign_condenses_at_li_cohesive_energies(repo, tmp_path, shared_potentials):
+    ffield = shared_potentials / "ffield.reax.Li_Aryanfar2015"
+    run_campaign(repo, tmp_path, TINY_REAXFF.format(ffield=ffield))
+    campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
+    assert len(campaign) == 1
+    # kcal/mol read as eV would land ~23x too deep; eV read as kcal/mol ~23x too shallow
+    pe = campaign["final_pe_eV_per_atom"].iloc[0]
+    assert -1.6 < pe < -1.0, pe
+    thermo = pd.read_csv(next((tmp_path / "results" / "runs").rglob("thermo.tsv")), sep="\t")
+    assert thermo["time_ps"].iloc[-1] == pytest.approx(1 + 1 + 2)  # fs converted to ps
+    assert thermo.loc[thermo["stage"] == "equilibrate", "temperature_K"].mean() == pytest.approx(
+        300, abs=60
+    )
+    params = next((tmp_path / "results" / "runs").rglob("params.lammps")).read_text()
+    assert 'units                    string "real"' in params

@@ -162,6 +162,7 @@ def resolve_potential(
         pair_coeff=pair_coeff,
         mass_amu=float(preset["mass_amu"]),
         neighbor_skin_A=float(preset.get("neighbor_skin_A", 1.0)),
+        extra_commands=tuple(preset.get("extra_commands") or ()),
     )
 
 

@@ -55,6 +55,8 @@ class PotentialSetup:
     pair_coeff: str
     mass_amu: float
     neighbor_skin_A: float = 1.0
+    extra_commands: tuple[str, ...] = ()
+    """LAMMPS commands run right after ``pair_coeff`` (e.g. charge equilibration)."""
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,16 @@ def write_inputs(
     work_dir: Path,
     parameters: dict[str, str | int | float],
     template_dir: str | Path = TEMPLATE_DIR,
+    extra_commands: tuple[str, ...] | list[str] = (),
 ) -> Path:
     """Write ``params.lammps`` and copy the templates into ``work_dir``; return the input."""
     work_dir.mkdir(parents=True, exist_ok=True)
     lines = ["# glassy-li run parameters (generated; read by md.lammps)"]
     lines += [_format_variable(k, v) for k, v in parameters.items()]
     (work_dir / "params.lammps").write_text("\n".join(lines) + "\n")
+    extra = ["# extra commands of the potential preset (generated; read by md.lammps)"]
+    extra += list(extra_commands)
+    (work_dir / "potential_extra.lammps").write_text("\n".join(extra) + "\n")
     for name in ("md.lammps", "thermostat.lammps"):
         shutil.copyfile(Path(template_dir) / name, work_dir / name)
     return work_dir / "md.lammps"
@@ -262,7 +268,7 @@ def run_md(
     parameters = lammps_parameters(
         protocol, potential, str(Path(data_file).resolve()), velocity_seed
     )
-    write_inputs(work, parameters, template_dir)
+    write_inputs(work, parameters, template_dir, potential.extra_commands)
     command = [*lmp_command(n_ranks, mpi_launcher), "-in", "md.lammps", "-log", "log.lammps"]
     start = time.perf_counter()
     with open(log_file, "a") as log:
