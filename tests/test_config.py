@@ -70,7 +70,7 @@ def test_default_campaign_runs_paths_and_seeds(config):
     assert not set(Campaign.from_config(other).runs()["seed"]) & set(runs["seed"])
 
 
-def test_paper_profile_is_the_papers_protocol(repo):
+def test_paper_profile_is_the_papers_protocol(repo, shared_potentials):
     config = load_config(repo / "config" / "potentials.yaml", repo / "config" / "paper.yaml")
     campaign = Campaign.from_config(config)
     md = config["md"]
@@ -82,6 +82,11 @@ def test_paper_profile_is_the_papers_protocol(repo):
     assert config["system"]["packing_densities_g_cm3"] == [0.0534]
     assert config["system"]["initial_states"] == ["gas"]
     assert len(campaign.runs()) == len(sizes) * config["replicas"]
+    assert config["potential"] == "reaxff"
+    potential = campaign.potential()
+    assert (potential.units, potential.atom_style) == ("real", "charge")
+    assert potential.pair_coeff.endswith("ffield.reax.Li_Aryanfar2015 Li")
+    assert campaign.timestep_fs() == 0.25
 
 
 @pytest.mark.parametrize(
