@@ -28,7 +28,8 @@ def test_paper_protocol_step_counts():
     assert steps.average_every * steps.average_samples == 2_000  # a 2 ps window
     params = lammps_parameters(PROTOCOL, resolve_potential("b", BASKES), "x.data", 1)
     # the quench ramp is pinned to absolute steps, so a resumed run continues on the ramp
-    assert (params["quench_first_step"], params["quench_last_step"]) == (100_000, 300_000)
+    assert (params["heat_end"], params["quench_end"]) == (100_000, 300_000)
+    assert params["equilibrate_end"] == 5_300_000
     assert params["timestep"] == pytest.approx(0.001)  # metal units: ps
 
 

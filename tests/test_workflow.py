@@ -60,14 +60,20 @@ def isolated_atom_energy_eV() -> float:
         lmp.close()
 
 
-def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
-    """Copy the workflow into ``workdir`` and run it there on ``config_text``."""
+def copy_workflow(repo: Path, workdir: Path) -> None:
+    """Copy what the workflow needs to run into ``workdir``."""
     for part in ("Snakefile", "workflow", "config", "envs"):
         source = repo / part
         if source.is_dir():
             shutil.copytree(source, workdir / part)
         else:
+            workdir.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, workdir / part)
+
+
+def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
+    """Copy the workflow into ``workdir`` and run it there on ``config_text``."""
+    copy_workflow(repo, workdir)
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],

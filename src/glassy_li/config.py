@@ -224,6 +224,8 @@ class Campaign:
             thermostat=md["thermostat"],
             thermostat_damping_ps=md["thermostat_damping_ps"],
             minimisation_iterations=md["minimisation_iterations"],
+            restart_interval_ps=md["restart_interval_ps"],
+            walltime_budget_s=md["walltime_budget_s"],
         )
 
     def structure_settings(self) -> StructureSettings:

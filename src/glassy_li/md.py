@@ -12,6 +12,7 @@ finished, so a killed job never leaves an output that looks complete.
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
@@ -76,6 +77,10 @@ class MDProtocol:
     thermostat: str = "nose-hoover"
     thermostat_damping_ps: float = 0.1
     minimisation_iterations: int = 100
+    restart_interval_ps: float = 10.0
+    """Restart files every this long (rounded up to whole trajectory intervals)."""
+    walltime_budget_s: float = 0.0
+    """Wall-clock budget of one LAMMPS invocation (0: none); LAMMPS then stops with a restart."""
 
     @property
     def quench_duration_ps(self) -> float:
@@ -98,6 +103,7 @@ class StageSteps:
     thermo_every: int
     average_every: int
     average_samples: int
+    restart_every: int
 
     @property
     def heat_end(self) -> int:
@@ -138,6 +144,7 @@ def stage_steps(protocol: MDProtocol) -> StageSteps:
             f"interval {protocol.trajectory_interval_ps} ps"
         )
     return StageSteps(
+        restart_every=max(1, whole_intervals(protocol.restart_interval_ps)),
         heat=whole_intervals(protocol.heat_duration_ps),
         quench=whole_intervals(protocol.quench_duration_ps),
         equilibrate=whole_intervals(protocol.equilibrate_duration_ps),
@@ -173,18 +180,23 @@ def lammps_parameters(
         "langevin_seed": (velocity_seed * 7 + 13) % 900_000_000 + 1,
         "thermostat": LAMMPS_THERMOSTATS[protocol.thermostat],
         "thermostat_damping": protocol.thermostat_damping_ps / time_unit_ps,
-        "heat_steps": steps.heat,
-        "quench_steps": steps.quench,
-        "quench_first_step": steps.heat_end,
-        "quench_last_step": steps.quench_end,
-        "equilibrate_steps": steps.equilibrate,
+        "heat_end": steps.heat_end,
+        "quench_end": steps.quench_end,
+        "equilibrate_end": steps.total,
         "trajectory_every": steps.trajectory_every,
+        "restart_every": steps.restart_every,
+        "walltime_budget_s": protocol.walltime_budget_s,
         "thermo_every": steps.thermo_every,
         "average_every": steps.average_every,
         "average_samples": steps.average_samples,
         "time_to_ps": units.time_to_ps,
         "energy_to_eV": units.energy_to_eV,
         "pressure_to_bar": units.pressure_to_bar,
+        # how to start: fresh (0) or from a restart (1); set by run_md
+        "resume": 0,
+        "restart_file": "none",
+        "print_mode": "file",
+        "dump_append": "no",
     }
 
 
@@ -211,14 +223,23 @@ def write_inputs(
     extra = ["# extra commands of the potential preset (generated; read by md.lammps)"]
     extra += list(extra_commands)
     (work_dir / "potential_extra.lammps").write_text("\n".join(extra) + "\n")
-    for name in ("md.lammps", "thermostat.lammps"):
+    for name in ("md.lammps", "stage.lammps", "thermostat.lammps"):
         shutil.copyfile(Path(template_dir) / name, work_dir / name)
     return work_dir / "md.lammps"
 
 
 def read_thermo(raw_path: str | Path) -> pd.DataFrame:
-    """Read the table written by ``fix print`` in ``md.lammps`` (already in ps, K, eV, bar)."""
-    table = pd.read_csv(raw_path, sep=r"\s+", comment=None, skiprows=1, header=None)
+    """Read the table written by ``fix print`` in ``md.lammps`` (already in ps, K, eV, bar).
+
+    A resumed run appends to the file, repeating the header line; rows of a step written
+    twice keep the last value.
+    """
+    rows = [
+        line
+        for line in Path(raw_path).read_text().splitlines()
+        if line.strip() and not line.startswith("stage")
+    ]
+    table = pd.read_csv(io.StringIO("\n".join(rows)), sep=r"\s+", header=None)
     table.columns = [
         "stage_id",
         "step",
@@ -238,6 +259,104 @@ def _lammps_errors(text: str) -> str:
     return "\n".join(lines[-5:]) or "\n".join(text.splitlines()[-15:])
 
 
+class WalltimeReached(RuntimeError):
+    """LAMMPS stopped itself at its wall-clock budget, leaving a restart to continue from."""
+
+
+RESTART_FILES = ("restart.a", "restart.b", "restart.timeout")
+RESUME_VARIABLES = ("resume", "restart_file", "print_mode", "dump_append", "walltime_budget_s")
+WALLTIME_EXIT_CODE = 75
+
+
+def restart_step(restart: Path) -> int | None:
+    """Timestep stored in a LAMMPS restart file, or None if LAMMPS cannot read it."""
+    script = f"read_restart {restart.name}\nvariable s equal step\nprint 'GLASSY_LI_STEP ${{s}}'\n"
+    completed = subprocess.run(
+        [*lmp_command(1), "-log", "none", "-echo", "none"],
+        input=script,
+        cwd=restart.parent,
+        env=lmp_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("GLASSY_LI_STEP"):
+            return int(line.split()[1])
+    return None
+
+
+def newest_restart(work_dir: Path) -> tuple[Path, int] | None:
+    """The valid restart file with the highest timestep in ``work_dir`` (None if there is none)."""
+    found = []
+    for name in RESTART_FILES:
+        path = work_dir / name
+        if path.is_file():
+            step = restart_step(path)
+            if step is not None:
+                found.append((step, path))
+    if not found:
+        return None
+    step, path = max(found)
+    return path, step
+
+
+def _truncate_after(work_dir: Path, step: int) -> None:
+    """Drop thermo rows and trajectory frames written after ``step`` (before a resume)."""
+    thermo = work_dir / "thermo.raw.txt"
+    if thermo.exists():
+        kept = []
+        for line in thermo.read_text().splitlines():
+            parts = line.split()
+            if line.startswith("stage"):
+                kept.append(line)
+            elif len(parts) == 7 and int(float(parts[1])) <= step:  # a cut-off line is dropped
+                kept.append(line)
+        thermo.write_text("\n".join(kept) + "\n")
+    trajectory = work_dir / "trajectory.lammpstrj"
+    if trajectory.exists():
+        _copy_frames(trajectory, trajectory.with_suffix(".tmp"), max_step=step)
+        os.replace(trajectory.with_suffix(".tmp"), trajectory)
+
+
+def _copy_frames(source: Path, target: Path, max_step: int | None = None) -> None:
+    """Copy a dump file frame by frame, dropping repeated steps and steps after ``max_step``.
+
+    A frame cut short by a kill (fewer lines than its header says) is dropped too.
+    """
+    seen: set[int] = set()
+    with open(source) as src, open(target, "w") as out:
+        line = src.readline()
+        while line.startswith("ITEM: TIMESTEP"):
+            header = [line, src.readline()]
+            header += [src.readline() for _ in range(7)]
+            try:
+                step, n_atoms = int(header[1]), int(header[3])
+            except ValueError:  # header cut off by a kill
+                break
+            body = [src.readline() for _ in range(n_atoms)]
+            complete = bool(body) and body[-1].endswith("\n") or n_atoms == 0
+            if complete and step not in seen and (max_step is None or step <= max_step):
+                out.writelines(header + body)
+                seen.add(step)
+            line = src.readline()
+
+
+def _same_run(old_params: Path, new_params: str) -> bool:
+    """Whether a work folder's ``params.lammps`` describes the same run (resume settings aside)."""
+    if not old_params.exists():
+        return False
+
+    def essential(text: str) -> list[str]:
+        return [
+            line
+            for line in text.splitlines()
+            if line.startswith("variable") and line.split()[1] not in RESUME_VARIABLES
+        ]
+
+    return essential(old_params.read_text()) == essential(new_params)
+
+
 def run_md(
     data_file: str | Path,
     work_dir: str | Path,
@@ -252,24 +371,45 @@ def run_md(
     mpi_launcher: str | None = None,
     template_dir: str | Path = TEMPLATE_DIR,
 ) -> dict[str, float]:
-    """Run the three stages and publish the outputs; return timing figures.
+    """Run the three stages (resuming from the newest restart if any) and publish the outputs.
+
+    LAMMPS works in ``work_dir``, which keeps its restart files between invocations.  If it
+    holds a valid restart of the same run (same parameters), the run resumes from the one
+    with the highest timestep; otherwise it starts afresh.
 
     Raises
     ------
+    WalltimeReached
+        LAMMPS stopped at ``protocol.walltime_budget_s`` with a restart: call again to go on.
     RuntimeError
         If LAMMPS exits non-zero or does not finish all stages (lost atoms included); the
-        message quotes LAMMPS's own error lines, and the whole LAMMPS output is in
-        ``log_file``.
+        message quotes LAMMPS's own error lines, and its whole output is in ``log_file``.
     """
     work = Path(work_dir)
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
     parameters = lammps_parameters(
         protocol, potential, str(Path(data_file).resolve()), velocity_seed
     )
+    fresh_params = "\n".join(_format_variable(k, v) for k, v in parameters.items())
+    resume_from = None
+    with open(log_file, "a") as log:
+        if work.exists() and _same_run(work / "params.lammps", fresh_params):
+            resume_from = newest_restart(work)
+        if resume_from is None:
+            if work.exists():
+                log.write(f"glassy-li: no usable restart in {work}: starting afresh\n")
+                shutil.rmtree(work)
+        else:
+            restart, step = resume_from
+            log.write(f"glassy-li: resuming from {restart.name} at step {step}\n")
+            _truncate_after(work, step)
+            parameters.update(
+                resume=1, restart_file=restart.name, print_mode="append", dump_append="yes"
+            )
+    work.mkdir(parents=True, exist_ok=True)
     write_inputs(work, parameters, template_dir, potential.extra_commands)
     command = [*lmp_command(n_ranks, mpi_launcher), "-in", "md.lammps", "-log", "log.lammps"]
+    if resume_from is not None:
+        command[-1] = f"log.resumed-{resume_from[1]}.lammps"
     start = time.perf_counter()
     with open(log_file, "a") as log:
         log.write(f"glassy-li: running {' '.join(command)} in {work}\n")
@@ -284,22 +424,33 @@ def run_md(
         )
     wall_s = time.perf_counter() - start
     text = Path(log_file).read_text()
-    if completed.returncode != 0 or FINISHED_MARK not in text:
+    if completed.returncode == WALLTIME_EXIT_CODE:
+        raise WalltimeReached(
+            f"LAMMPS reached its wall-clock budget ({protocol.walltime_budget_s} s) and wrote "
+            f"{work / 'restart.timeout'}: run the workflow again to continue"
+        )
+    if completed.returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
         raise RuntimeError(
             f"LAMMPS failed (exit code {completed.returncode}) in {work}:\n{_lammps_errors(text)}"
         )
     thermo = read_thermo(work / "thermo.raw.txt")
     thermo.to_csv(_tmp(thermo_out), sep="\t", index=False, float_format="%.6g")
     os.replace(_tmp(thermo_out), thermo_out)
-    os.replace(work / "trajectory.lammpstrj", trajectory_out)
+    if resume_from is None:
+        os.replace(work / "trajectory.lammpstrj", trajectory_out)
+    else:
+        _copy_frames(work / "trajectory.lammpstrj", Path(_tmp(trajectory_out)))
+        os.replace(_tmp(trajectory_out), trajectory_out)
     os.replace(work / "final.data", final_data_out)
     steps = stage_steps(protocol)
+    first_step = 0 if resume_from is None else resume_from[1]
     n_atoms = _count_atoms(final_data_out)
     return {
         "wall_s": wall_s,
-        "steps": steps.total,
+        "steps": steps.total - first_step,
+        "resumed_from_step": first_step,
         "atoms": n_atoms,
-        "atom_steps_per_s": n_atoms * steps.total / wall_s,
+        "atom_steps_per_s": n_atoms * (steps.total - first_step) / wall_s,
     }
 
 

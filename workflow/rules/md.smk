@@ -1,8 +1,13 @@
 rule run_md:
-    """Heat, quench and equilibrate one ensemble with LAMMPS (threads = MPI ranks)."""
+    """Heat, quench and equilibrate one ensemble with LAMMPS (threads = MPI ranks).
+
+    LAMMPS works in results/runs/{run}/md, outside the declared outputs, and keeps its restart
+    files there: a killed job resumes from the newest one when the workflow runs again.
+    """
     input:
         data="results/runs/{run}/system.data",
         template="workflow/templates/md.lammps",
+        stage="workflow/templates/stage.lammps",
         thermostat="workflow/templates/thermostat.lammps",
     output:
         thermo="results/runs/{run}/thermo.tsv",
@@ -15,6 +20,7 @@ rule run_md:
         potential=potential_setup(),
         seed=lambda wildcards: int(run_info(wildcards)["seed"]),
     threads: config["md"]["mpi_ranks"]
+    retries: config["md"]["retries"]
     log:
         "results/logs/run_md/{run}.log",
     benchmark:
