@@ -125,3 +125,31 @@ def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
     # One rank, Nose-Hoover: LAMMPS continues bit for bit (at the tables' 6 digits).
     for name in ("thermo.tsv", "structure.tsv"):
         pd.testing.assert_frame_equal(table(killed, name), table(reference, name))
+
+
+@pytest.mark.slow
+def test_wall_clock_budget_stops_with_restart_and_retries_finish(repo, tmp_path):
+    copy_workflow(repo, tmp_path)
+    budget = CONFIG.replace(
+        "  restart_interval_ps: 0.5\n",
+        "  restart_interval_ps: 0.5\n  walltime_budget_s: 2\n  retries: 20\n",
+    )
+    (tmp_path / "tiny.yaml").write_text(budget)
+    assert snakemake(tmp_path).wait(timeout=600) == 0
+    work = next((tmp_path / "results" / "runs").rglob("md"))
+    resumes = sorted(int(p.name.split("-")[1].split(".")[0]) for p in work.glob("log.resumed-*"))
+    assert len(resumes) >= 2, resumes  # the run needed several budgets
+    for step in resumes:
+        assert (
+            f"glassy-li: resumed from restart.timeout at step {step}"
+            in (work / f"log.resumed-{step}.lammps").read_text()
+        )
+        assert step % 500 == 0  # stops fall on trajectory frames (every 0.5 ps)
+    assert "wall-clock budget reached" in (work / "log.lammps").read_text()
+    thermo = pd.read_csv(next((tmp_path / "results" / "runs").rglob("thermo.tsv")), sep="\t")
+    assert thermo["step"].is_unique and thermo["step"].is_monotonic_increasing
+    assert thermo["step"].iloc[-1] == 18000
+    assert len(thermo) == 181  # every 0.1 ps from 0 to 18 ps, none lost at a stop
+    frames = pd.read_csv(next((tmp_path / "results" / "runs").rglob("structure.tsv")), sep="\t")
+    assert len(frames) == 37  # every 0.5 ps from 0 to 18 ps
+    assert frames["positions_time_averaged"].iloc[1:].all()  # full averaging windows
