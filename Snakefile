@@ -15,6 +15,7 @@ include: "workflow/rules/md.smk"
 include: "workflow/rules/structure.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/checks.smk"
 
 
 rule all:

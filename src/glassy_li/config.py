@@ -198,8 +198,17 @@ class Campaign:
         return self.config["potential"]
 
     def potential(self, base_dir: str | Path | None = None) -> PotentialSetup:
-        name = self.potential_name
-        return resolve_potential(name, self.config["potential_presets"][name], base_dir)
+        """The campaign's potential preset, resolved."""
+        return self.preset(self.potential_name, base_dir)
+
+    def preset(self, name: str, base_dir: str | Path | None = None) -> PotentialSetup:
+        """Any preset of the config, resolved (its files must exist)."""
+        presets = self.config["potential_presets"]
+        if name not in presets:
+            raise ConfigError(
+                f"unknown potential preset {name!r}; known presets: {', '.join(sorted(presets))}"
+            )
+        return resolve_potential(name, presets[name], base_dir)
 
     def timestep_fs(self) -> float:
         md = self.config["md"]

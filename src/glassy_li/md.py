@@ -200,7 +200,7 @@ def lammps_parameters(
     }
 
 
-def _format_variable(name: str, value: str | int | float) -> str:
+def format_variable(name: str, value: str | int | float) -> str:
     if isinstance(value, str):
         if '"' in value:
             raise ValueError(f"LAMMPS variable {name} may not contain a double quote: {value!r}")
@@ -218,7 +218,7 @@ def write_inputs(
     """Write ``params.lammps`` and copy the templates into ``work_dir``; return the input."""
     work_dir.mkdir(parents=True, exist_ok=True)
     lines = ["# glassy-li run parameters (generated; read by md.lammps)"]
-    lines += [_format_variable(k, v) for k, v in parameters.items()]
+    lines += [format_variable(k, v) for k, v in parameters.items()]
     (work_dir / "params.lammps").write_text("\n".join(lines) + "\n")
     extra = ["# extra commands of the potential preset (generated; read by md.lammps)"]
     extra += list(extra_commands)
@@ -254,7 +254,7 @@ def read_thermo(raw_path: str | Path) -> pd.DataFrame:
     return table
 
 
-def _lammps_errors(text: str) -> str:
+def lammps_error_lines(text: str) -> str:
     lines = [ln for ln in text.splitlines() if "ERROR" in ln or "Last command" in ln]
     return "\n".join(lines[-5:]) or "\n".join(text.splitlines()[-15:])
 
@@ -389,7 +389,7 @@ def run_md(
     parameters = lammps_parameters(
         protocol, potential, str(Path(data_file).resolve()), velocity_seed
     )
-    fresh_params = "\n".join(_format_variable(k, v) for k, v in parameters.items())
+    fresh_params = "\n".join(format_variable(k, v) for k, v in parameters.items())
     resume_from = None
     with open(log_file, "a") as log:
         if work.exists() and _same_run(work / "params.lammps", fresh_params):
@@ -431,7 +431,8 @@ def run_md(
         )
     if completed.returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
         raise RuntimeError(
-            f"LAMMPS failed (exit code {completed.returncode}) in {work}:\n{_lammps_errors(text)}"
+            f"LAMMPS failed (exit code {completed.returncode}) in {work}:\n"
+            + lammps_error_lines(text)
         )
     thermo = read_thermo(work / "thermo.raw.txt")
     thermo.to_csv(_tmp(thermo_out), sep="\t", index=False, float_format="%.6g")

@@ -68,6 +68,12 @@ def all_runs(pattern):
     return [pattern.format(run=run) for run in RUNS.index]
 
 
+def checked_presets():
+    """Presets that `snakemake potential_checks` checks (all by default)."""
+    chosen = config["potential_checks"]["presets"]
+    return list(chosen) if chosen else sorted(config["potential_presets"])
+
+
 FIGURES = {
     "traces": "Traces of temperature, potential energy, crystallinity and largest embryo",
     "incubation_vs_size": "Incubation time versus ensemble size",
