@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .lammps_env import lmp_command, lmp_environment
-from .md import TEMPLATE_DIR, PotentialSetup, format_variable, lammps_error_lines
+from .md import TEMPLATE_DIR, PotentialSetup, lammps_error_lines, write_inputs
 from .system import generate_system, write_lammps_data
 from .units import lammps_units
 
@@ -75,15 +75,13 @@ def check_potential(
         "throughput_warmup_steps": max(10, throughput_steps // 10),
         "throughput_steps": throughput_steps,
     }
-    lines = [format_variable(k, v) for k, v in parameters.items()]
-    (work / "params.lammps").write_text("\n".join(lines) + "\n")
-    extra = ["# extra commands of the potential preset", *potential.extra_commands]
-    (work / "potential_extra.lammps").write_text("\n".join(extra) + "\n")
-    shutil.copyfile(Path(template_dir) / "check_potential.lammps", work / "check.lammps")
+    script = write_inputs(
+        work, parameters, template_dir, potential.extra_commands, ("check_potential.lammps",)
+    )
     start = time.perf_counter()
     with open(log_file, "a") as log:
         completed = subprocess.run(
-            [*lmp_command(1), "-in", "check.lammps", "-log", "log.lammps"],
+            [*lmp_command(1), "-in", script.name, "-log", "log.lammps"],
             cwd=work,
             env=lmp_environment(),
             stdout=log,

@@ -214,18 +214,20 @@ def write_inputs(
     parameters: dict[str, str | int | float],
     template_dir: str | Path = TEMPLATE_DIR,
     extra_commands: tuple[str, ...] | list[str] = (),
+    templates: tuple[str, ...] = ("md.lammps", "stage.lammps", "thermostat.lammps"),
 ) -> Path:
-    """Write ``params.lammps`` and copy the templates into ``work_dir``; return the input."""
+    """Write ``params.lammps`` and ``potential_extra.lammps``, copy ``templates`` from
+    ``template_dir`` into ``work_dir``; return the path of the first template (the input)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["# glassy-li run parameters (generated; read by md.lammps)"]
+    lines = ["# glassy-li run parameters (generated; read by the LAMMPS input beside it)"]
     lines += [format_variable(k, v) for k, v in parameters.items()]
     (work_dir / "params.lammps").write_text("\n".join(lines) + "\n")
-    extra = ["# extra commands of the potential preset (generated; read by md.lammps)"]
+    extra = ["# extra commands of the potential preset (generated)"]
     extra += list(extra_commands)
     (work_dir / "potential_extra.lammps").write_text("\n".join(extra) + "\n")
-    for name in ("md.lammps", "stage.lammps", "thermostat.lammps"):
+    for name in templates:
         shutil.copyfile(Path(template_dir) / name, work_dir / name)
-    return work_dir / "md.lammps"
+    return work_dir / templates[0]
 
 
 def read_thermo(raw_path: str | Path) -> pd.DataFrame:
