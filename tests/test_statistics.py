@@ -1,0 +1,187 @@
+"""Statistics of the transition on synthetic data with known answers.
+
+* Kaplan-Meier: exponential waiting times with a known median ln(2)/rate, censored at a fixed
+  observation time (what a finite MD run does).
+* Mean first-passage times: a 1-D cluster-size random walk (Metropolis moves n -> n +- 1) on
+  the classical-nucleation free energy G(n)/kT = -a n + b n^(2/3), whose barrier top is
+  n* = (2b / 3a)^3 by construction (here n* = 40, barrier 4 kT).  Wedekind et al. (2007)
+  show the inflection of tau(n) sits at n* for such barriers.
+* Logistic critical size: Bernoulli outcomes drawn from a logistic law in ln N with a known
+  threshold.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from glassy_li.statistics import (
+    fit_critical_size,
+    fit_mfpt,
+    first_passage_times,
+    kaplan_meier,
+    sphere_diameter_nm,
+    wedekind_tau,
+)
+
+TRUE_MEDIAN_PS = 50.0
+
+
+def exponential_runs(n_runs: int, observed_ps: float, seed: int):
+    rng = np.random.default_rng(seed)
+    waiting = rng.exponential(TRUE_MEDIAN_PS / math.log(2), n_runs)
+    transformed = waiting <= observed_ps
+    return np.where(transformed, waiting, observed_ps), transformed
+
+
+def test_km_without_censoring_is_the_empirical_survival():
+    times = np.array([1.0, 2.0, 2.0, 4.0])
+    curve = kaplan_meier(times, np.ones(4, bool))
+    assert curve.time.tolist() == [0.0, 1.0, 2.0, 4.0]
+    np.testing.assert_allclose(curve.survival, [1.0, 0.75, 0.25, 0.0])
+    assert curve.median.median == 2.0
+    assert curve.fraction_transformed == 1.0
+
+
+def test_km_censored_run_leaves_the_risk_set_without_an_event():
+    # classic textbook case: 3+ censored at 3, so the event at 5 has 2 at risk
+    curve = kaplan_meier(np.array([1.0, 3.0, 5.0, 7.0]), np.array([True, False, True, False]))
+    np.testing.assert_allclose(curve.survival, [1.0, 0.75, 0.375])
+    assert curve.at(6.0) == pytest.approx(0.375)
+    assert curve.median.median == 5.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_km_median_of_exponential_waiting_times(seed):
+    times, transformed = exponential_runs(400, observed_ps=200.0, seed=seed)
+    median = kaplan_meier(times, transformed).median
+    # tolerance: 15% (the median's standard error is ~7% for 400 runs)
+    assert median.median == pytest.approx(TRUE_MEDIAN_PS, rel=0.15)
+    assert median.lower <= TRUE_MEDIAN_PS <= median.upper
+    assert median.note == ""
+
+
+def test_heavy_censoring_widens_the_interval():
+    # the same 100 waiting times, observed for 400 ps (light) or each run stopped at a random
+    # time uniform in [0, 120] ps (heavy: about half the runs censored, risk sets shrink early)
+    times, transformed = exponential_runs(100, observed_ps=400.0, seed=7)
+    stop = np.random.default_rng(8).uniform(0.0, 120.0, len(times))
+    heavy_e = transformed & (times <= stop)
+    heavy_t = np.where(heavy_e, times, np.minimum(times, stop))
+    assert heavy_e.sum() < 0.75 * transformed.sum()
+    light, heavy = kaplan_meier(times, transformed), kaplan_meier(heavy_t, heavy_e)
+
+    def width(curve):
+        upper = curve.median.upper if math.isfinite(curve.median.upper) else math.inf
+        return upper - curve.median.lower
+
+    assert width(heavy) > 1.2 * width(light)
+
+
+def test_all_censored_gives_no_median_and_says_so():
+    curve = kaplan_meier(np.full(5, 80.0), np.zeros(5, bool))
+    assert math.isnan(curve.median.median)
+    assert "none of 5 runs transformed" in curve.median.note
+    assert curve.fraction_transformed == 0.0
+    np.testing.assert_array_equal(curve.survival, [1.0])
+
+
+def test_too_few_transformed_gives_no_median():
+    curve = kaplan_meier(np.array([10.0, 80.0, 80.0, 80.0]), np.array([True, False, False, False]))
+    assert math.isnan(curve.median.median)
+    assert "only 1 of 4 runs transformed" in curve.median.note
+
+
+def test_first_passage_uses_the_running_maximum():
+    t = np.arange(6.0)
+    largest = np.array([0, 3, 1, 5, 2, 9])
+    np.testing.assert_array_equal(
+        first_passage_times(t, largest, np.array([1, 3, 4, 9, 10])), [1, 1, 3, 5, np.nan]
+    )
+
+
+def random_walk_passages(n_replicas: int, a: float, n_star: float, n_max: int, seed: int):
+    b = 1.5 * a * n_star ** (1 / 3)  # puts the maximum of G at n_star
+
+    def free_energy(n):
+        return -a * n + b * n ** (2 / 3)
+
+    rng = np.random.default_rng(seed)
+    n = np.ones(n_replicas, int)
+    passages = np.full((n_replicas, n_max), np.nan)
+    passages[:, 0] = 0.0
+    rows = np.arange(n_replicas)
+    step = 0
+    active = np.ones(n_replicas, bool)
+    while active.any():
+        step += 1
+        proposal = np.maximum(n + rng.choice([-1, 1], n_replicas), 1)
+        accept = rng.random(n_replicas) < np.exp(-(free_energy(proposal) - free_energy(n)))
+        n = np.where(accept & active, proposal, n)
+        column = np.minimum(n, n_max) - 1
+        new = active & np.isnan(passages[rows, column])
+        passages[rows[new], column[new]] = step
+        active = n < n_max
+    return passages
+
+
+def test_mfpt_recovers_the_critical_size():
+    n_star = 40.0
+    passages = random_walk_passages(40, a=0.2, n_star=n_star, n_max=100, seed=1)
+    sizes = np.arange(1, 101)
+    fit = fit_mfpt(passages, sizes, min_replicas=5, volume_nm3=10.0, n_bootstrap=200)
+    assert fit.fitted, fit.note
+    lo, hi = fit.n_star_interval
+    assert lo <= n_star <= hi
+    assert hi - lo < 20
+    assert fit.tau_J_interval[0] <= fit.tau_J <= fit.tau_J_interval[1]
+    assert fit.rate_per_nm3_per_ps == pytest.approx(1 / (fit.tau_J * 10.0))
+    # the fitted curve describes tau(n) at the plateau's midpoint
+    assert wedekind_tau(np.array([fit.n_star]), fit.tau_J, fit.n_star, fit.zeldovich)[0] == (
+        pytest.approx(fit.tau_J / 2)
+    )
+
+
+def test_mfpt_refuses_too_few_replicas_and_says_why():
+    passages = random_walk_passages(3, a=0.2, n_star=40, n_max=60, seed=2)
+    fit = fit_mfpt(passages, np.arange(1, 61), min_replicas=5)
+    assert not fit.fitted
+    assert "3 replicas, fewer than the minimum 5" in fit.note
+
+
+def test_mfpt_only_uses_sizes_every_replica_reached():
+    passages = np.array([[0.0, 1.0, 2.0, np.nan], [0.0, 2.0, 4.0, 6.0]])
+    fit = fit_mfpt(passages, np.arange(1, 5), min_replicas=1)
+    np.testing.assert_array_equal(fit.tau[:3], [0.0, 1.5, 3.0])
+    assert np.isnan(fit.tau[3])
+    assert "defined" in fit.note and not fit.fitted
+
+
+def test_logistic_fit_recovers_a_known_threshold():
+    rng = np.random.default_rng(11)
+    sizes = np.repeat(np.geomspace(100, 2000, 8).round(), 25)
+    true_nc, width = 700.0, 0.3
+    p = 1 / (1 + np.exp(-(np.log(sizes) - math.log(true_nc)) / width))
+    fit = fit_critical_size(sizes, rng.random(len(sizes)) < p, n_bootstrap=300)
+    assert fit.fitted and fit.note == ""
+    assert fit.interval_atoms[0] <= true_nc <= fit.interval_atoms[1]
+    assert fit.critical_size_atoms == pytest.approx(true_nc, rel=0.25)
+
+
+def test_logistic_fit_separated_and_degenerate_cases():
+    sizes = np.array([100, 100, 300, 300, 700, 700, 1000, 1000])
+    sep = fit_critical_size(sizes, sizes >= 700)
+    assert sep.interval_atoms == (300.0, 700.0)
+    assert 300 < sep.critical_size_atoms < 700
+    assert "separated" in sep.note
+    none = fit_critical_size(sizes, np.zeros(8, bool))
+    assert not none.fitted and "none of 8 runs transformed" in none.note
+    every = fit_critical_size(sizes, np.ones(8, bool))
+    assert not every.fitted and "all 8 runs transformed" in every.note
+
+
+def test_sphere_diameter_of_700_li_atoms():
+    # 700 x 6.94 amu at 0.534 g/cm3 -> 15.1 nm3 -> 3.07 nm (the paper's "2-3 nm")
+    assert sphere_diameter_nm(700, 6.94, 0.534) == pytest.approx(3.07, abs=0.01)
