@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from glassy_li.statistics import (
+    first_passage_times,
     fit_critical_size,
     fit_mfpt,
-    first_passage_times,
     kaplan_meier,
     sphere_diameter_nm,
     wedekind_tau,
