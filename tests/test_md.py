@@ -1,12 +1,14 @@
 """The MD step: stage lengths, LAMMPS failures reported with LAMMPS's own message."""
 
+import pandas as pd
 import pytest
 
 from glassy_li.config import resolve_potential
 from glassy_li.md import MDProtocol, lammps_parameters, run_md, stage_steps
-from glassy_li.system import generate_system, write_lammps_data
+from glassy_li.structure import read_lammps_dump
+from glassy_li.system import generate_system, read_lammps_data, write_lammps_data
 
-from .md_helpers import BASKES
+from .md_helpers import BASKES, run_short_md
 
 PROTOCOL = MDProtocol(
     timestep_fs=1.0,
@@ -97,3 +99,41 @@ def test_threads_become_mpi_ranks(tmp_path):
     log = (tmp_path / "md" / "log.lammps").read_text()
     assert "on 2 procs for" in log
     assert all(path.stat().st_size > 0 for path in outputs)
+
+
+def test_atom_flux_inserts_rate_times_time(tmp_path):
+    """1 atom/ps for a 6 ps heat stage (insertion stops one 2 ps frame early): 4 atoms."""
+    system = generate_system(60, 0.0534, "gas", seed=3)
+    out = run_short_md(
+        tmp_path, system, heat_temperature_K=500, heat_duration_ps=6.0,
+        quench_rate_K_per_ps=100.0, final_temperature_K=300, equilibrate_duration_ps=2.0,
+        atom_flux_atoms_per_ps=1.0,
+    )
+    assert MDProtocol(
+        timestep_fs=1, heat_temperature_K=500, heat_duration_ps=6.0, quench_rate_K_per_ps=1,
+        final_temperature_K=300, equilibrate_duration_ps=1, trajectory_interval_ps=2,
+        thermo_interval_ps=1, averaging_window_ps=2, atom_flux_atoms_per_ps=1.0,
+    ).flux_atoms == 4
+    assert read_lammps_data(out["final"]).n_atoms == 64
+    frames = list(read_lammps_dump(out["trajectory"]))
+    assert len(frames[0].ids) == 60 and len(frames[-1].ids) == 64
+    # the temperature compute follows the growing atom count: no spike from stale dof
+    thermo = pd.read_csv(out["thermo"], sep="\t")
+    assert thermo["temperature_K"].iloc[5:].between(200, 800).all()
+
+
+def test_hold_without_thermostat_conserves_energy(tmp_path):
+    """thermostat 'none': NVT heat/quench, then NVE hold: total energy constant in the hold."""
+    system = generate_system(60, 0.2136, "gas", seed=4)
+    out = run_short_md(
+        tmp_path, system, heat_temperature_K=500, heat_duration_ps=2.0,
+        quench_rate_K_per_ps=100.0, final_temperature_K=300, equilibrate_duration_ps=4.0,
+        thermostat="none", averaging_window_ps=1.0,
+    )
+    thermo = pd.read_csv(out["thermo"], sep="\t")
+    hold = thermo[thermo["stage"] == "equilibrate"]
+    total = hold["pe_eV_per_atom"] + hold["ke_eV_per_atom"]
+    assert total.max() - total.min() < 1e-3  # eV/atom over 4 ps at 1 fs
+    heat = thermo[thermo["stage"] == "heat"]
+    heat_total = heat["pe_eV_per_atom"] + heat["ke_eV_per_atom"]
+    assert heat_total.max() - heat_total.min() > 1e-2  # the thermostat did work while heating

@@ -16,9 +16,22 @@ import pandas as pd
 
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED, incubation_time
 from .md import StageSteps
+from .statistics import (
+    first_passage_times,
+    fit_critical_size,
+    fit_mfpt,
+    kaplan_meier,
+    sphere_diameter_nm,
+)
+from .units import AVOGADRO_PER_MOL
 
 __all__ = [
+    "GROUP_KEYS",
     "IncubationSettings",
+    "critical_size_table",
+    "incubation_statistics",
+    "km_times",
+    "mfpt_table",
     "reference_time_ps",
     "stage_boundaries_ps",
     "summarise_run",
@@ -33,7 +46,13 @@ GROUP_KEYS = [
     "ensemble_size_atoms",
     "heat_temperature_K",
     "final_temperature_K",
+    "thermostat",
+    "thermostat_damping_ps",
+    "atom_flux_atoms_per_ps",
 ]
+"""Columns that define a group of replicas."""
+SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
+"""Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,7 @@ def summarise_run(
             final["largest_embryo_diffusion_nm2_per_ps"].mean()
         ),
         final_n_embryos=float(final["n_embryos"].mean()),
+        final_n_atoms=int(structure["n_atoms"].iloc[-1]),
         final_temperature_measured_K=float(final_thermo["temperature_K"].mean()),
         final_pe_eV_per_atom=float(final_thermo["pe_eV_per_atom"].mean()),
         simulated_ps=end,
@@ -148,15 +168,174 @@ def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:
                     runs["status"].eq(CRYSTALLINE_AT_REFERENCE).sum()
                 ),
                 "fraction_transformed": float(transformed.mean()),
-                "median_incubation_time_ps": censored_median(
-                    runs["incubation_time_ps"].to_numpy(), transformed
-                ),
                 "final_crystallinity_mean": runs["final_crystallinity"].mean(),
                 "final_crystallinity_std": runs["final_crystallinity"].std(ddof=1),
                 "final_bcc_fraction_all_atoms_mean": runs["final_bcc_fraction_all_atoms"].mean(),
                 "final_largest_embryo_atoms_mean": runs["final_largest_embryo_atoms"].mean(),
                 "final_largest_embryo_rg_nm_mean": runs["final_largest_embryo_rg_nm"].mean(),
                 "final_pe_eV_per_atom_mean": runs["final_pe_eV_per_atom"].mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def km_times(runs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(time, transformed) per run for Kaplan-Meier: the incubation time, or for a censored
+    run the time observed after the reference.  Runs crystalline at the reference time are
+    left out (their transition happened before the clock started)."""
+    usable = runs[runs["status"] != CRYSTALLINE_AT_REFERENCE]
+    transformed = usable["status"].eq(TRANSFORMED).to_numpy()
+    times = np.where(
+        transformed, usable["incubation_time_ps"], usable["censored_at_ps"]
+    ).astype(float)
+    return times, transformed
+
+
+def incubation_statistics(
+    campaign: pd.DataFrame, confidence: float = 0.95
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group of replicas: Kaplan-Meier median incubation time with its interval, the
+    fraction transformed by the end of the runs; and the survival curves (long table)."""
+    rows, curves = [], []
+    for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
+        key_values = dict(zip(GROUP_KEYS, keys, strict=True))
+        times, transformed = km_times(runs)
+        n_at_reference = int(runs["status"].eq(CRYSTALLINE_AT_REFERENCE).sum())
+        curve = kaplan_meier(times, transformed, confidence)
+        note = curve.median.note
+        if n_at_reference:
+            note = "; ".join(
+                filter(None, [note, f"{n_at_reference} run(s) crystalline at the reference "
+                                    "time left out"])
+            )
+        rows.append(
+            {
+                **key_values,
+                "n_runs": len(runs),
+                "n_transformed": curve.n_events,
+                "n_censored": curve.n_runs - curve.n_events,
+                "n_crystalline_at_reference": n_at_reference,
+                "fraction_transformed_by_end": float(runs["status"].eq(TRANSFORMED).mean()),
+                "observed_ps_max": curve.last_observed,
+                "km_median_incubation_ps": curve.median.median,
+                "km_median_lower_ps": curve.median.lower,
+                "km_median_upper_ps": curve.median.upper,
+                "confidence": confidence,
+                "note": note,
+            }
+        )
+        for i in range(len(curve.time)):
+            curves.append(
+                {
+                    **key_values,
+                    "time_ps": curve.time[i],
+                    "survival": curve.survival[i],
+                    "lower": curve.lower[i],
+                    "upper": curve.upper[i],
+                    "at_risk": curve.at_risk[i],
+                    "events": curve.events[i],
+                    "observed_until_ps": curve.last_observed,
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(curves)
+
+
+def mfpt_table(
+    campaign: pd.DataFrame,
+    structures: Mapping[str, pd.DataFrame],
+    mass_amu: float,
+    min_replicas: int = 5,
+    size_step_atoms: int = 1,
+    n_bootstrap: int = 400,
+    confidence: float = 0.95,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Wedekind fits of the largest bcc domain's mean first-passage times, per group.
+
+    ``structures`` maps run ids to their structure tables.  Times count from each run's
+    reference time.  Returns the fits (one row per group, NaN and a note where no fit was
+    made) and tau(n) (long table).
+    """
+    fits, taus = [], []
+    for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
+        key_values = dict(zip(GROUP_KEYS, keys, strict=True))
+        series = []
+        for run_id, reference in zip(runs["run_id"], runs["reference_time_ps"], strict=True):
+            table = structures[run_id]
+            after = table[table["time_ps"] >= reference - 1e-9]
+            series.append(
+                (after["time_ps"].to_numpy() - reference,
+                 after["largest_bcc_domain_atoms"].to_numpy())
+            )
+        top = max((int(np.nanmax(n)) if len(n) else 0) for _, n in series)
+        sizes = np.arange(1, max(top, 1) + 1, size_step_atoms)
+        passages = np.array([first_passage_times(t, n, sizes) for t, n in series])
+        size = int(key_values["ensemble_size_atoms"])
+        rho = float(key_values["packing_density_g_cm3"])
+        volume_nm3 = size * mass_amu / AVOGADRO_PER_MOL / rho * 1e21
+        fit = fit_mfpt(passages, sizes, min_replicas, volume_nm3, n_bootstrap, confidence)
+        fits.append(
+            {
+                **key_values,
+                "n_replicas": fit.n_replicas,
+                "largest_domain_reached_atoms": top,
+                "n_star_atoms": fit.n_star,
+                "n_star_lower": fit.n_star_interval[0],
+                "n_star_upper": fit.n_star_interval[1],
+                "tau_J_ps": fit.tau_J,
+                "tau_J_lower_ps": fit.tau_J_interval[0],
+                "tau_J_upper_ps": fit.tau_J_interval[1],
+                "zeldovich": fit.zeldovich,
+                "box_volume_nm3": volume_nm3,
+                "rate_per_nm3_per_ps": fit.rate_per_nm3_per_ps,
+                "rate_lower_per_nm3_per_ps": fit.rate_interval[0],
+                "rate_upper_per_nm3_per_ps": fit.rate_interval[1],
+                "rate_per_m3_per_s": fit.rate_per_nm3_per_ps * 1e27 * 1e12,
+                "confidence": confidence,
+                "note": fit.note,
+            }
+        )
+        for n, tau in zip(fit.sizes, fit.tau, strict=True):
+            taus.append({**key_values, "n_atoms": int(n), "mfpt_ps": tau})
+    return pd.DataFrame(fits), pd.DataFrame(taus)
+
+
+def critical_size_table(
+    campaign: pd.DataFrame,
+    mass_amu: float,
+    bulk_density_g_cm3: float,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Critical ensemble size (logistic fit of transformed-or-not against size) per series
+    of sizes; in atoms and as the diameter (nm) of a sphere at the bulk density.  Runs
+    crystalline at the reference time count as transformed (they are crystalline)."""
+    rows = []
+    for keys, runs in campaign.groupby(SIZE_SERIES_KEYS, sort=True):
+        crystalline = runs["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).to_numpy()
+        fit = fit_critical_size(
+            runs["ensemble_size_atoms"].to_numpy(), crystalline, n_bootstrap, confidence
+        )
+
+        def diameter(n: float) -> float:
+            return sphere_diameter_nm(n, mass_amu, bulk_density_g_cm3) if np.isfinite(n) else np.nan
+
+        rows.append(
+            {
+                **dict(zip(SIZE_SERIES_KEYS, keys, strict=True)),
+                "sizes_atoms": ",".join(str(n) for n in sorted(runs["ensemble_size_atoms"]
+                                                               .unique())),
+                "n_runs": fit.n_runs,
+                "n_crystalline": fit.n_transformed,
+                "critical_size_atoms": fit.critical_size_atoms,
+                "critical_size_lower_atoms": fit.interval_atoms[0],
+                "critical_size_upper_atoms": fit.interval_atoms[1],
+                "critical_diameter_nm": diameter(fit.critical_size_atoms),
+                "critical_diameter_lower_nm": diameter(fit.interval_atoms[0]),
+                "critical_diameter_upper_nm": diameter(fit.interval_atoms[1]),
+                "logistic_width_ln_atoms": fit.width_ln,
+                "bulk_density_g_cm3": bulk_density_g_cm3,
+                "confidence": confidence,
+                "note": fit.note,
             }
         )
     return pd.DataFrame(rows)

@@ -120,6 +120,12 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
             f"config key 'structure.averaging_window_ps': {structure['averaging_window_ps']} ps "
             f"is longer than md.trajectory_interval_ps = {md['trajectory_interval_ps']} ps"
         )
+    incubation = config["incubation"]
+    if incubation["order_parameter"] == "crystallinity" and incubation["threshold"] > 1:
+        raise ConfigError(
+            f"config key 'incubation.threshold': {incubation['threshold']} is outside (0, 1], "
+            "the range of the crystallinity order parameter"
+        )
     resolve_potential(config["potential"], presets[config["potential"]])
 
 
@@ -172,6 +178,16 @@ def derive_seed(base_seed: int, *values: Any) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) % 900_000_000 + 1
 
 
+COUPLING_KEYS = ("thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps")
+
+
+def coupling_label(coupling: Mapping[str, Any]) -> str:
+    """Path segment naming a coupling, e.g. ``coup-nose-hoover-0.1ps`` or ``...-flux-2perps``."""
+    label = f"coup-{coupling['thermostat']}-{float(coupling['thermostat_damping_ps']):g}ps"
+    flux = float(coupling.get("atom_flux_atoms_per_ps") or 0.0)
+    return label + (f"-flux-{flux:g}perps" if flux > 0 else "")
+
+
 def _density_label(value: float) -> str:
     return f"{value:g}"
 
@@ -216,10 +232,14 @@ class Campaign:
         return float(md["timestep_fs"] or preset["timestep_fs"])
 
     def protocol(
-        self, final_temperature_K: float | None = None, heat_temperature_K: float | None = None
+        self,
+        final_temperature_K: float | None = None,
+        heat_temperature_K: float | None = None,
+        coupling: Mapping[str, Any] | None = None,
     ) -> MDProtocol:
-        """The MD protocol; positive controls may override the two temperatures."""
-        md = self.config["md"]
+        """The MD protocol; positive controls may override the two temperatures, and a
+        coupling (keys of ``coupling_sweep.couplings``) the thermostat and the atom flux."""
+        md = {**self.config["md"], **(coupling or {})}
         return MDProtocol(
             timestep_fs=self.timestep_fs(),
             heat_temperature_K=heat_temperature_K or md["heat_temperature_K"],
@@ -235,7 +255,24 @@ class Campaign:
             minimisation_iterations=md["minimisation_iterations"],
             restart_interval_ps=md["restart_interval_ps"],
             walltime_budget_s=md["walltime_budget_s"],
+            atom_flux_atoms_per_ps=md["atom_flux_atoms_per_ps"],
+            flux_min_distance_A=self.config["system"]["min_distance_A"],
+            mass_amu=self.potential_mass_amu(),
         )
+
+    def potential_mass_amu(self) -> float:
+        return float(self.config["potential_presets"][self.potential_name]["mass_amu"])
+
+    def couplings(self) -> list[dict[str, Any]]:
+        """The md-section coupling first, then those of ``coupling_sweep`` (completed)."""
+        md = self.config["md"]
+        base = {key: md[key] for key in COUPLING_KEYS}
+        swept = [{**base, **c} for c in self.config["coupling_sweep"]["couplings"]]
+        unique: list[dict[str, Any]] = []
+        for coupling in [base, *swept]:
+            if coupling not in unique:
+                unique.append(coupling)
+        return unique
 
     def structure_settings(self) -> StructureSettings:
         s = self.config["structure"]
@@ -250,7 +287,11 @@ class Campaign:
 
     # -- the runs ---------------------------------------------------------------------------
     def runs(self) -> pd.DataFrame:
-        """One row per run: its id (path under ``results/runs``) and every swept value."""
+        """One row per run: its id (path under ``results/runs``) and every swept value.
+
+        Seeds depend on everything but the coupling, so that couplings compare pairwise on
+        the same initial configurations and velocities.
+        """
         cfg = self.config
         system = cfg["system"]
         potential = self.potential_name
@@ -264,6 +305,7 @@ class Campaign:
             replica: int,
             heat_T: float,
             final_T: float,
+            coupling: Mapping[str, Any],
         ):
             seed = derive_seed(cfg["base_seed"], group, state, potential, rho, size, replica)
             segments = [
@@ -271,6 +313,7 @@ class Campaign:
                 f"state-{state}",
                 f"pot-{potential}",
                 f"rho-{_density_label(rho)}",
+                coupling_label(coupling),
                 f"N-{size}",
             ]
             if group != "grid":
@@ -286,19 +329,40 @@ class Campaign:
                     "ensemble_size_atoms": int(size),
                     "heat_temperature_K": float(heat_T),
                     "final_temperature_K": float(final_T),
+                    "thermostat": coupling["thermostat"],
+                    "thermostat_damping_ps": float(coupling["thermostat_damping_ps"]),
+                    "atom_flux_atoms_per_ps": float(coupling["atom_flux_atoms_per_ps"]),
+                    "coupling": coupling_label(coupling),
                     "replica": replica,
                     "seed": seed,
                 }
             )
 
         heat_T, final_T = cfg["md"]["heat_temperature_K"], cfg["md"]["final_temperature_K"]
-        for state, rho, size, replica in itertools.product(
-            system["initial_states"],
-            system["packing_densities_g_cm3"],
-            system["ensemble_sizes_atoms"],
-            range(cfg["replicas"]),
-        ):
-            add("grid", state, rho, size, replica, heat_T, final_T)
+        base, *swept = self.couplings()
+        sweep = cfg["coupling_sweep"]
+        grids = [
+            (
+                [base],
+                system["initial_states"],
+                system["packing_densities_g_cm3"],
+                system["ensemble_sizes_atoms"],
+            )
+        ]
+        if swept:
+            grids.append(
+                (
+                    [base, *swept],
+                    sweep["initial_states"] or system["initial_states"],
+                    sweep["packing_densities_g_cm3"] or system["packing_densities_g_cm3"],
+                    sweep["ensemble_sizes_atoms"] or system["ensemble_sizes_atoms"],
+                )
+            )
+        for couplings, states, densities, sizes in grids:
+            for coupling, state, rho, size, replica in itertools.product(
+                couplings, states, densities, sizes, range(cfg["replicas"])
+            ):
+                add("grid", state, rho, size, replica, heat_T, final_T, coupling)
         for control in cfg.get("positive_controls", []):
             for replica in range(control.get("replicas", cfg["replicas"])):
                 add(
@@ -309,8 +373,10 @@ class Campaign:
                     replica,
                     control.get("heat_temperature_K", heat_T),
                     control.get("final_temperature_K", final_T),
+                    base,
                 )
-        table = pd.DataFrame(rows)
+        # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
+        table = pd.DataFrame(rows).drop_duplicates()
         if table["run_id"].duplicated().any():
             dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
             raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .lammps_env import lmp_command, lmp_environment
-from .units import lammps_units
+from .units import LammpsUnits, lammps_units
 
 __all__ = [
     "MDProtocol",
@@ -40,7 +40,12 @@ __all__ = [
 
 STAGES = {0: "setup", 1: "heat", 2: "quench", 3: "equilibrate"}
 # config name -> the token md.lammps's `if` commands test (LAMMPS cannot compare "a-b")
-LAMMPS_THERMOSTATS = {"nose-hoover": "nosehoover", "langevin": "langevin"}
+LAMMPS_THERMOSTATS = {"nose-hoover": "nosehoover", "langevin": "langevin", "none": "none"}
+"""Thermostat names of the config -> tokens of thermostat.lammps.  ``none``: Nose-Hoover
+during heat and quench, then the hold at the final temperature without any thermostat (NVE),
+so that the embryo keeps its latent heat (no energy exchange with a bath)."""
+BOLTZMANN_EV_PER_K = 8.617333262e-5
+EV_PER_AMU_TO_A2_PER_PS2 = 9648.533212  # 1 eV/amu = 9648.5 (A/ps)^2
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "workflow" / "templates"
 FINISHED_MARK = "glassy-li: all stages finished"
 
@@ -81,6 +86,22 @@ class MDProtocol:
     """Restart files every this long (rounded up to whole trajectory intervals)."""
     walltime_budget_s: float = 0.0
     """Wall-clock budget of one LAMMPS invocation (0: none); LAMMPS then stops with a restart."""
+    atom_flux_atoms_per_ps: float = 0.0
+    """Atoms inserted at random into the gas during heating (mass exchange; 0: none)."""
+    flux_min_distance_A: float = 2.2
+    """An inserted atom lands no closer than this to any other atom."""
+    mass_amu: float = 6.94
+    """Mass of an inserted atom, for its thermal velocity at the heating temperature."""
+
+    @property
+    def flux_atoms(self) -> int:
+        """Atoms inserted: the flux over the heat stage less one trajectory interval.
+
+        Insertion stops one trajectory interval before the heat stage ends, so that the
+        frame at the end of heating has a whole averaging window without new atoms.
+        """
+        window = max(0.0, self.heat_duration_ps - self.trajectory_interval_ps)
+        return int(math.floor(self.atom_flux_atoms_per_ps * window + 1e-9))
 
     @property
     def quench_duration_ps(self) -> float:
@@ -178,6 +199,7 @@ def lammps_parameters(
         "final_T": protocol.final_temperature_K,
         "velocity_seed": velocity_seed,
         "langevin_seed": (velocity_seed * 7 + 13) % 900_000_000 + 1,
+        "flux_seed": (velocity_seed * 11 + 17) % 900_000_000 + 1,
         "thermostat": LAMMPS_THERMOSTATS[protocol.thermostat],
         "thermostat_damping": protocol.thermostat_damping_ps / time_unit_ps,
         "heat_end": steps.heat_end,
@@ -187,6 +209,7 @@ def lammps_parameters(
         "restart_every": steps.restart_every,
         "walltime_budget_s": protocol.walltime_budget_s,
         "thermo_every": steps.thermo_every,
+        **_flux_parameters(protocol, units, time_unit_ps),
         "average_every": steps.average_every,
         "average_samples": steps.average_samples,
         "time_to_ps": units.time_to_ps,
@@ -197,6 +220,29 @@ def lammps_parameters(
         "restart_file": "none",
         "print_mode": "file",
         "dump_append": "no",
+    }
+
+
+def _flux_parameters(
+    protocol: MDProtocol, units: LammpsUnits, time_unit_ps: float
+) -> dict[str, int | float]:
+    """LAMMPS variables of the optional atom flux (fix deposit) during heating."""
+    dt_ps = protocol.timestep_fs * 1e-3
+    n_atoms = protocol.flux_atoms
+    every = (
+        max(1, _steps(1.0 / protocol.atom_flux_atoms_per_ps, dt_ps)) if n_atoms > 0 else 1
+    )
+    # uniform velocity components with the variance of a Maxwell distribution at heat_T
+    sigma_A_per_ps = math.sqrt(
+        BOLTZMANN_EV_PER_K * protocol.heat_temperature_K / protocol.mass_amu
+        * EV_PER_AMU_TO_A2_PER_PS2
+    )
+    speed = math.sqrt(3.0) * sigma_A_per_ps / units.distance_to_A * time_unit_ps
+    return {
+        "flux_atoms": n_atoms,
+        "flux_every": every,
+        "flux_speed": speed,
+        "flux_min_distance": protocol.flux_min_distance_A / units.distance_to_A,
     }
 
 

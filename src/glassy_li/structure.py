@@ -278,11 +278,16 @@ def analyse_frame(
 ) -> dict[str, float | int | bool]:
     """Structure fractions, embryos and order parameter of one frame.
 
-    ``previous`` (the frame before, same atoms) and ``interval_ps`` give the largest
+    ``previous`` (the frame before) and ``interval_ps`` give the largest
     embryo's mobility: the mean squared displacement of its atoms' (time-averaged) positions
     over the interval, centre-of-mass motion removed, and ``D = MSD / (6 interval)``.
     """
-    use_average = settings.positions == "time-averaged" and frame.averaged_A is not None
+    # atoms inserted since the previous frame (atom flux) have no full averaging window:
+    # such a frame is identified from its instantaneous positions
+    same_atoms = previous is None or np.array_equal(previous.ids, frame.ids)
+    use_average = (
+        settings.positions == "time-averaged" and frame.averaged_A is not None and same_atoms
+    )
     ident_pos = frame.averaged_A if use_average else frame.unwrapped_A
     lo, edges = frame.box_lo_A, frame.box_edges_A
     n = len(frame.ids)
@@ -324,7 +329,7 @@ def analyse_frame(
                 row[f"largest_embryo_{name}_fraction"] = float(np.mean(types[members] == type_id))
         row["largest_embryo_msd_nm2"] = nan
         row["largest_embryo_diffusion_nm2_per_ps"] = nan
-        if previous is not None and interval_ps:
+        if previous is not None and interval_ps and same_atoms:
             now = frame.averaged_A if use_average else frame.unwrapped_A
             before = previous.averaged_A if use_average else previous.unwrapped_A
             if before is not None and now is not None:

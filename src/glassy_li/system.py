@@ -235,20 +235,24 @@ def write_lammps_data(system: InitialSystem, path: str | Path, atom_style: str =
 
 
 def read_lammps_data(path: str | Path) -> InitialSystem:
-    """Read back a data file written by :func:`write_lammps_data` (cubic box at the origin)."""
+    """Read a cubic-box data file: ours, or one LAMMPS wrote (``write_data``).
+
+    Atom styles ``atomic`` (id type x y z) and ``charge`` (id type q x y z), with or without
+    image flags; other sections (Velocities, ...) are skipped.
+    """
     text = Path(path).read_text().splitlines()
     n_atoms = 0
     bounds: list[tuple[float, float]] = []
     mass = float("nan")
     positions: list[list[float]] = []
     section = None
+    first_coordinate = 2
     for line in text[1:]:
         stripped = line.split("#")[0].strip()
-        if line.startswith("Masses"):
-            section = "masses"
-            continue
-        if line.startswith("Atoms"):
-            section = "atoms"
+        if line[:1].isalpha():
+            section = line.split()[0].lower()
+            if section == "atoms":
+                first_coordinate = 3 if "charge" in line else 2
             continue
         if not stripped:
             continue
@@ -260,8 +264,8 @@ def read_lammps_data(path: str | Path) -> InitialSystem:
                 bounds.append((float(parts[0]), float(parts[1])))
         elif section == "masses":
             mass = float(parts[1])
-        else:
-            positions.append([float(v) for v in parts[-3:]])
+        elif section == "atoms":
+            positions.append([float(v) for v in parts[first_coordinate : first_coordinate + 3]])
     edges = {round(hi - lo, 9) for lo, hi in bounds}
     if len(edges) != 1:
         raise ValueError(f"{path}: not a cubic box: {bounds}")

@@ -1,0 +1,137 @@
+"""Pictures of embryos: atoms coloured by structure type, rendered headless with OVITO.
+
+OVITO's Tachyon ray tracer renders without a display but needs a Vulkan loader (Debian:
+``libvulkan1 mesa-vulkan-drivers``).  The structure types come from the same identification
+as the tables (:func:`glassy_li.structure.identify_structures` with the campaign's settings,
+time-averaged positions where the frame has them), and the colours follow OVITO's
+structure-type convention: bcc blue, fcc green, hcp red, icosahedral gold, other grey.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .structure import (
+    STRUCTURE_NAMES,
+    Frame,
+    StructureSettings,
+    cluster_labels,
+    identify_structures,
+)
+
+__all__ = [
+    "STRUCTURE_COLOURS",
+    "EmbryoView",
+    "embryo_view",
+    "render_atoms",
+    "render_embryo",
+]
+
+STRUCTURE_COLOURS: dict[int, tuple[float, float, float]] = {
+    0: (0.80, 0.80, 0.80),  # other
+    1: (0.40, 0.95, 0.40),  # fcc
+    2: (1.00, 0.40, 0.40),  # hcp
+    3: (0.30, 0.45, 1.00),  # bcc
+    4: (0.95, 0.75, 0.20),  # icosahedral
+}
+ATOM_RADIUS_A = 1.3
+"""Drawn radius (about half the Li-Li nearest-neighbour distance of 3.0 A)."""
+
+
+@dataclass(frozen=True)
+class EmbryoView:
+    """Atoms of the largest embryo, centred on its centre of mass, with structure types."""
+
+    positions_A: np.ndarray
+    types: np.ndarray
+    n_atoms_total: int
+
+    @property
+    def fractions(self) -> dict[str, float]:
+        counts = np.bincount(self.types, minlength=5)
+        n = max(len(self.types), 1)
+        return {name: counts[i] / n for i, name in STRUCTURE_NAMES.items()}
+
+
+def embryo_view(frame: Frame, settings: StructureSettings, largest_only: bool = True) -> EmbryoView:
+    """The largest embryo of ``frame`` (or every atom), made whole across the boundaries."""
+    use_average = settings.positions == "time-averaged" and frame.averaged_A is not None
+    ident_pos = frame.averaged_A if use_average else frame.unwrapped_A
+    types = identify_structures(ident_pos, frame.box_lo_A, frame.box_edges_A, settings)
+    labels, unwrapped = cluster_labels(
+        ident_pos, frame.box_lo_A, frame.box_edges_A, settings.cluster_cutoff_A
+    )
+    chosen = labels == 0 if largest_only else np.ones(len(labels), bool)
+    positions = unwrapped[chosen]
+    return EmbryoView(positions - positions.mean(axis=0), types[chosen], len(labels))
+
+
+def render_atoms(
+    positions_A: np.ndarray,
+    types: np.ndarray,
+    png: str | Path,
+    size_px: int = 480,
+    camera_dir: tuple[float, float, float] = (1.0, 0.6, -0.45),
+    slice_thickness_A: float | None = None,
+) -> None:
+    """Render atoms coloured by structure type to ``png`` (white background).
+
+    With ``slice_thickness_A`` only atoms within half that distance of the plane through
+    the origin normal to ``camera_dir`` are drawn: a slice through the centre.
+    """
+    from ovito.data import DataCollection  # noqa: PLC0415
+    from ovito.pipeline import Pipeline, StaticSource  # noqa: PLC0415
+    from ovito.vis import TachyonRenderer, Viewport  # noqa: PLC0415
+
+    pos = np.asarray(positions_A, dtype=float).reshape(-1, 3)
+    kinds = np.asarray(types, dtype=int)
+    direction = np.asarray(camera_dir, dtype=float)
+    direction /= np.linalg.norm(direction)
+    if slice_thickness_A is not None:
+        keep = np.abs(pos @ direction) <= slice_thickness_A / 2
+        pos, kinds = pos[keep], kinds[keep]
+    data = DataCollection()
+    extent = float(np.abs(pos).max()) + 5.0 if len(pos) else 10.0
+    cell = data.create_cell(np.diag([2 * extent] * 3), pbc=(False, False, False))
+    cell_matrix = np.array(cell[...])
+    cell_matrix[:, 3] = -extent
+    cell[...] = cell_matrix
+    cell.vis.enabled = False
+    particles = data.create_particles(count=len(pos))
+    particles.create_property("Position", data=pos)
+    colours = np.array([STRUCTURE_COLOURS.get(int(k), STRUCTURE_COLOURS[0]) for k in kinds])
+    particles.create_property("Color", data=colours.reshape(-1, 3))
+    particles.create_property("Radius", data=np.full(len(pos), ATOM_RADIUS_A))
+    pipeline = Pipeline(source=StaticSource(data=data))
+    pipeline.add_to_scene()
+    try:
+        viewport = Viewport(type=Viewport.Type.Ortho, camera_dir=tuple(direction))
+        viewport.zoom_all(size=(size_px, size_px))
+        viewport.render_image(
+            size=(size_px, size_px),
+            filename=str(png),
+            background=(1.0, 1.0, 1.0),
+            renderer=TachyonRenderer(ambient_occlusion=False, shadows=False),
+        )
+    finally:
+        pipeline.remove_from_scene()
+
+
+def render_embryo(
+    frame: Frame,
+    settings: StructureSettings,
+    whole_png: str | Path,
+    slice_png: str | Path,
+    size_px: int = 480,
+    slice_thickness_A: float = 5.0,
+) -> EmbryoView:
+    """Render the largest embryo of ``frame`` whole and as a slice through its centre."""
+    view = embryo_view(frame, settings)
+    render_atoms(view.positions_A, view.types, whole_png, size_px)
+    render_atoms(
+        view.positions_A, view.types, slice_png, size_px, slice_thickness_A=slice_thickness_A
+    )
+    return view
