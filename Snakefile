@@ -9,11 +9,15 @@ configfile: "config/potentials.yaml"
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/system.smk"
 include: "workflow/rules/md.smk"
 include: "workflow/rules/structure.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/render.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/checks.smk"
 

@@ -1,10 +1,14 @@
 """The whole workflow on tiny configs, in a temporary copy of the project."""
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.image
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,6 +38,16 @@ incubation:
   final_window_ps: 2
 figures:
   trace_size_atoms: 60
+  trace_snapshots: 2
+  render_size_px: 160
+coupling_sweep:
+  ensemble_sizes_atoms: [30]
+  packing_densities_g_cm3: [0.2136]
+  couplings:
+    - {thermostat: none}
+    - {thermostat: nose-hoover, atom_flux_atoms_per_ps: 2.0}
+statistics:
+  bootstrap_samples: 100
 """
 
 
@@ -91,7 +105,14 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     run_campaign(repo, tmp_path, TINY)
 
     campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
-    assert len(campaign) == 4  # 2 sizes x 2 densities x 1 replica x 1 state
+    # 2 sizes x 2 densities x 1 replica x 1 state, plus 2 more couplings at one point
+    assert len(campaign) == 6
+    sweep = campaign[(campaign["ensemble_size_atoms"] == 30)
+                     & (campaign["packing_density_g_cm3"] == 0.2136)]
+    assert set(sweep["thermostat"]) == {"nose-hoover", "none"}
+    assert sweep["seed"].nunique() == 1  # couplings compare pairwise on the same seeds
+    flux = sweep[sweep["atom_flux_atoms_per_ps"] > 0]
+    assert flux["final_n_atoms"].tolist() == [30 + 2]  # 2 atoms/ps over the 2 ps heat - 1 ps
     assert set(campaign["ensemble_size_atoms"]) == {30, 60}
     assert set(campaign["packing_density_g_cm3"]) == {0.0534, 0.2136}
     assert set(campaign["status"]) <= {"transformed", "censored", "crystalline_at_reference"}
@@ -104,15 +125,33 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     assert (campaign["final_pe_eV_per_atom"] < e_isolated - 1.0).all(), campaign[
         "final_pe_eV_per_atom"
     ]
-    assert campaign["final_temperature_measured_K"].between(240, 360).all()
+    # thermostatted holds sit at 300 K (the NVE hold keeps the heat the embryo releases)
+    thermostatted = campaign[campaign["thermostat"] != "none"]
+    assert thermostatted["final_temperature_measured_K"].between(240, 360).all()
 
     by_size = pd.read_csv(tmp_path / "results" / "tables" / "summary_by_size.tsv", sep="\t")
-    assert len(by_size) == 4
+    assert len(by_size) == 6
+    statistics = pd.read_csv(
+        tmp_path / "results" / "tables" / "incubation_statistics.tsv", sep="\t"
+    )
+    assert len(statistics) == 6
+    single = statistics[statistics["n_transformed"] == 0]
+    assert single["km_median_incubation_ps"].isna().all()
+    assert single["note"].str.contains("no median").all()
+    fits = pd.read_csv(tmp_path / "results" / "tables" / "mfpt_fits.tsv", sep="\t")
+    assert fits["n_star_atoms"].isna().all()
+    assert fits["note"].str.contains("1 replicas, fewer than the minimum 5").all()
+    assert (tmp_path / "results" / "tables" / "critical_size.tsv").stat().st_size > 100
     for name in (
         "traces",
+        "trace_snapshots",
+        "final_embryos",
         "incubation_vs_size",
         "crystallinity_vs_size",
         "crystallinity_vs_density",
+        "phase_map",
+        "survival_curves",
+        "coupling_comparison",
     ):
         for ext in ("png", "svg"):
             figure = tmp_path / "results" / "figures" / f"{name}.{ext}"
@@ -122,6 +161,21 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     table = pd.read_csv(structure, sep="\t")
     assert list(table["stage"].unique()) == ["heat", "quench", "equilibrate"]
     assert table["time_ps"].iloc[-1] == pytest.approx(2 + 2 + 4)
+    # provenance: config values, seeds, versions and potential checksums of every run
+    provenance = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").rglob(
+        "provenance.json")]
+    assert len(provenance) == 6
+    record = provenance[0]
+    assert record["software"]["lammps_run"].startswith("LAMMPS (")
+    assert record["software"]["ovito_module"].startswith("3.")
+    library = record["potential_files"]["library"]
+    assert library["sha256"] == hashlib.sha256(Path(library["path"]).read_bytes()).hexdigest()
+    assert record["seeds"]["system_placement"] == record["run"]["seed"]
+    assert record["config"]["md_protocol"]["heat_duration_ps"] == 2
+    # the renders are pictures, not blank
+    render = next((tmp_path / "results" / "runs").rglob("final_embryo_whole.png"))
+    pixels = matplotlib.image.imread(render)[..., :3].reshape(-1, 3)
+    assert len(np.unique(pixels.round(2), axis=0)) > 1
     # every rule wrote a log
     for rule in ("generate_system", "run_md", "identify_structure", "summarise_run"):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
@@ -156,6 +210,8 @@ incubation:
   final_window_ps: 1
 figures:
   trace_size_atoms: 40
+coupling_sweep:
+  couplings: []
 """
 
 

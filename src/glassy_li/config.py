@@ -226,6 +226,13 @@ class Campaign:
             )
         return resolve_potential(name, presets[name], base_dir)
 
+    def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
+        """Absolute paths of the campaign preset's files (for checksums)."""
+        name = self.potential_name
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+        files = self.config["potential_presets"][name].get("files") or {}
+        return {key: str(_resolve_file(name, key, spec, base)) for key, spec in files.items()}
+
     def timestep_fs(self) -> float:
         md = self.config["md"]
         preset = self.config["potential_presets"][self.potential_name]

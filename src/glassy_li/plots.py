@@ -1,10 +1,10 @@
 """Campaign figures (seaborn/matplotlib, headless), each saved as PNG and SVG.
 
-(a) traces of temperature, potential energy, crystallinity and largest-embryo size versus
-time for the runs of one size, stage boundaries marked; (b) incubation time versus ensemble
-size, replicas as points, censored runs drawn distinctly at their censoring time, median
-line where it is defined; (c) final crystallinity versus ensemble size; (d) final
-crystallinity versus packing density, one line per size.
+Traces of the runs of one size; one run's traces with rendered snapshots (Fig 3A); the
+rendered final embryo per size, whole and sliced (Fig 3B); incubation time versus size with
+the Kaplan-Meier median and interval, censored runs marked (Fig 3C); final crystallinity
+versus size (Fig 3D) and versus packing density; the size x density phase map; survival
+curves per size; the thermostat-coupling / atom-flux comparison.
 """
 
 from __future__ import annotations
@@ -15,16 +15,25 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.cm  # noqa: E402
+import matplotlib.colors  # noqa: E402
+import matplotlib.image  # noqa: E402
+import matplotlib.lines  # noqa: E402
+import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .aggregate import censored_median  # noqa: E402
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa: E402
 
 __all__ = [
+    "plot_coupling_comparison",
     "plot_crystallinity_vs_density",
+    "plot_final_embryos",
+    "plot_phase_map",
+    "plot_survival_curves",
+    "plot_trace_snapshots",
     "plot_crystallinity_vs_size",
     "plot_incubation_vs_size",
     "plot_traces",
@@ -119,15 +128,26 @@ def _jitter(values: np.ndarray, rng: np.random.Generator, scale: float = 0.04) -
     return values * (1.0 + rng.uniform(-scale, scale, len(values)))
 
 
-def plot_incubation_vs_size(campaign: pd.DataFrame, title: str) -> plt.Figure:
-    """(b) Incubation time versus ensemble size; censored runs at their censoring time."""
+def _series_name(group: str, state: str, rho: float) -> str:
+    return f"{group}: {state}, rho={rho:g}"
+
+
+def plot_incubation_vs_size(
+    campaign: pd.DataFrame, statistics: pd.DataFrame, title: str
+) -> plt.Figure:
+    """(Fig 3C) Incubation time versus ensemble size: replicas as points (censored runs as
+    open triangles at their censoring time), Kaplan-Meier median with its interval; where
+    no median exists the figure says so at that size."""
     sns.set_theme(style="ticks", context="paper")
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, ax = plt.subplots(figsize=(7, 4.8))
     rng = np.random.default_rng(0)
-    groups = list(campaign.groupby(["group", "initial_state", "packing_density_g_cm3"]))
+    series_keys = ["group", "initial_state", "packing_density_g_cm3"]
+    groups = list(campaign.groupby(series_keys))
     palette = sns.color_palette("colorblind", max(1, len(groups)))
+    y_top = float(np.nanmax(campaign[["incubation_time_ps", "censored_at_ps"]].to_numpy(float),
+                            initial=1.0))
     for colour, ((group, state, rho), runs) in zip(palette, groups, strict=False):
-        name = f"{group}: {state}, rho={rho:g}"
+        name = _series_name(group, state, rho)
         for status, style in STATUS_STYLE.items():
             sel = runs[runs["status"] == status]
             if sel.empty:
@@ -148,28 +168,170 @@ def plot_incubation_vs_size(campaign: pd.DataFrame, title: str) -> plt.Figure:
                 edgecolors=colour,
                 label=f"{name} - {style['label']}",
             )
-        medians = []
-        for size, at_size in runs.groupby("ensemble_size_atoms"):
-            medians.append(
-                (
-                    size,
-                    censored_median(
-                        at_size["incubation_time_ps"].to_numpy(),
-                        at_size["status"].eq(TRANSFORMED).to_numpy(),
-                    ),
-                )
-            )
-        med = pd.DataFrame(medians, columns=["size", "median"]).dropna()
+        stats = statistics[
+            (statistics["group"] == group)
+            & (statistics["initial_state"] == state)
+            & np.isclose(statistics["packing_density_g_cm3"], rho)
+        ].sort_values("ensemble_size_atoms")
+        med = stats.dropna(subset=["km_median_incubation_ps"])
         if not med.empty:
-            ax.plot(med["size"], med["median"], color=colour, lw=1.2, label=f"{name} - median")
+            upper = med["km_median_upper_ps"].fillna(y_top * 1.1)
+            ax.errorbar(
+                med["ensemble_size_atoms"],
+                med["km_median_incubation_ps"],
+                yerr=[
+                    med["km_median_incubation_ps"] - med["km_median_lower_ps"],
+                    upper - med["km_median_incubation_ps"],
+                ],
+                color=colour,
+                lw=1.2,
+                capsize=3,
+                marker="D",
+                label=f"{name} - Kaplan-Meier median, {stats['confidence'].iloc[0]:.0%} interval",
+            )
+        for _, row in stats[stats["km_median_incubation_ps"].isna()].iterrows():
+            ax.annotate(
+                f"no median\n{row['n_transformed']}/{row['n_runs']} transformed",
+                (row["ensemble_size_atoms"], row["observed_ps_max"]),
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="center",
+                fontsize=6,
+                color=colour,
+            )
     _log_axis_at(ax, campaign["ensemble_size_atoms"])
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, y_top * 1.3)
     ax.set_xlabel("ensemble size (atoms)")
     ax.set_ylabel("incubation time (ps)")
     ax.set_title(
-        title + "\nopen triangles: censored at the run's end (transition time is later)", fontsize=9
+        title + "\nopen triangles: censored at the run's end (the transition, if any, is later)",
+        fontsize=9,
     )
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_survival_curves(
+    curves: pd.DataFrame, statistics: pd.DataFrame, title: str
+) -> plt.Figure:
+    """Kaplan-Meier survival S(t) (probability of no transition by t), one line per size,
+    one panel per (initial state, density) of the main grid; bands: pointwise intervals."""
+    sns.set_theme(style="ticks", context="paper")
+    panels = list(curves.groupby(["initial_state", "packing_density_g_cm3"]))
+    fig, axes = plt.subplots(
+        1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 3.8), squeeze=False
+    )
+    sizes = sorted(curves["ensemble_size_atoms"].unique())
+    palette = dict(zip(sizes, sns.color_palette("viridis", len(sizes)), strict=True))
+    for ax, ((state, rho), panel) in zip(axes[0], panels, strict=False):
+        for size, curve in panel.groupby("ensemble_size_atoms"):
+            t = np.append(curve["time_ps"].to_numpy(), curve["observed_until_ps"].iloc[0])
+            s = np.append(curve["survival"].to_numpy(), curve["survival"].iloc[-1])
+            lo = np.append(curve["lower"].to_numpy(), curve["lower"].iloc[-1])
+            hi = np.append(curve["upper"].to_numpy(), curve["upper"].iloc[-1])
+            stats = statistics[
+                (statistics["ensemble_size_atoms"] == size)
+                & (statistics["initial_state"] == state)
+                & np.isclose(statistics["packing_density_g_cm3"], rho)
+            ]
+            n_runs = int(stats["n_runs"].sum())
+            n_events = int(stats["n_transformed"].sum())
+            colour = palette[size]
+            ax.step(t, s, where="post", color=colour,
+                    label=f"N={size} ({n_events}/{n_runs} transformed)")
+            ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.15, lw=0)
+            ax.plot(t[-1], s[-1], marker="|", ms=10, color=colour)  # end of observation
+        ax.axhline(0.5, color="grey", ls=":", lw=1)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlabel("time since reference (ps)")
+        ax.set_title(f"{state}, rho={rho:g} g/cm$^3$", fontsize=9)
+        ax.legend(fontsize=6, loc="lower left")
+    axes[0][0].set_ylabel("P(no transition by t)")
+    fig.suptitle(title + " - Kaplan-Meier survival; |: end of observation", fontsize=9)
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_phase_map(campaign: pd.DataFrame, threshold: float, title: str) -> plt.Figure:
+    """Size x density map: colour the final crystallinity of each replica, marker whether it
+    transformed (circle) or not (cross); replicas side by side within a cell."""
+    sns.set_theme(style="ticks", context="paper")
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    sizes = sorted(campaign["ensemble_size_atoms"].unique())
+    densities = sorted(campaign["packing_density_g_cm3"].unique())
+    norm = matplotlib.colors.Normalize(0.0, max(1.0, float(campaign["final_crystallinity"]
+                                                           .max(skipna=True) or 1.0)))
+    cmap = plt.get_cmap("viridis")
+    for (size, rho), runs in campaign.groupby(["ensemble_size_atoms", "packing_density_g_cm3"]):
+        xi, yi = sizes.index(size), densities.index(rho)
+        offsets = np.linspace(-0.25, 0.25, len(runs)) if len(runs) > 1 else np.zeros(1)
+        for offset, (_, run) in zip(offsets, runs.iterrows(), strict=True):
+            crystalline = run["status"] in (TRANSFORMED, CRYSTALLINE_AT_REFERENCE)
+            value = run["final_crystallinity"]
+            colour = cmap(norm(value)) if np.isfinite(value) else (0.7, 0.7, 0.7, 1.0)
+            ax.scatter(xi + offset, yi, s=120, marker="o" if crystalline else "X",
+                       color=colour, edgecolors="black", linewidths=0.5)
+    ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])
+    ax.set_yticks(range(len(densities)), [f"{d:g}" for d in densities])
+    ax.set_xlim(-0.6, len(sizes) - 0.4)
+    ax.set_ylim(-0.6, len(densities) - 0.4)
+    ax.set_xlabel("ensemble size (atoms)")
+    ax.set_ylabel("packing density (g/cm$^3$)")
+    mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(mappable, ax=ax, label="final crystallinity (bcc / perfect sphere)")
+    handles = [
+        matplotlib.lines.Line2D([], [], ls="", marker="o", color="grey", label="crystalline"),
+        matplotlib.lines.Line2D([], [], ls="", marker="X", color="grey",
+                                label=f"not transformed (threshold {threshold:g})"),
+    ]
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.15), ncol=2)
+    ax.set_title(title + "\none marker per replica", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_coupling_comparison(campaign: pd.DataFrame, title: str) -> plt.Figure:
+    """Final crystallinity, largest embryo and hold temperature per coupling (thermostat,
+    damping, atom flux), at every (size, density) run with more than one coupling."""
+    sns.set_theme(style="ticks", context="paper")
+    keys = ["ensemble_size_atoms", "packing_density_g_cm3", "initial_state"]
+    compared = campaign.groupby(keys)["coupling"].transform("nunique") > 1
+    data = campaign[compared].copy()
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
+    if data.empty:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no coupling sweep in this campaign\n(config: coupling_sweep)",
+                    ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+        fig.suptitle(title)
+        return fig
+    data["point"] = (
+        "N=" + data["ensemble_size_atoms"].astype(str) + ", rho="
+        + data["packing_density_g_cm3"].map("{:g}".format)
+    )
+    data["outcome"] = np.where(data["status"] == TRANSFORMED, "transformed", "not transformed")
+    order = sorted(data["coupling"].unique())
+    for ax, column, label in (
+        (axes[0], "final_crystallinity", "final crystallinity"),
+        (axes[1], "final_largest_embryo_atoms", "final largest embryo (atoms)"),
+        (axes[2], "final_temperature_measured_K", "hold temperature (K)"),
+    ):
+        sns.stripplot(data=data, x="coupling", y=column, hue="point", order=order,
+                      dodge=True, ax=ax, size=6, legend=ax is axes[0])
+        ax.set_xlabel("")
+        ax.set_ylabel(label)
+        ax.tick_params(axis="x", rotation=60, labelsize=7)
+    for i, coupling in enumerate(order):
+        runs = data[data["coupling"] == coupling]
+        axes[0].annotate(
+            f"{(runs['status'] == TRANSFORMED).sum()}/{len(runs)}",
+            (i, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=7,
+        )
+    axes[0].legend(fontsize=6, loc="upper right")
+    fig.suptitle(title + " - numbers: runs transformed / runs", fontsize=9)
     sns.despine(fig)
     fig.tight_layout()
     return fig
@@ -248,4 +410,97 @@ def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Fig
     ax.legend(fontsize=7, title="size (atoms)", title_fontsize=7)
     sns.despine(fig)
     fig.tight_layout()
+    return fig
+
+
+def _structure_legend(fig: plt.Figure) -> None:
+    from .render import STRUCTURE_COLOURS  # noqa: PLC0415
+    from .structure import STRUCTURE_NAMES  # noqa: PLC0415
+
+    handles = [
+        matplotlib.patches.Patch(color=STRUCTURE_COLOURS[i], label=name)
+        for i, name in STRUCTURE_NAMES.items()
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, frameon=False)
+
+
+def plot_final_embryos(
+    panels: Sequence[tuple[Mapping[str, object], str | Path, str | Path, Mapping[str, object]]],
+    slice_thickness_A: float,
+    title: str,
+) -> plt.Figure:
+    """(Fig 3B) per size: the rendered final embryo whole (top) and sliced (bottom).
+
+    ``panels`` holds ``(run, whole_png, slice_png, info)`` with ``info`` as written by the
+    render rule (embryo atoms, structure fractions).
+    """
+    n = max(1, len(panels))
+    fig, axes = plt.subplots(2, n, figsize=(2.6 * n, 5.8), squeeze=False)
+    for column, (run, whole, cut, info) in enumerate(panels):
+        fractions = info["fractions"]
+        axes[0][column].imshow(matplotlib.image.imread(whole))
+        axes[0][column].set_title(
+            f"N = {run['ensemble_size_atoms']}\nembryo {info['embryo_atoms']} atoms, "
+            f"bcc {fractions['bcc']:.0%}",
+            fontsize=8,
+        )
+        axes[1][column].imshow(matplotlib.image.imread(cut))
+        axes[1][column].set_title(f"slice {slice_thickness_A:g} A thick", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    _structure_legend(fig)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def plot_trace_snapshots(
+    run: Mapping[str, object],
+    thermo: pd.DataFrame,
+    structure: pd.DataFrame,
+    boundaries: Mapping[str, float],
+    snapshots: Sequence[tuple[float, str | Path, Mapping[str, object]]],
+    threshold: float,
+    title: str,
+) -> plt.Figure:
+    """(Fig 3A) one run: temperature, crystallinity and largest embryo versus time, with the
+    rendered largest embryo at ``snapshots`` = ``(time_ps, png, info)`` marked on the traces."""
+    sns.set_theme(style="ticks", context="paper")
+    n = max(1, len(snapshots))
+    fig = plt.figure(figsize=(max(7.5, 2.0 * n), 8.5))
+    grid = fig.add_gridspec(4, n, height_ratios=[1, 1, 1, 1.4])
+    trace_axes = [fig.add_subplot(grid[i, :]) for i in range(3)]
+    for ax in trace_axes[1:]:
+        ax.sharex(trace_axes[0])
+    trace_axes[0].plot(thermo["time_ps"], thermo["temperature_K"], lw=0.8, color="C3")
+    trace_axes[0].set_ylabel("T (K)")
+    trace_axes[1].plot(structure["time_ps"], structure["crystallinity"], lw=1.0, color="C0")
+    trace_axes[1].axhline(threshold, color="grey", ls=":", lw=1)
+    trace_axes[1].set_ylabel("crystallinity")
+    trace_axes[2].plot(structure["time_ps"], structure["largest_embryo_atoms"], lw=1.0,
+                       color="C2")
+    trace_axes[2].set_ylabel("largest embryo\n(atoms)")
+    trace_axes[2].set_xlabel("time (ps)")
+    for ax in trace_axes:
+        for name in ("quench", "equilibrate"):
+            ax.axvline(boundaries[name], color="black", ls="--", lw=0.6)
+        for k, (time_ps, _, _) in enumerate(snapshots):
+            ax.axvline(time_ps, color="C1", lw=0.8, alpha=0.7)
+            if ax is trace_axes[0]:
+                ax.text(time_ps, 1.02, chr(ord("a") + k), transform=ax.get_xaxis_transform(),
+                        ha="center", fontsize=8, color="C1")
+    for k, (time_ps, png, info) in enumerate(snapshots):
+        ax = fig.add_subplot(grid[3, k])
+        ax.imshow(matplotlib.image.imread(png))
+        ax.set_axis_off()
+        ax.set_title(
+            f"({chr(ord('a') + k)}) {time_ps:g} ps\n{info['embryo_atoms']} atoms, "
+            f"bcc {info['fractions']['bcc']:.0%}",
+            fontsize=7,
+        )
+    _structure_legend(fig)
+    label = _run_label(run)
+    fig.suptitle(f"{title}\n{label}, N={run['ensemble_size_atoms']}", fontsize=8)
+    sns.despine(fig)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig

@@ -34,6 +34,8 @@ rule campaign_table:
             caption="../report/summary_by_size.rst",
             category="Tables",
         ),
+    params:
+        made_with=made_with(),
     log:
         "results/logs/campaign_table.log",
     benchmark:
@@ -42,3 +44,91 @@ rule campaign_table:
         "../../envs/glassy-li.yaml"
     script:
         "../scripts/campaign_table.py"
+
+
+rule incubation_statistics:
+    """Kaplan-Meier incubation statistics, Wedekind first-passage fits, critical size."""
+    input:
+        campaign="results/tables/campaign.tsv",
+        structures=all_runs("results/runs/{run}/structure.tsv"),
+    output:
+        statistics=report(
+            "results/tables/incubation_statistics.tsv",
+            caption="../report/incubation_statistics.rst",
+            category="Tables",
+        ),
+        survival=report(
+            "results/tables/survival_curves.tsv",
+            caption="../report/survival_table.rst",
+            category="Tables",
+        ),
+        mfpt_fits=report(
+            "results/tables/mfpt_fits.tsv",
+            caption="../report/mfpt_fits.rst",
+            category="Tables",
+        ),
+        mfpt_curves="results/tables/mfpt_curves.tsv",
+        critical_size=report(
+            "results/tables/critical_size.tsv",
+            caption="../report/critical_size.rst",
+            category="Tables",
+        ),
+    params:
+        run_ids=list(RUNS.index),
+        statistics=config["statistics"],
+        mass_amu=CAMPAIGN.potential_mass_amu(),
+        made_with=made_with(),
+    log:
+        "results/logs/incubation_statistics.log",
+    benchmark:
+        "results/benchmarks/incubation_statistics.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/incubation_statistics.py"
+
+
+rule campaign_config:
+    """The merged, validated config (defaults filled in) that made this campaign."""
+    output:
+        config=report(
+            "results/tables/config.yaml",
+            caption="../report/config.rst",
+            category="Config",
+        ),
+    params:
+        config=CAMPAIGN.config,
+    log:
+        "results/logs/campaign_config.log",
+    benchmark:
+        "results/benchmarks/campaign_config.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/campaign_config.py"
+
+
+rule record_provenance:
+    """Config values, seeds, LAMMPS/OVITO versions and potential checksums of one run."""
+    input:
+        performance="results/runs/{run}/md_performance.json",
+        structure="results/runs/{run}/structure.tsv",
+        data="results/runs/{run}/system.data",
+    output:
+        provenance="results/runs/{run}/provenance.json",
+    params:
+        run=run_info,
+        protocol=run_protocol,
+        potential=potential_setup(),
+        potential_files=CAMPAIGN.potential_files(),
+        structure=config["structure"],
+        incubation=config["incubation"],
+        lammps_log=lambda wildcards: f"results/runs/{wildcards.run}/md/log.lammps",
+    log:
+        "results/logs/record_provenance/{run}.log",
+    benchmark:
+        "results/benchmarks/record_provenance/{run}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/record_provenance.py"

@@ -6,7 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from glassy_li.aggregate import stage_boundaries_ps
-from glassy_li.config import Campaign
+from glassy_li.config import COUPLING_KEYS, Campaign, coupling_label
 from glassy_li.md import stage_steps
 
 
@@ -26,10 +26,11 @@ def run_info(wildcards):
 
 def protocol_of(run_id):
     """The MD protocol of one run (positive controls may override the temperatures)."""
-    info = RUNS.loc[run_id]
+    info = json.loads(RUNS.loc[run_id].to_json())
     return CAMPAIGN.protocol(
-        final_temperature_K=float(info["final_temperature_K"]),
-        heat_temperature_K=float(info["heat_temperature_K"]),
+        final_temperature_K=info["final_temperature_K"],
+        heat_temperature_K=info["heat_temperature_K"],
+        coupling={key: info[key] for key in COUPLING_KEYS},
     )
 
 
@@ -48,10 +49,64 @@ def stage_boundaries(wildcards):
     return boundaries_of(wildcards.run)
 
 
+BASE_COUPLING = coupling_label(CAMPAIGN.couplings()[0])
+MAIN_GRID = RUNS[(RUNS["group"] == "grid") & (RUNS["coupling"] == BASE_COUPLING)]
+
+
 def trace_runs():
-    """Runs shown in the trace figure: every run of the configured (or largest) size."""
-    size = config["figures"]["trace_size_atoms"] or int(RUNS["ensemble_size_atoms"].max())
-    return list(RUNS.index[RUNS["ensemble_size_atoms"] == size])
+    """Runs shown in the trace figure: every main-grid run of the configured (or largest) size."""
+    size = config["figures"]["trace_size_atoms"] or int(MAIN_GRID["ensemble_size_atoms"].max())
+    return list(MAIN_GRID.index[MAIN_GRID["ensemble_size_atoms"] == size])
+
+
+def render_density():
+    chosen = config["figures"]["render_density_g_cm3"]
+    return chosen if chosen is not None else config["system"]["packing_densities_g_cm3"][0]
+
+
+def rendered_runs():
+    """One run per ensemble size whose final embryo is rendered: the main grid's first
+    replica at the render density, first initial state."""
+    picked = MAIN_GRID[
+        (MAIN_GRID["packing_density_g_cm3"] == float(render_density()))
+        & (MAIN_GRID["initial_state"] == config["system"]["initial_states"][0])
+        & (MAIN_GRID["replica"] == 0)
+    ].sort_values("ensemble_size_atoms")
+    return list(picked.index)
+
+
+def snapshot_run():
+    """The run whose traces are shown with snapshots: the first of the trace runs."""
+    return trace_runs()[0]
+
+
+def made_with():
+    """What made the campaign's figures, for the report's captions."""
+    md = config["md"]
+    system = config["system"]
+    sweep = config["coupling_sweep"]
+    text = (
+        f"Campaign '{config['campaign_name']}', potential preset '{config['potential']}'; "
+        f"{config['replicas']} replicas per point; initial states {system['initial_states']}, "
+        f"sizes {system['ensemble_sizes_atoms']} atoms, packing densities "
+        f"{system['packing_densities_g_cm3']} g/cm3. Protocol: {md['heat_duration_ps']} ps at "
+        f"{md['heat_temperature_K']} K, quench at {md['quench_rate_K_per_ps']} K/ps to "
+        f"{md['final_temperature_K']} K, hold {md['equilibrate_duration_ps']} ps; thermostat "
+        f"{md['thermostat']} (damping {md['thermostat_damping_ps']} ps), atom flux "
+        f"{md['atom_flux_atoms_per_ps']} atoms/ps; timestep {CAMPAIGN.timestep_fs()} fs. "
+        f"Structure: {config['structure']['method']} on {config['structure']['positions']} "
+        f"positions ({config['structure']['averaging_window_ps']} ps window). Incubation: "
+        f"{config['incubation']['order_parameter']} >= {config['incubation']['threshold']} "
+        f"for {config['incubation']['persistence_ps']} ps, counted from "
+        f"{config['incubation']['reference']}."
+    )
+    if sweep["couplings"]:
+        text += (
+            f" Coupling sweep: {[coupling_label(c) for c in CAMPAIGN.couplings()]} at sizes "
+            f"{sweep['ensemble_sizes_atoms'] or 'all'}, densities "
+            f"{sweep['packing_densities_g_cm3'] or 'all'}."
+        )
+    return text
 
 
 def trace_run_info():
@@ -76,15 +131,30 @@ def checked_presets():
 
 FIGURES = {
     "traces": "Traces of temperature, potential energy, crystallinity and largest embryo",
-    "incubation_vs_size": "Incubation time versus ensemble size",
-    "crystallinity_vs_size": "Final crystallinity versus ensemble size",
+    "trace_snapshots": "One run's traces with rendered snapshots (Fig 3A)",
+    "final_embryos": "Final embryo of each size, whole and sliced (Fig 3B)",
+    "incubation_vs_size": "Incubation time versus ensemble size, Kaplan-Meier median (Fig 3C)",
+    "crystallinity_vs_size": "Final crystallinity versus ensemble size (Fig 3D)",
     "crystallinity_vs_density": "Final crystallinity versus packing density",
+    "phase_map": "Size x density map of final crystallinity and outcome",
+    "survival_curves": "Kaplan-Meier survival curves per size",
+    "coupling_comparison": "Thermostat coupling and atom flux compared",
 }
+TABLES = [
+    "campaign",
+    "summary_by_size",
+    "incubation_statistics",
+    "survival_curves",
+    "mfpt_fits",
+    "mfpt_curves",
+    "critical_size",
+]
 
 
 def final_outputs():
     return [
-        "results/tables/campaign.tsv",
-        "results/tables/summary_by_size.tsv",
+        *[f"results/tables/{name}.tsv" for name in TABLES],
+        "results/tables/config.yaml",
         *[f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")],
+        *all_runs("results/runs/{run}/provenance.json"),
     ]

@@ -15,6 +15,7 @@ rule plot_traces:
         boundaries=[boundaries_of(run) for run in trace_runs()],
         threshold=config["incubation"]["threshold"],
         title=f"{config['campaign_name']}: runs of {config['figures']['trace_size_atoms'] or 'the largest'} atoms",
+        made_with=made_with(),
     log:
         "results/logs/plots/traces.log",
     benchmark:
@@ -26,9 +27,12 @@ rule plot_traces:
 
 
 rule plot_campaign:
-    """(b) incubation time, (c) crystallinity versus size, (d) crystallinity versus density."""
+    """Incubation (Kaplan-Meier), crystallinity versus size and density, phase map, survival
+    curves, coupling comparison."""
     input:
         campaign="results/tables/campaign.tsv",
+        statistics="results/tables/incubation_statistics.tsv",
+        survival="results/tables/survival_curves.tsv",
     output:
         incubation_png=report(
             "results/figures/incubation_vs_size.png",
@@ -48,9 +52,29 @@ rule plot_campaign:
             category="Figures",
         ),
         density_svg="results/figures/crystallinity_vs_density.svg",
+        phase_png=report(
+            "results/figures/phase_map.png",
+            caption="../report/phase_map.rst",
+            category="Figures",
+        ),
+        phase_svg="results/figures/phase_map.svg",
+        survival_png=report(
+            "results/figures/survival_curves.png",
+            caption="../report/survival_curves.rst",
+            category="Figures",
+        ),
+        survival_svg="results/figures/survival_curves.svg",
+        coupling_png=report(
+            "results/figures/coupling_comparison.png",
+            caption="../report/coupling_comparison.rst",
+            category="Figures",
+        ),
+        coupling_svg="results/figures/coupling_comparison.svg",
     params:
         threshold=config["incubation"]["threshold"],
+        base_coupling=BASE_COUPLING,
         title=config["campaign_name"],
+        made_with=made_with(),
     log:
         "results/logs/plots/campaign.log",
     benchmark:

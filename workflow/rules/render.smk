@@ -1,0 +1,80 @@
+rule render_final_embryo:
+    """The final frame's largest embryo, atoms coloured by structure type: whole and sliced."""
+    input:
+        trajectory="results/runs/{run}/trajectory.lammpstrj",
+    output:
+        whole="results/runs/{run}/render/final_embryo_whole.png",
+        slice="results/runs/{run}/render/final_embryo_slice.png",
+        info="results/runs/{run}/render/final_embryo.json",
+    params:
+        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        size_px=config["figures"]["render_size_px"],
+        slice_thickness_A=config["figures"]["slice_thickness_A"],
+    log:
+        "results/logs/render_final_embryo/{run}.log",
+    benchmark:
+        "results/benchmarks/render_final_embryo/{run}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/render_final_embryo.py"
+
+
+rule plot_final_embryos:
+    """(Fig 3B) the rendered final embryos of every size side by side."""
+    input:
+        whole=[f"results/runs/{run}/render/final_embryo_whole.png" for run in rendered_runs()],
+        slice=[f"results/runs/{run}/render/final_embryo_slice.png" for run in rendered_runs()],
+        info=[f"results/runs/{run}/render/final_embryo.json" for run in rendered_runs()],
+    output:
+        png=report(
+            "results/figures/final_embryos.png",
+            caption="../report/final_embryos.rst",
+            category="Figures",
+        ),
+        svg="results/figures/final_embryos.svg",
+    params:
+        runs=[json.loads(RUNS.loc[run].to_json()) for run in rendered_runs()],
+        slice_thickness_A=config["figures"]["slice_thickness_A"],
+        title=f"{config['campaign_name']}: final embryos at {render_density():g} g/cm3",
+        made_with=made_with(),
+    log:
+        "results/logs/plots/final_embryos.log",
+    benchmark:
+        "results/benchmarks/plots/final_embryos.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/plot_final_embryos.py"
+
+
+rule plot_trace_snapshots:
+    """(Fig 3A) one run's traces with rendered snapshots of its largest embryo along them."""
+    input:
+        thermo=f"results/runs/{snapshot_run()}/thermo.tsv",
+        structure=f"results/runs/{snapshot_run()}/structure.tsv",
+        trajectory=f"results/runs/{snapshot_run()}/trajectory.lammpstrj",
+    output:
+        png=report(
+            "results/figures/trace_snapshots.png",
+            caption="../report/trace_snapshots.rst",
+            category="Figures",
+        ),
+        svg="results/figures/trace_snapshots.svg",
+    params:
+        run=json.loads(RUNS.loc[snapshot_run()].to_json()),
+        boundaries=boundaries_of(snapshot_run()),
+        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        n_snapshots=config["figures"]["trace_snapshots"],
+        size_px=config["figures"]["render_size_px"],
+        threshold=config["incubation"]["threshold"],
+        title=f"{config['campaign_name']}: {snapshot_run()}",
+        made_with=made_with(),
+    log:
+        "results/logs/plots/trace_snapshots.log",
+    benchmark:
+        "results/benchmarks/plots/trace_snapshots.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/plot_trace_snapshots.py"
