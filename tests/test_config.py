@@ -23,6 +23,12 @@ def config(default_config_files):
         ("md", "quench_rate_K_per_ps", -1, "md.quench_rate_K_per_ps"),
         ("structure", "method", "voronoi", "structure.method"),
         ("incubation", "reference", "yesterday", "incubation.reference"),
+        ("md", "thermostat_damping_ps", -0.1, "md.thermostat_damping_ps"),
+        ("md", "atom_flux_atoms_per_ps", -2, "md.atom_flux_atoms_per_ps"),
+        ("md", "thermostat", "berendsen", "md.thermostat"),
+        ("incubation", "threshold", 1.5, "incubation.threshold"),
+        ("incubation", "threshold", -0.2, "incubation.threshold"),
+        ("statistics", "confidence", 1.2, "statistics.confidence"),
     ],
 )
 def test_bad_values_name_their_key(config, section, key, value, named):
@@ -32,6 +38,45 @@ def test_bad_values_name_their_key(config, section, key, value, named):
         Campaign.from_config(bad)
     assert f"'{named}'" in str(error.value)
     assert str(value if not isinstance(value, list) else value[-1]) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("coupling", "named", "value"),
+    [
+        ({"thermostat": "langevin", "thermostat_damping_ps": -1.0},
+         "coupling_sweep.couplings[1].thermostat_damping_ps", "-1.0"),
+        ({"thermostat": "nose-hoover", "atom_flux_atoms_per_ps": -0.5},
+         "coupling_sweep.couplings[1].atom_flux_atoms_per_ps", "-0.5"),
+        ({"thermostat_damping_ps": 0.2}, "coupling_sweep.couplings[1]", "thermostat"),
+    ],
+)
+def test_bad_coupling_is_refused_naming_its_key(config, coupling, named, value):
+    bad = copy.deepcopy(config)
+    bad["coupling_sweep"] = {"couplings": [{"thermostat": "none"}, coupling]}
+    with pytest.raises(ConfigError) as error:
+        Campaign.from_config(bad)
+    assert f"'{named}'" in str(error.value)
+    assert value in str(error.value)
+
+
+def test_coupling_sweep_adds_paired_runs(config):
+    sweep = copy.deepcopy(config)
+    sweep["coupling_sweep"] = {
+        "ensemble_sizes_atoms": [300],
+        "packing_densities_g_cm3": [0.0534],
+        "couplings": [{"thermostat": "langevin"}, {"thermostat": "none"}],
+    }
+    base = copy.deepcopy(config)
+    base["coupling_sweep"] = {"couplings": []}
+    runs, base_runs = Campaign.from_config(sweep).runs(), Campaign.from_config(base).runs()
+    assert len(runs) == len(base_runs) + 2 * config["replicas"]
+    at_point = runs[(runs["ensemble_size_atoms"] == 300)
+                    & (runs["packing_density_g_cm3"] == 0.0534) & (runs["group"] == "grid")]
+    assert set(at_point["thermostat"]) == {"nose-hoover", "langevin", "none"}
+    # every coupling runs on the same seeds: a paired comparison
+    assert at_point.groupby("replica")["seed"].nunique().eq(1).all()
+    # unset values of a coupling come from the md section
+    assert set(at_point["thermostat_damping_ps"]) == {config["md"]["thermostat_damping_ps"]}
 
 
 def test_missing_potential_file_names_path_and_preset(config, tmp_path):
@@ -48,11 +93,13 @@ def test_missing_potential_file_names_path_and_preset(config, tmp_path):
 def test_default_campaign_runs_paths_and_seeds(config):
     campaign = Campaign.from_config(config)
     runs = campaign.runs()
-    grid = runs[runs["group"] == "grid"]
+    grid = runs[(runs["group"] == "grid") & (runs["coupling"] == runs["coupling"].iloc[0])]
     system = config["system"]
     n_points = len(system["ensemble_sizes_atoms"]) * len(system["packing_densities_g_cm3"])
     assert len(grid) == n_points * len(system["initial_states"]) * config["replicas"]
-    assert runs["seed"].is_unique
+    # one seed per run, shared only by the couplings of the same point and replica
+    point = runs["run_id"].str.replace(r"/coup-[^/]+", "", regex=True)
+    assert runs.assign(point=point).groupby("seed")["point"].nunique().eq(1).all()
     for run_id, run in runs.iterrows():
         for part in (
             run["initial_state"],
