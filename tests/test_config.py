@@ -142,6 +142,10 @@ def test_paper_profile_is_the_papers_protocol(repo, shared_potentials):
         ("system: {ensemble_sizes_atoms: [-5]}", "system.ensemble_sizes_atoms[0]"),
         ("system: {packing_densities_g_cm3: [0]}", "system.packing_densities_g_cm3[0]"),
         ("potential: no-such-potential", "potential"),
+        ("md: {thermostat_damping_ps: -0.1}", "md.thermostat_damping_ps"),
+        ("coupling_sweep: {couplings: [{thermostat: none, atom_flux_atoms_per_ps: -1}]}",
+         "coupling_sweep.couplings[0].atom_flux_atoms_per_ps"),
+        ("incubation: {threshold: 1.5}", "incubation.threshold"),
     ],
 )
 def test_snakemake_refuses_bad_config_before_any_job(repo, tmp_path, override, named):

@@ -138,21 +138,6 @@ def summarise_run(
     return row
 
 
-def censored_median(times: np.ndarray, transformed: np.ndarray) -> float:
-    """Median waiting time when censored runs count as 'later than any observed time'.
-
-    Censored runs (``transformed`` False) sort after every transformed one; the median is
-    defined only if it falls on a transformed run, otherwise NaN (too few transformed).
-    """
-    n = len(times)
-    if n == 0:
-        return float("nan")
-    values = np.where(transformed, times, np.inf)
-    ordered = np.sort(values)
-    median = float(np.median(ordered)) if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
-    return median if np.isfinite(median) else float("nan")
-
-
 def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:
     """Per (group, state, potential, density, size) summary over replicas."""
     rows = []
