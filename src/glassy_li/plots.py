@@ -146,7 +146,9 @@ def plot_incubation_vs_size(
     palette = sns.color_palette("colorblind", max(1, len(groups)))
     y_top = float(np.nanmax(campaign[["incubation_time_ps", "censored_at_ps"]].to_numpy(float),
                             initial=1.0))
-    for colour, ((group, state, rho), runs) in zip(palette, groups, strict=False):
+    for index, (colour, ((group, state, rho), runs)) in enumerate(
+        zip(palette, groups, strict=False)
+    ):
         name = _series_name(group, state, rho)
         for status, style in STATUS_STYLE.items():
             sel = runs[runs["status"] == status]
@@ -193,14 +195,14 @@ def plot_incubation_vs_size(
             ax.annotate(
                 f"no median\n{row['n_transformed']}/{row['n_runs']} transformed",
                 (row["ensemble_size_atoms"], row["observed_ps_max"]),
-                xytext=(0, 8),
+                xytext=(0, 8 + 18 * index),
                 textcoords="offset points",
                 ha="center",
                 fontsize=6,
                 color=colour,
             )
     _log_axis_at(ax, campaign["ensemble_size_atoms"])
-    ax.set_ylim(0, y_top * 1.3)
+    ax.set_ylim(0, y_top * (1.3 + 0.12 * len(groups)))
     ax.set_xlabel("ensemble size (atoms)")
     ax.set_ylabel("incubation time (ps)")
     ax.set_title(
@@ -267,7 +269,7 @@ def plot_phase_map(campaign: pd.DataFrame, threshold: float, title: str) -> plt.
     cmap = plt.get_cmap("viridis")
     for (size, rho), runs in campaign.groupby(["ensemble_size_atoms", "packing_density_g_cm3"]):
         xi, yi = sizes.index(size), densities.index(rho)
-        offsets = np.linspace(-0.25, 0.25, len(runs)) if len(runs) > 1 else np.zeros(1)
+        offsets = np.linspace(-0.15, 0.15, len(runs)) if len(runs) > 1 else np.zeros(1)
         for offset, (_, run) in zip(offsets, runs.iterrows(), strict=True):
             crystalline = run["status"] in (TRANSFORMED, CRYSTALLINE_AT_REFERENCE)
             value = run["final_crystallinity"]
