@@ -57,7 +57,12 @@ class EmbryoView:
 
 
 def embryo_view(frame: Frame, settings: StructureSettings, largest_only: bool = True) -> EmbryoView:
-    """The largest embryo of ``frame`` (or every atom), made whole across the boundaries."""
+    """The largest embryo of ``frame`` (or every atom), made whole across the boundaries.
+
+    Clusters are found on the positions that are drawn (time-averaged where available, for a
+    picture free of thermal noise), so the embryo's atom count can differ by a few atoms from
+    the table's ``largest_embryo_atoms``, which clusters instantaneous positions.
+    """
     use_average = settings.positions == "time-averaged" and frame.averaged_A is not None
     ident_pos = frame.averaged_A if use_average else frame.unwrapped_A
     types = identify_structures(ident_pos, frame.box_lo_A, frame.box_edges_A, settings)
