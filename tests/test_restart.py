@@ -46,6 +46,8 @@ incubation:
   final_window_ps: 2
 figures:
   trace_size_atoms: 300
+coupling_sweep:
+  couplings: []
 """
 HEAT_END, QUENCH_END = 2000, 12000
 
