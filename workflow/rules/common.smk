@@ -45,6 +45,56 @@ def boundaries_of(run_id):
     return stage_boundaries_ps(stage_steps(protocol), protocol.timestep_fs * 1e-3)
 
 
+def md_needed_minutes(run_id):
+    """Cluster time one run's MD needs in all (minutes): the protocol's atom-steps at the
+    preset's measured throughput, times md.runtime_safety_factor, plus 10 minutes."""
+    protocol = protocol_of(run_id)
+    atoms = int(RUNS.loc[run_id, "ensemble_size_atoms"]) + protocol.flux_atoms
+    preset = config["potential_presets"][config["potential"]]
+    ranks = config["md"]["mpi_ranks"]
+    seconds = stage_steps(protocol).total * atoms / (preset["throughput_atom_steps_per_s"] * ranks)
+    return int(config["md"]["runtime_safety_factor"] * seconds / 60 + 10)
+
+
+def md_runtime_minutes(wildcards):
+    """Run time an MD job asks for: what it needs, capped at md.max_runtime_minutes."""
+    return min(md_needed_minutes(wildcards.run), config["md"]["max_runtime_minutes"])
+
+
+def md_retries():
+    """Retries of MD jobs: md.retries, plus as many as the longest run needs jobs of
+    md.max_runtime_minutes to finish (each resumes from the previous job's restart)."""
+    longest = max((md_needed_minutes(run) for run in RUNS.index), default=0)
+    jobs = -(-longest // config["md"]["max_runtime_minutes"])
+    return config["md"]["retries"] + max(jobs - 1, 0)
+
+
+def md_mem_mb(wildcards):
+    """Memory of an MD job: 300 MB per rank (measured RSS 136-250 MB) + 1 MB per 10 atoms."""
+    atoms = int(RUNS.loc[wildcards.run, "ensemble_size_atoms"])
+    return 300 * config["md"]["mpi_ranks"] + atoms // 10
+
+
+def analysis_runtime_minutes(wildcards):
+    """Run time of the per-frame structure identification: 1 s per frame per 1000 atoms
+    (measured about 0.1-0.3 s), at least 10 minutes."""
+    protocol = protocol_of(wildcards.run)
+    frames = protocol.total_duration_ps / protocol.trajectory_interval_ps + 1
+    atoms = int(RUNS.loc[wildcards.run, "ensemble_size_atoms"]) + protocol.flux_atoms
+    return int(10 + frames * atoms / 1000 / 60)
+
+
+def analysis_mem_mb(wildcards):
+    """Memory of the structure identification: 1 GB + 1 MB per 2 atoms."""
+    return 1000 + int(RUNS.loc[wildcards.run, "ensemble_size_atoms"]) // 2
+
+
+def md_mpi_launcher(wildcards, threads):
+    """Slurm `mpi` resource: the launcher when the job has several ranks, else empty (then
+    Slurm allocates one task and LAMMPS runs without a launcher)."""
+    return config["md"]["mpi_launcher"] if threads > 1 else ""
+
+
 def stage_boundaries(wildcards):
     return boundaries_of(wildcards.run)
 

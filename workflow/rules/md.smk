@@ -20,7 +20,13 @@ rule run_md:
         potential=potential_setup(),
         seed=lambda wildcards: int(run_info(wildcards)["seed"]),
     threads: config["md"]["mpi_ranks"]
-    retries: config["md"]["retries"]
+    resources:
+        tasks=config["md"]["mpi_ranks"],
+        cpus_per_task=1,
+        mpi=md_mpi_launcher,
+        runtime=md_runtime_minutes,
+        mem_mb=md_mem_mb,
+    retries: md_retries()
     log:
         "results/logs/run_md/{run}.log",
     benchmark:

@@ -8,6 +8,10 @@ rule identify_structure:
         settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
         timestep_ps=CAMPAIGN.timestep_fs() * 1e-3,
         boundaries=stage_boundaries,
+    resources:
+        cpus_per_task=1,
+        runtime=analysis_runtime_minutes,
+        mem_mb=analysis_mem_mb,
     log:
         "results/logs/identify_structure/{run}.log",
     benchmark:
