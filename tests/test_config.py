@@ -29,6 +29,8 @@ def config(default_config_files):
         ("incubation", "threshold", 1.5, "incubation.threshold"),
         ("incubation", "threshold", -0.2, "incubation.threshold"),
         ("statistics", "confidence", 1.2, "statistics.confidence"),
+        ("figures", "trace_size_atoms", 123, "figures.trace_size_atoms"),
+        ("md", "mpi_launcher", "", "md.mpi_launcher"),
     ],
 )
 def test_bad_values_name_their_key(config, section, key, value, named):

