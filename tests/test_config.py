@@ -1,6 +1,7 @@
 """Config validation: bad values fail before any job, naming the key; runs and seeds."""
 
 import copy
+import re
 import subprocess
 import sys
 
@@ -176,3 +177,21 @@ def test_snakemake_refuses_bad_config_before_any_job(repo, tmp_path, override, n
     text = result.stdout + result.stderr
     assert named.split("[")[0].split(".")[-1] in text
     assert "Job stats" not in text  # nothing was scheduled
+
+
+def test_slurm_profile_plans_the_paper_campaign_with_resources(repo, shared_potentials):
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--workflow-profile", "profiles/slurm",
+         "--configfile", "config/paper.yaml"],
+        cwd=repo, capture_output=True, text=True, timeout=300, check=False,
+    )
+    text = result.stdout + result.stderr
+    assert result.returncode == 0, text[-3000:]
+    md_jobs = [line for line in text.splitlines() if "resources:" in line and "tasks=" in line]
+    assert len(md_jobs) == 24  # 8 sizes x 3 replicas
+    for line in md_jobs:
+        runtime = int(re.search(r"runtime=(\d+)", line).group(1))
+        assert 10 < runtime <= 2880  # capped at md.max_runtime_minutes
+        assert "mem_mb=" in line and "cpus_per_task=1" in line
+    structure_jobs = text.count("rule identify_structure:")
+    assert structure_jobs == 24

@@ -4,7 +4,13 @@ import pandas as pd
 import pytest
 
 from glassy_li.config import resolve_potential
-from glassy_li.md import MDProtocol, lammps_parameters, run_md, stage_steps
+from glassy_li.md import (
+    MDProtocol,
+    lammps_parameters,
+    run_md,
+    slurm_walltime_budget_s,
+    stage_steps,
+)
 from glassy_li.structure import read_lammps_dump
 from glassy_li.system import generate_system, read_lammps_data, write_lammps_data
 
@@ -137,3 +143,12 @@ def test_hold_without_thermostat_conserves_energy(tmp_path):
     heat = thermo[thermo["stage"] == "heat"]
     heat_total = heat["pe_eV_per_atom"] + heat["ke_eV_per_atom"]
     assert heat_total.max() - heat_total.min() > 1e-2  # the thermostat did work while heating
+
+
+@pytest.mark.parametrize(
+    ("runtime_min", "budget_s"),
+    [(None, 0.0), (0, 0.0), (10, 540.0), (60, 3300.0), (2880, 172500.0)],
+)
+def test_slurm_budget_stops_before_the_run_time(runtime_min, budget_s):
+    """5 minutes (or a tenth of a short job) are left for the last frame and the restart."""
+    assert slurm_walltime_budget_s(runtime_min) == pytest.approx(budget_s)
