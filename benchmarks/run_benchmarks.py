@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""glassy-li benchmarks: print a table of measured figures (not a test; nothing asserts).
+
+    .venv/bin/python benchmarks/run_benchmarks.py            # everything (~15 min on 2 cores)
+    .venv/bin/python benchmarks/run_benchmarks.py md layout  # some of them
+
+Benchmarks (each prints its rows as it finishes; the table is repeated at the end):
+  md        MD throughput inside the workflow (a one-run campaign, Snakemake job time) against
+            bare `lmp -in md.lammps` on the same input in a copy of its folder; target >= 0.97
+  layout    one 700-atom job on 2 cores: 1 rank, 2 MPI ranks, 1 rank x 2 OpenMP threads with
+            the OPENMP suffix (MEAM has no /omp or /kk style in the wheel; fixes do)
+  structure structure identification: s per frame per 1000 atoms, and its share of the MD
+            time of the same runs (target <= 3%), from a campaign's benchmark files
+  overhead  Snakemake overhead of a campaign of ~50 tiny jobs: wall time minus the summed job
+            times over the cores, per job, and scaled to the default and paper campaigns
+            (target <= 2% of a realistic campaign)
+  bytes     trajectory bytes per atom per frame
+  memory    peak RSS of the MD and of the structure identification at 2000 atoms
+
+Work happens in a temporary directory (kept with --keep); results/ of the checkout is read
+only (`structure`, `bytes` use the default campaign's results if present).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from glassy_li.lammps_env import lmp_command, lmp_environment  # noqa: E402
+
+ROWS: list[dict[str, str]] = []
+
+
+def report(benchmark: str, quantity: str, value: str, target: str = "", note: str = "") -> None:
+    row = {"benchmark": benchmark, "quantity": quantity, "value": value, "target": target,
+           "note": note}
+    ROWS.append(row)
+    print(f"  {benchmark:10s} {quantity:58s} {value:>14s}  {target:10s} {note}", flush=True)
+
+
+def copy_workflow(dest: Path) -> None:
+    for part in ("Snakefile", "workflow", "config", "envs"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, dest / part)
+
+
+def snakemake(workdir: Path, config_text: str, cores: int = 2, *extra: str) -> float:
+    (workdir / "bench.yaml").write_text(config_text)
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), *extra, "--configfile",
+         "bench.yaml"],
+        cwd=workdir, check=False, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"snakemake failed in {workdir}:\n{result.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def campaign_config(name: str, sizes: list[int], replicas: int, md: str, rho: float = 0.2136,
+                    state: str = "droplet") -> str:
+    return f"""
+campaign_name: {name}
+base_seed: 1
+replicas: {replicas}
+system:
+  initial_states: [{state}]
+  ensemble_sizes_atoms: {sizes}
+  packing_densities_g_cm3: [{rho}]
+positive_controls: []
+coupling_sweep: {{couplings: []}}
+md:
+{md}
+figures: {{trace_snapshots: 2, render_size_px: 120}}
+statistics: {{bootstrap_samples: 50}}
+"""
+
+
+def job_seconds(workdir: Path, rule: str) -> list[float]:
+    files = glob.glob(str(workdir / "results" / "benchmarks" / rule / "**" / "*.tsv"),
+                      recursive=True)
+    return [float(pd.read_csv(f, sep="\t")["s"].sum()) for f in files]
+
+
+def timed_lmp(folder: Path, n_ranks: int = 1, extra: tuple[str, ...] = ()) -> float:
+    """Run `lmp -in md.lammps` in ``folder``; wall seconds."""
+    start = time.perf_counter()
+    subprocess.run(
+        [*lmp_command(n_ranks), "-in", "md.lammps", "-log", "bench.log", "-screen", "none",
+         *extra],
+        cwd=folder, env=lmp_environment(), check=True, capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def fresh_md_copy(md_dir: Path, dest: Path) -> Path:
+    """A copy of a finished run's md/ folder that starts from scratch (no restarts/outputs)."""
+    dest.mkdir(parents=True)
+    for name in ("md.lammps", "stage.lammps", "thermostat.lammps", "params.lammps",
+                 "potential_extra.lammps"):
+        shutil.copy(md_dir / name, dest / name)
+    params = (dest / "params.lammps").read_text()
+    data_line = next(line for line in params.splitlines() if " data_file " in line)
+    data = Path(data_line.split('"')[1])
+    data = data if data.is_absolute() else (md_dir / data).resolve()
+    shutil.copy(data, dest / "system.data")
+    params = params.replace(data_line, f'variable {"data_file":<24s} string "system.data"')
+    (dest / "params.lammps").write_text(params)
+    return dest
+
+
+MD_700 = """  heat_temperature_K: 500
+  heat_duration_ps: 20
+  quench_rate_K_per_ps: 20
+  final_temperature_K: 300
+  equilibrate_duration_ps: 30
+  trajectory_interval_ps: 2
+  thermo_interval_ps: 0.5
+"""
+
+
+def bench_md(tmp: Path) -> Path:
+    """Workflow job vs bare lmp on the same input: 700 atoms, 60 ps."""
+    work = tmp / "md"
+    copy_workflow(work)
+    config = campaign_config("bench-md", [700], 1, MD_700)
+    snakemake(work, config, 2, "results/tables/campaign.tsv")
+    performance = json.loads(next((work / "results" / "runs").rglob("md_performance.json"))
+                             .read_text())
+    atom_steps = performance["steps"] * performance["atoms"]
+    job_s = job_seconds(work, "run_md")[0]
+    md_dir = next((work / "results" / "runs").rglob("md"))
+    # bare runs before and after a second workflow run: their spread is the machine's noise
+    bare_first = timed_lmp(fresh_md_copy(md_dir, tmp / "md-bare-1"))
+    rerun = tmp / "md-again"
+    copy_workflow(rerun)
+    snakemake(rerun, config, 2, "results/tables/campaign.tsv")
+    job_again = job_seconds(rerun, "run_md")[0]
+    bare_second = timed_lmp(fresh_md_copy(md_dir, tmp / "md-bare-2"))
+    bare_s = (bare_first + bare_second) / 2
+    report("md", "workflow job, second run, atom-steps/s", f"{atom_steps / job_again:.3g}",
+           note=f"{job_again:.1f} s")
+    report("md", "bare lmp, two runs", f"{atom_steps / bare_s:.3g}",
+           note=f"{bare_first:.1f} s and {bare_second:.1f} s")
+    job_s = (job_s + job_again) / 2
+    report("md", "atom-steps per run (700 atoms)", f"{atom_steps:.3g}")
+    report("md", "workflow: whole Snakemake job, atom-steps/s", f"{atom_steps / job_s:.3g}",
+           note=f"{job_s:.1f} s incl. Python wrapper")
+    wrapper_s = job_s - performance["wall_s"]
+    report("md", "workflow: LAMMPS only, atom-steps/s", f"{performance['atom_steps_per_s']:.3g}",
+           note=f"{performance['wall_s']:.1f} s; wrapper {wrapper_s:.1f} s")
+    report("md", "ratio workflow job / bare lmp (means of two each)", f"{bare_s / job_s:.3f}",
+           ">= 0.97")
+    return md_dir
+
+
+def bench_layout(tmp: Path, md_dir: Path) -> None:
+    """One 700-atom job on 2 cores, four ways, on the same input (first 20 ps of the run)."""
+    variants = [
+        ("1 MPI rank", 1, ()),
+        ("2 MPI ranks (wheel mpiexec)", 2, ()),
+        ("1 rank x 2 OpenMP threads (-sf omp -pk omp 2)", 1, ("-sf", "omp", "-pk", "omp", "2")),
+    ]
+    for label, ranks, extra in variants:
+        folder = fresh_md_copy(md_dir, tmp / f"layout-{ranks}-{len(extra)}")
+        params = (folder / "params.lammps").read_text()
+        # only the heat stage (20 ps): equilibrate_end/quench_end moved to the heat end
+        heat_end = next(int(line.split()[-1]) for line in params.splitlines()
+                        if " heat_end " in line)
+        for key in ("quench_end", "equilibrate_end"):
+            line = next(line for line in params.splitlines() if f" {key} " in line)
+            params = params.replace(line, f"variable {key:<24s} equal {heat_end}")
+        (folder / "params.lammps").write_text(params)
+        env_threads = {"OMP_NUM_THREADS": "2"} if extra else {}
+        start = time.perf_counter()
+        subprocess.run(
+            [*lmp_command(ranks), "-in", "md.lammps", "-log", "bench.log", "-screen", "none",
+             *extra],
+            cwd=folder, env={**lmp_environment(), **env_threads}, check=True,
+            capture_output=True,
+        )
+        wall = time.perf_counter() - start
+        report("layout", f"700 atoms, 20 ps heat: {label}", f"{700 * heat_end / wall:.3g}",
+               note=f"atom-steps/s, {wall:.1f} s")
+
+
+def bench_structure(campaign: Path) -> None:
+    md = job_seconds(campaign, "run_md")
+    ident = job_seconds(campaign, "identify_structure")
+    if not md or not ident:
+        report("structure", "no campaign results to read", "-", note=str(campaign))
+        return
+    frames_atoms = 0.0
+    for path in (campaign / "results" / "runs").rglob("structure.tsv"):
+        table = pd.read_csv(path, sep="\t")
+        frames_atoms += float(table["n_atoms"].sum())
+    report("structure", "s per frame per 1000 atoms (whole job)",
+           f"{sum(ident) / (frames_atoms / 1000):.3f}", note=f"{len(ident)} jobs")
+    report("structure", "share of the MD time of the same runs",
+           f"{100 * sum(ident) / sum(md):.2f}%", "<= 3%",
+           note=f"{sum(ident):.0f} s / {sum(md):.0f} s (time-averaged positions, PTM)")
+
+
+def bench_overhead(tmp: Path) -> None:
+    """~50 tiny jobs: 10 runs of 20 atoms x (system, MD, structure, summary, provenance) + 8."""
+    work = tmp / "overhead"
+    copy_workflow(work)
+    md = """  heat_temperature_K: 500
+  heat_duration_ps: 1
+  quench_rate_K_per_ps: 200
+  final_temperature_K: 300
+  equilibrate_duration_ps: 1
+  trajectory_interval_ps: 0.5
+  thermo_interval_ps: 0.1
+"""
+    config = campaign_config("bench-overhead", [20, 30, 40, 50, 60], 2, md)
+    config += "structure: {averaging_window_ps: 0.5}\nincubation: {persistence_ps: 0.5, " \
+              "final_window_ps: 0.5}\n"
+    wall = snakemake(work, config, 2)
+    jobs = [
+        float(pd.read_csv(f, sep="\t")["s"].sum())
+        for f in glob.glob(str(work / "results" / "benchmarks" / "**" / "*.tsv"), recursive=True)
+    ]
+    busy = sum(jobs) / 2
+    overhead = wall - busy
+    per_job = overhead / len(jobs)
+    report("overhead", f"campaign of {len(jobs)} tiny jobs on 2 cores: wall", f"{wall:.1f} s")
+    report("overhead", "summed job time / 2 cores", f"{busy:.1f} s")
+    report("overhead", "overhead (wall - job time / cores), per job", f"{per_job:.2f} s",
+           note=f"{overhead:.1f} s in all")
+    default_jobs, default_wall = 116, 735.0
+    report("overhead", "scaled to the default campaign (116 jobs, 735 s)",
+           f"{100 * per_job * default_jobs / default_wall:.1f}%", "<= 2%")
+    # paper: 24 ReaxFF runs of 5.2 ns at ~7 ns/day on one core each, ~6 jobs per run
+    paper_jobs, paper_core_s = 24 * 6 + 10, 24 * 5.2 / 7 * 86400
+    report("overhead", "scaled to the paper campaign (ReaxFF, 24 runs)",
+           f"{100 * per_job * paper_jobs / (paper_core_s / 2):.4f}%", "<= 2%",
+           note="MD time at 7 ns/day per run, 2 cores")
+
+
+def bench_bytes(campaign: Path) -> None:
+    total_bytes = total = 0
+    for path in (campaign / "results" / "runs").rglob("trajectory.lammpstrj"):
+        table = pd.read_csv(path.with_name("structure.tsv"), sep="\t")
+        total_bytes += path.stat().st_size
+        total += int(table["n_atoms"].sum())
+    if total:
+        report("bytes", "trajectory bytes per atom per frame", f"{total_bytes / total:.1f}",
+               note="id type xu yu zu + 3 averaged, %.6g text")
+
+
+def bench_memory(tmp: Path) -> None:
+    work = tmp / "memory"
+    copy_workflow(work)
+    md = """  heat_temperature_K: 500
+  heat_duration_ps: 4
+  quench_rate_K_per_ps: 200
+  final_temperature_K: 300
+  equilibrate_duration_ps: 4
+  trajectory_interval_ps: 1
+  thermo_interval_ps: 0.5
+"""
+    config = campaign_config("bench-memory", [2000], 1, md)
+    config += "structure: {averaging_window_ps: 1}\nincubation: {persistence_ps: 1, " \
+              "final_window_ps: 1}\n"
+    snakemake(work, config, 2, "results/tables/campaign.tsv")
+    for rule in ("run_md", "identify_structure"):
+        files = glob.glob(str(work / "results" / "benchmarks" / rule / "**" / "*.tsv"),
+                          recursive=True)
+        rss = pd.read_csv(files[0], sep="\t")["max_rss"].iloc[0]
+        report("memory", f"2000 atoms: {rule}, Snakemake benchmark max_rss", f"{rss:.0f} MB",
+               note="sampled; may miss short peaks")
+    md_dir = next((work / "results" / "runs").rglob("md"))
+    bare = fresh_md_copy(md_dir, tmp / "memory-bare")
+    lmp_kb = peak_rss_kb([*lmp_command(1), "-in", "md.lammps", "-log", "none", "-screen",
+                          "none"], bare, lmp_environment())
+    report("memory", "2000 atoms: peak RSS of the MD (lmp, 1 rank, /usr/bin/time)",
+           f"{lmp_kb / 1024:.0f} MB")
+    trajectory = next((work / "results" / "runs").rglob("trajectory.lammpstrj"))
+    code = (
+        "from glassy_li.structure import StructureSettings, analyse_trajectory; "
+        f"analyse_trajectory({str(trajectory)!r}, StructureSettings(), 0.001, lambda s: 'x')"
+    )
+    analysis_kb = peak_rss_kb([sys.executable, "-c", code], tmp, dict(os.environ))
+    report("memory", "2000 atoms: peak RSS of the structure identification (/usr/bin/time)",
+           f"{analysis_kb / 1024:.0f} MB")
+
+
+def peak_rss_kb(command: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Peak resident memory (kB) of ``command`` and its children, from GNU time."""
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, env=env,
+                            capture_output=True, text=True, check=True)
+    return int(result.stderr.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("which", nargs="*", default=["md", "layout", "structure", "overhead",
+                                                       "bytes", "memory"])
+    parser.add_argument("--campaign", type=Path, default=REPO,
+                        help="folder whose results/ are read by structure and bytes")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="glassy-li-bench-"))
+    print(f"glassy-li benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+          f"{platform.node()} ({os.cpu_count()} cores, {platform.machine()}), lammps "
+          f"{metadata.version('lammps')}, ovito {metadata.version('ovito')}, snakemake "
+          f"{metadata.version('snakemake')}; work in {tmp}")
+    try:
+        md_dir = None
+        if "md" in args.which or "layout" in args.which:
+            md_dir = bench_md(tmp)
+        if "layout" in args.which:
+            bench_layout(tmp, md_dir)
+        if "structure" in args.which:
+            bench_structure(args.campaign)
+        if "overhead" in args.which:
+            bench_overhead(tmp)
+        if "bytes" in args.which:
+            bench_bytes(args.campaign)
+        if "memory" in args.which:
+            bench_memory(tmp)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print("| " + " | ".join(ROWS[0]) + " |" if ROWS else "")
+    print("|---" * len(ROWS[0]) + "|" if ROWS else "")
+    for row in ROWS:
+        print("| " + " | ".join(row.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()
