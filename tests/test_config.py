@@ -193,5 +193,6 @@ def test_slurm_profile_plans_the_paper_campaign_with_resources(repo, shared_pote
         runtime = int(re.search(r"runtime=(\d+)", line).group(1))
         assert 10 < runtime <= 2880  # capped at md.max_runtime_minutes
         assert "mem_mb=" in line and "cpus_per_task=1" in line
+        assert "tasks=2" in line and "mpi=srun --mpi=pmi2" in line  # paper.yaml: 2 ranks
     structure_jobs = text.count("rule identify_structure:")
     assert structure_jobs == 24

@@ -92,10 +92,10 @@ def analysis_mem_mb(wildcards):
     return 1000 + int(RUNS.loc[wildcards.run, "ensemble_size_atoms"]) // 2
 
 
-def md_mpi_launcher(wildcards, threads):
+def md_mpi_launcher(wildcards):
     """Slurm `mpi` resource: the launcher when the job has several ranks, else empty (then
     Slurm allocates one task and LAMMPS runs without a launcher)."""
-    return config["md"]["mpi_launcher"] if threads > 1 else ""
+    return config["md"]["mpi_launcher"] if config["md"]["mpi_ranks"] > 1 else ""
 
 
 def stage_boundaries(wildcards):
