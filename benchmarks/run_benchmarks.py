@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from glassy_li.lammps_env import lmp_command, lmp_environment  # noqa: E402
+from glassy_li.project import copy_workflow  # noqa: E402
 
 ROWS: list[dict[str, str]] = []
 
@@ -52,16 +53,6 @@ def report(benchmark: str, quantity: str, value: str, target: str = "", note: st
            "note": note}
     ROWS.append(row)
     print(f"  {benchmark:10s} {quantity:58s} {value:>14s}  {target:10s} {note}", flush=True)
-
-
-def copy_workflow(dest: Path) -> None:
-    for part in ("Snakefile", "workflow", "config", "envs"):
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, dest / part)
 
 
 def snakemake(workdir: Path, config_text: str, cores: int = 2, *extra: str) -> float:
@@ -102,13 +93,15 @@ def job_seconds(workdir: Path, rule: str) -> list[float]:
     return [float(pd.read_csv(f, sep="\t")["s"].sum()) for f in files]
 
 
-def timed_lmp(folder: Path, n_ranks: int = 1, extra: tuple[str, ...] = ()) -> float:
-    """Run `lmp -in md.lammps` in ``folder``; wall seconds."""
+def timed_lmp(
+    folder: Path, n_ranks: int = 1, extra: tuple[str, ...] = (), env: dict | None = None
+) -> float:
+    """Run `lmp -in md.lammps` in ``folder`` (``env`` added to its environment); wall s."""
     start = time.perf_counter()
     subprocess.run(
         [*lmp_command(n_ranks), "-in", "md.lammps", "-log", "bench.log", "-screen", "none",
          *extra],
-        cwd=folder, env=lmp_environment(), check=True, capture_output=True,
+        cwd=folder, env={**lmp_environment(), **(env or {})}, check=True, capture_output=True,
     )
     return time.perf_counter() - start
 
@@ -191,15 +184,8 @@ def bench_layout(tmp: Path, md_dir: Path) -> None:
             line = next(line for line in params.splitlines() if f" {key} " in line)
             params = params.replace(line, f"variable {key:<24s} equal {heat_end}")
         (folder / "params.lammps").write_text(params)
-        env_threads = {"OMP_NUM_THREADS": "2"} if extra else {}
-        start = time.perf_counter()
-        subprocess.run(
-            [*lmp_command(ranks), "-in", "md.lammps", "-log", "bench.log", "-screen", "none",
-             *extra],
-            cwd=folder, env={**lmp_environment(), **env_threads}, check=True,
-            capture_output=True,
-        )
-        wall = time.perf_counter() - start
+        threads = {"OMP_NUM_THREADS": "2"} if extra else {}
+        wall = timed_lmp(folder, ranks, extra, threads)
         report("layout", f"700 atoms, 20 ps heat: {label}", f"{700 * heat_end / wall:.3g}",
                note=f"atom-steps/s, {wall:.1f} s")
 

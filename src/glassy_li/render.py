@@ -19,6 +19,7 @@ from .structure import (
     Frame,
     StructureSettings,
     cluster_labels,
+    identification_positions,
     identify_structures,
 )
 
@@ -63,8 +64,7 @@ def embryo_view(frame: Frame, settings: StructureSettings, largest_only: bool = 
     picture free of thermal noise), so the embryo's atom count can differ by a few atoms from
     the table's ``largest_embryo_atoms``, which clusters instantaneous positions.
     """
-    use_average = settings.positions == "time-averaged" and frame.averaged_A is not None
-    ident_pos = frame.averaged_A if use_average else frame.unwrapped_A
+    ident_pos, _ = identification_positions(frame, settings)
     types = identify_structures(ident_pos, frame.box_lo_A, frame.box_edges_A, settings)
     labels, unwrapped = cluster_labels(
         ident_pos, frame.box_lo_A, frame.box_edges_A, settings.cluster_cutoff_A

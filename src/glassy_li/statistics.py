@@ -22,6 +22,7 @@ Three estimators, each of which says so in its output when the data cannot suppo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -154,10 +155,14 @@ def kaplan_meier(
         last_observed=float(t.max()) if n_runs else math.nan,
         confidence=confidence,
     )
-    return _with_median(curve)
+    return dataclasses.replace(curve, median=_median_estimate(curve))
 
 
-def _with_median(curve: SurvivalCurve) -> SurvivalCurve:
+def _median_estimate(curve: SurvivalCurve) -> MedianEstimate:
+    """The median and its interval (where the band crosses 0.5), with a note on what is missing.
+
+    The lower limit always exists when the median does (the lower band lies below S).
+    """
     median = _first_time_at_or_below(curve.time, curve.survival, 0.5)
     lower = _first_time_at_or_below(curve.time, curve.lower, 0.5)
     upper = _first_time_at_or_below(curve.time, curve.upper, 0.5)
@@ -174,18 +179,12 @@ def _with_median(curve: SurvivalCurve) -> SurvivalCurve:
             f"no median: only {curve.n_events} of {curve.n_runs} runs transformed, S(t) stays "
             f"above 0.5 up to {curve.last_observed:g}"
         )
-    else:
-        if math.isnan(upper):
-            notes.append(
-                "upper confidence limit not reached: too few runs transformed "
-                f"({curve.n_events} of {curve.n_runs})"
-            )
-        if math.isnan(lower):  # cannot happen when the median exists; kept for clarity
-            notes.append("lower confidence limit undefined")
-    return SurvivalCurve(
-        **{k: getattr(curve, k) for k in curve.__dataclass_fields__ if k != "median"},
-        median=MedianEstimate(median, lower, upper, "; ".join(notes)),
-    )
+    elif math.isnan(upper):
+        notes.append(
+            "upper confidence limit not reached: too few runs transformed "
+            f"({curve.n_events} of {curve.n_runs})"
+        )
+    return MedianEstimate(median, lower, upper, "; ".join(notes))
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "Frame",
     "StructureSettings",
     "analyse_frame",
+    "identification_positions",
     "analyse_trajectory",
     "bcc_lattice",
     "bcc_sphere",
@@ -270,6 +271,22 @@ def _radius_of_gyration_A(positions_A: np.ndarray) -> float:
     return float(np.sqrt((centred * centred).sum(axis=1).mean()))
 
 
+def identification_positions(
+    frame: Frame, settings: StructureSettings, averages_complete: bool = True
+) -> tuple[np.ndarray, bool]:
+    """The positions structure is identified on, and whether they are time-averaged.
+
+    Time-averaged positions when the settings ask for them, the frame has them and their
+    window is complete (``averages_complete``); instantaneous unwrapped positions otherwise.
+    """
+    use_average = (
+        settings.positions == "time-averaged"
+        and frame.averaged_A is not None
+        and averages_complete
+    )
+    return (frame.averaged_A if use_average else frame.unwrapped_A), use_average
+
+
 def analyse_frame(
     frame: Frame,
     settings: StructureSettings,
@@ -285,10 +302,7 @@ def analyse_frame(
     # atoms inserted since the previous frame (atom flux) have no full averaging window:
     # such a frame is identified from its instantaneous positions
     same_atoms = previous is None or np.array_equal(previous.ids, frame.ids)
-    use_average = (
-        settings.positions == "time-averaged" and frame.averaged_A is not None and same_atoms
-    )
-    ident_pos = frame.averaged_A if use_average else frame.unwrapped_A
+    ident_pos, use_average = identification_positions(frame, settings, same_atoms)
     lo, edges = frame.box_lo_A, frame.box_edges_A
     n = len(frame.ids)
     types = identify_structures(ident_pos, lo, edges, settings)
