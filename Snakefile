@@ -1,5 +1,6 @@
 # glassy-li: Li ensembles -> three-stage LAMMPS MD -> OVITO structure identification ->
-# campaign tables and figures.  Run `snakemake --cores 2` (see README.md).
+# campaign tables and figures; and the deposition campaign (`snakemake deposition`).
+# Run `snakemake --cores 2` (see README.md).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -20,6 +21,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/checks.smk"
+include: "workflow/rules/deposition.smk"
 
 
 rule all:

@@ -33,7 +33,9 @@ __all__ = [
     "STAGES",
     "StageSteps",
     "lammps_parameters",
+    "publish_outputs",
     "read_thermo",
+    "run_lammps_restartable",
     "run_md",
     "slurm_walltime_budget_s",
     "stage_steps",
@@ -290,29 +292,20 @@ def write_inputs(
     return work_dir / templates[0]
 
 
-def read_thermo(raw_path: str | Path) -> pd.DataFrame:
-    """Read the table written by ``fix print`` in ``md.lammps`` (already in ps, K, eV, bar).
+def read_thermo(raw_path: str | Path, stages: dict[int, str] = STAGES) -> pd.DataFrame:
+    """Read the table written by ``fix print`` (already in ps, K, eV, bar).
 
-    A resumed run appends to the file, repeating the header line; rows of a step written
-    twice keep the last value.
+    The columns are named by the file's title line (``stage step time_ps ...``); the stage
+    number becomes its name from ``stages``.  A resumed run appends to the file, repeating
+    the title line; rows of a step written twice keep the last value.
     """
-    rows = [
-        line
-        for line in Path(raw_path).read_text().splitlines()
-        if line.strip() and not line.startswith("stage")
-    ]
+    lines = [line for line in Path(raw_path).read_text().splitlines() if line.strip()]
+    header = next(line.split() for line in lines if line.startswith("stage"))
+    rows = [line for line in lines if not line.startswith("stage")]
     table = pd.read_csv(io.StringIO("\n".join(rows)), sep=r"\s+", header=None)
-    table.columns = [
-        "stage_id",
-        "step",
-        "time_ps",
-        "temperature_K",
-        "pe_eV_per_atom",
-        "ke_eV_per_atom",
-        "pressure_bar",
-    ]
+    table.columns = header
     table = table.drop_duplicates(subset="step", keep="last").reset_index(drop=True)
-    table.insert(0, "stage", table.pop("stage_id").map(STAGES))
+    table.insert(0, "stage", table.pop("stage").map(stages))
     return table
 
 
@@ -368,11 +361,13 @@ def _truncate_after(work_dir: Path, step: int) -> None:
     thermo = work_dir / "thermo.raw.txt"
     if thermo.exists():
         kept = []
+        width = 0
         for line in thermo.read_text().splitlines():
             parts = line.split()
             if line.startswith("stage"):
                 kept.append(line)
-            elif len(parts) == 7 and int(float(parts[1])) <= step:  # a cut-off line is dropped
+                width = len(parts)
+            elif len(parts) == width and int(float(parts[1])) <= step:  # a cut line is dropped
                 kept.append(line)
         thermo.write_text("\n".join(kept) + "\n")
     trajectory = work_dir / "trajectory.lammpstrj"
@@ -419,38 +414,36 @@ def _same_run(old_params: Path, new_params: str) -> bool:
     return essential(old_params.read_text()) == essential(new_params)
 
 
-def run_md(
-    data_file: str | Path,
+def run_lammps_restartable(
     work_dir: str | Path,
-    protocol: MDProtocol,
-    potential: PotentialSetup,
-    velocity_seed: int,
-    thermo_out: str | Path,
-    trajectory_out: str | Path,
-    final_data_out: str | Path,
+    parameters: dict[str, str | int | float],
     log_file: str | Path,
+    templates: tuple[str, ...],
+    template_dir: str | Path = TEMPLATE_DIR,
+    extra_commands: tuple[str, ...] | list[str] = (),
     n_ranks: int = 1,
     mpi_launcher: str | None = None,
-    template_dir: str | Path = TEMPLATE_DIR,
-) -> dict[str, float]:
-    """Run the three stages (resuming from the newest restart if any) and publish the outputs.
+    walltime_budget_s: float = 0.0,
+) -> tuple[int | None, float]:
+    """Run the LAMMPS input ``templates[0]`` in ``work_dir``, resuming from its newest restart.
 
-    LAMMPS works in ``work_dir``, which keeps its restart files between invocations.  If it
-    holds a valid restart of the same run (same parameters), the run resumes from the one
-    with the highest timestep; otherwise it starts afresh.
+    If ``work_dir`` holds a valid restart of the same run (same ``params.lammps``, resume
+    settings aside), the run resumes from the one with the highest timestep, after the thermo
+    table and trajectory are cut back to that step; otherwise the folder is emptied and the
+    run starts afresh.  The input must honour the variables of :data:`RESUME_VARIABLES` and
+    print :data:`FINISHED_MARK` at its end.
+
+    Returns ``(resumed_from_step, wall_s)``, the step being None for a fresh start.
 
     Raises
     ------
     WalltimeReached
-        LAMMPS stopped at ``protocol.walltime_budget_s`` with a restart: call again to go on.
+        LAMMPS stopped at ``walltime_budget_s`` with a restart: call again to go on.
     RuntimeError
-        If LAMMPS exits non-zero or does not finish all stages (lost atoms included); the
-        message quotes LAMMPS's own error lines, and its whole output is in ``log_file``.
+        If LAMMPS exits non-zero or does not finish (lost atoms included); the message quotes
+        LAMMPS's own error lines, and its whole output is in ``log_file``.
     """
     work = Path(work_dir)
-    parameters = lammps_parameters(
-        protocol, potential, str(Path(data_file).resolve()), velocity_seed
-    )
     fresh_params = "\n".join(format_variable(k, v) for k, v in parameters.items())
     resume_from = None
     with open(log_file, "a") as log:
@@ -464,12 +457,16 @@ def run_md(
             restart, step = resume_from
             log.write(f"glassy-li: resuming from {restart.name} at step {step}\n")
             _truncate_after(work, step)
-            parameters.update(
-                resume=1, restart_file=restart.name, print_mode="append", dump_append="yes"
-            )
+            parameters = {
+                **parameters,
+                "resume": 1,
+                "restart_file": restart.name,
+                "print_mode": "append",
+                "dump_append": "yes",
+            }
     work.mkdir(parents=True, exist_ok=True)
-    write_inputs(work, parameters, template_dir, potential.extra_commands)
-    command = [*lmp_command(n_ranks, mpi_launcher), "-in", "md.lammps", "-log", "log.lammps"]
+    write_inputs(work, parameters, template_dir, extra_commands, templates)
+    command = [*lmp_command(n_ranks, mpi_launcher), "-in", templates[0], "-log", "log.lammps"]
     if resume_from is not None:
         command[-1] = f"log.resumed-{resume_from[1]}.lammps"
     start = time.perf_counter()
@@ -488,7 +485,7 @@ def run_md(
     text = Path(log_file).read_text()
     if completed.returncode == WALLTIME_EXIT_CODE:
         raise WalltimeReached(
-            f"LAMMPS reached its wall-clock budget ({protocol.walltime_budget_s} s) and wrote "
+            f"LAMMPS reached its wall-clock budget ({walltime_budget_s} s) and wrote "
             f"{work / 'restart.timeout'}: run the workflow again to continue"
         )
     if completed.returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
@@ -496,24 +493,79 @@ def run_md(
             f"LAMMPS failed (exit code {completed.returncode}) in {work}:\n"
             + lammps_error_lines(text)
         )
-    thermo = read_thermo(work / "thermo.raw.txt")
+    return (None if resume_from is None else resume_from[1]), wall_s
+
+
+def publish_outputs(
+    work_dir: str | Path,
+    resumed: bool,
+    thermo: pd.DataFrame,
+    thermo_out: str | Path,
+    trajectory_out: str | Path,
+    final_data_out: str | Path,
+) -> None:
+    """Move a finished run's thermo table, trajectory and final structure to their paths.
+
+    Each is written under a temporary name and renamed, so no output looks complete early.
+    A resumed run's trajectory is copied frame by frame (repeated steps dropped).
+    """
+    work = Path(work_dir)
     thermo.to_csv(_tmp(thermo_out), sep="\t", index=False, float_format="%.6g")
     os.replace(_tmp(thermo_out), thermo_out)
-    if resume_from is None:
+    if not resumed:
         os.replace(work / "trajectory.lammpstrj", trajectory_out)
     else:
         _copy_frames(work / "trajectory.lammpstrj", Path(_tmp(trajectory_out)))
         os.replace(_tmp(trajectory_out), trajectory_out)
     os.replace(work / "final.data", final_data_out)
+
+
+def run_md(
+    data_file: str | Path,
+    work_dir: str | Path,
+    protocol: MDProtocol,
+    potential: PotentialSetup,
+    velocity_seed: int,
+    thermo_out: str | Path,
+    trajectory_out: str | Path,
+    final_data_out: str | Path,
+    log_file: str | Path,
+    n_ranks: int = 1,
+    mpi_launcher: str | None = None,
+    template_dir: str | Path = TEMPLATE_DIR,
+) -> dict[str, float]:
+    """Run the three stages (resuming from the newest restart if any) and publish the outputs.
+
+    LAMMPS works in ``work_dir``, which keeps its restart files between invocations (see
+    :func:`run_lammps_restartable` for the resume rules and the exceptions raised).
+    """
+    parameters = lammps_parameters(
+        protocol, potential, str(Path(data_file).resolve()), velocity_seed
+    )
+    first_step, wall_s = run_lammps_restartable(
+        work_dir,
+        parameters,
+        log_file,
+        templates=("md.lammps", "stage.lammps", "thermostat.lammps"),
+        template_dir=template_dir,
+        extra_commands=potential.extra_commands,
+        n_ranks=n_ranks,
+        mpi_launcher=mpi_launcher,
+        walltime_budget_s=protocol.walltime_budget_s,
+    )
+    thermo = read_thermo(Path(work_dir) / "thermo.raw.txt")
+    publish_outputs(
+        work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
+    )
     steps = stage_steps(protocol)
-    first_step = 0 if resume_from is None else resume_from[1]
+    done = steps.total - (first_step or 0)
     n_atoms = _count_atoms(final_data_out)
     return {
         "wall_s": wall_s,
-        "steps": steps.total - first_step,
-        "resumed_from_step": first_step,
+        "steps": done,
+        "resumed_from_step": first_step or 0,
         "atoms": n_atoms,
-        "atom_steps_per_s": n_atoms * (steps.total - first_step) / wall_s,
+        "atom_steps_per_s": n_atoms * done / wall_s,
     }
 
 

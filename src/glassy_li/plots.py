@@ -4,7 +4,9 @@ Traces of the runs of one size; one run's traces with rendered snapshots (Fig 3A
 rendered final embryo per size, whole and sliced (Fig 3B); incubation time versus size with
 the Kaplan-Meier median and interval, censored runs marked (Fig 3C); final crystallinity
 versus size (Fig 3D) and versus packing density; the size x density phase map; survival
-curves per size; the thermostat-coupling / atom-flux comparison.
+curves per size; the thermostat-coupling / atom-flux comparison.  Deposition campaign: the
+final deposits per rate (Fig 7), roughness / crystallinity / porosity / defects versus rate,
+and time traces.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa:
 
 __all__ = [
     "plot_coupling_comparison",
+    "plot_deposition_traces",
+    "plot_deposition_vs_rate",
+    "plot_deposits",
     "plot_crystallinity_vs_density",
     "plot_final_embryos",
     "plot_phase_map",
@@ -505,4 +510,116 @@ def plot_trace_snapshots(
     fig.suptitle(f"{title}\n{label}, N={run['ensemble_size_atoms']}", fontsize=8)
     sns.despine(fig)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def plot_deposits(
+    panels: Sequence[tuple[str | Path, Mapping[str, object], Mapping[str, object]]],
+    title: str,
+) -> plt.Figure:
+    """(Fig 7) rendered final deposits side by side; ``panels`` holds
+    ``(png, render_info, run_summary)`` in the order drawn (fastest rate first)."""
+    n = max(1, len(panels))
+    fig, axes = plt.subplots(1, n, figsize=(2.8 * n, 3.9), squeeze=False)
+    for ax, (png, info, summary) in zip(axes[0], panels, strict=False):
+        ax.imshow(matplotlib.image.imread(png))
+        fractions = info["fractions"]
+        roughness = summary.get("rms_roughness_nm")
+        porosity = summary.get("porosity")
+        ax.set_title(
+            f"{summary['substrate']}, {summary['rate_atoms_per_ps']:g} Li/ps\n"
+            f"({summary['rate_atoms_per_nm2_per_ps']:.3g} /nm2/ps)\n"
+            f"bcc {fractions['bcc']:.0%}, crystalline "
+            f"{fractions['bcc'] + fractions['fcc'] + fractions['hcp']:.0%}\n"
+            f"roughness {_fmt(roughness, '.3f')} nm, porosity {_fmt(porosity, '.3f')}",
+            fontsize=7,
+        )
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    _structure_legend(fig)
+    fig.suptitle(title + " (side view along y, vapour not drawn; first replica)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.93))
+    return fig
+
+
+def _fmt(value: object, spec: str) -> str:
+    return "n/a" if value is None or pd.isna(value) else format(float(value), spec)
+
+
+DEPOSITION_PANELS = (
+    ("rms_roughness_nm", "RMS roughness (nm)"),
+    ("fraction_crystalline", "crystalline fraction\n(bcc + fcc + hcp)"),
+    ("fraction_bcc", "bcc fraction"),
+    ("porosity", "porosity"),
+    ("dislocation_density_per_m2", "dislocation density (1/m2)"),
+    ("crystalline_domains", "bcc domains"),
+)
+
+
+def plot_deposition_vs_rate(runs: pd.DataFrame, title: str) -> plt.Figure:
+    """Final roughness, crystallinity, porosity and defects versus deposition rate: every
+    replica as a point, the replica mean +- standard error as a line, one colour per
+    substrate."""
+    sns.set_theme(style="ticks", context="paper")
+    fig, axes = plt.subplots(2, 3, figsize=(10, 6), squeeze=False)
+    rng = np.random.default_rng(0)
+    for k, (substrate, group) in enumerate(runs.groupby("substrate", sort=False)):
+        colour = f"C{k}"
+        label = f"{substrate} ({group['heat_removal'].iloc[0]})"
+        for ax, (column, ylabel) in zip(axes.ravel(), DEPOSITION_PANELS, strict=True):
+            values = pd.to_numeric(group[column], errors="coerce")
+            rates = group["rate_atoms_per_ps"].to_numpy(dtype=float)
+            first_panel = column == DEPOSITION_PANELS[0][0]
+            jittered = _jitter(rates, rng, 0.03)
+            ax.scatter(jittered, values, s=14, color=colour, alpha=0.7,
+                       label=label if first_panel else None)
+            stats = values.groupby(rates).agg(["mean", "std", "count"])
+            sem = stats["std"] / np.sqrt(stats["count"])
+            ax.errorbar(stats.index, stats["mean"], yerr=sem, color=colour, lw=1.2, capsize=3)
+            ax.set_ylabel(ylabel)
+            ax.set_xscale("log")
+            ax.set_xticks(sorted(set(rates)))
+            ax.set_xticklabels([f"{r:g}" for r in sorted(set(rates))])
+            ax.minorticks_off()
+            if values.isna().all():
+                ax.text(0.5, 0.5, "not measured\n(no crystal for DXA)" if "disloc" in column
+                        else "no data", transform=ax.transAxes, ha="center", fontsize=8,
+                        color="grey")
+    for ax in axes[1]:
+        ax.set_xlabel("deposition rate (Li/ps on the box)")
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(title + "\npoints: replicas; lines: replica mean +- standard error", fontsize=9)
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_deposition_traces(
+    runs: Sequence[Mapping[str, object]], frames: Sequence[pd.DataFrame], title: str
+) -> plt.Figure:
+    """Per run against time: atoms retained and reflected, crystalline fraction, roughness;
+    one colour per rate, one line style per substrate."""
+    sns.set_theme(style="ticks", context="paper")
+    fig, axes = plt.subplots(4, 1, figsize=(7.5, 9), sharex=True)
+    rates = sorted({float(r["rate_atoms_per_ps"]) for r in runs}, reverse=True)
+    substrates = list(dict.fromkeys(str(r["substrate"]) for r in runs))
+    styles = ["-", "--", ":", "-."]
+    for run, table in zip(runs, frames, strict=True):
+        colour = f"C{rates.index(float(run['rate_atoms_per_ps']))}"
+        style = styles[substrates.index(str(run["substrate"])) % len(styles)]
+        first = int(run["replica"]) == 0
+        label = f"{run['substrate']}, {float(run['rate_atoms_per_ps']):g} Li/ps" if first else None
+        kwargs = {"color": colour, "ls": style, "lw": 0.9, "alpha": 0.8}
+        axes[0].plot(table["time_ps"], table["retained_atoms"], label=label, **kwargs)
+        axes[1].plot(table["time_ps"], table["reflected_atoms"], **kwargs)
+        axes[2].plot(table["time_ps"], table["fraction_crystalline"], **kwargs)
+        axes[3].plot(table["time_ps"], table["rms_roughness_nm"], **kwargs)
+    for ax, ylabel in zip(axes, ("atoms retained", "atoms reflected", "crystalline fraction",
+                                 "RMS roughness (nm)"), strict=True):
+        ax.set_ylabel(ylabel)
+    axes[-1].set_xlabel("time (ps)")
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.suptitle(title + ": traces (every replica)", fontsize=9)
+    sns.despine(fig)
+    fig.tight_layout()
     return fig

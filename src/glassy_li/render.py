@@ -28,6 +28,7 @@ __all__ = [
     "EmbryoView",
     "embryo_view",
     "render_atoms",
+    "render_deposit",
     "render_embryo",
 ]
 
@@ -81,11 +82,14 @@ def render_atoms(
     size_px: int = 480,
     camera_dir: tuple[float, float, float] = (1.0, 0.6, -0.45),
     slice_thickness_A: float | None = None,
+    view_half_size_A: float | None = None,
 ) -> None:
     """Render atoms coloured by structure type to ``png`` (white background).
 
     With ``slice_thickness_A`` only atoms within half that distance of the plane through
-    the origin normal to ``camera_dir`` are drawn: a slice through the centre.
+    the origin normal to ``camera_dir`` are drawn: a slice through the centre.  With
+    ``view_half_size_A`` the (orthographic) view is centred on the origin and shows that far
+    in every direction, so that pictures share one scale; otherwise it fits the atoms.
     """
     from ovito.data import DataCollection  # noqa: PLC0415
     from ovito.pipeline import Pipeline, StaticSource  # noqa: PLC0415
@@ -114,7 +118,11 @@ def render_atoms(
     pipeline.add_to_scene()
     try:
         viewport = Viewport(type=Viewport.Type.Ortho, camera_dir=tuple(direction))
-        viewport.zoom_all(size=(size_px, size_px))
+        if view_half_size_A is None:
+            viewport.zoom_all(size=(size_px, size_px))
+        else:
+            viewport.camera_pos = tuple(-direction * 2 * extent)
+            viewport.fov = view_half_size_A
         viewport.render_image(
             size=(size_px, size_px),
             filename=str(png),
@@ -140,3 +148,50 @@ def render_embryo(
         view.positions_A, view.types, slice_png, size_px, slice_thickness_A=slice_thickness_A
     )
     return view
+
+
+def render_deposit(
+    frame: Frame,
+    geometry,
+    settings: StructureSettings,
+    png: str | Path,
+    size_px: int = 480,
+) -> dict[str, object]:
+    """Render a deposit and its substrate from the side (looking along y), atoms coloured by
+    structure type; atoms in the vapour are left out.  Returns the counts drawn.
+
+    ``geometry`` is the run's :class:`glassy_li.deposition.DepositionGeometry`; structure is
+    identified as in the deposit analysis (time-averaged positions where available).
+    """
+    from .deposit_analysis import SLAB_PBC, deposit_membership  # noqa: PLC0415
+    from .deposition import CLEARANCE_A  # noqa: PLC0415
+
+    lo = np.asarray(geometry.box_lo_A)
+    edges = np.asarray(geometry.box_hi_A) - lo
+    positions, _ = identification_positions(frame, settings)
+    positions = positions.copy()
+    positions[:, :2] = lo[:2] + np.mod(positions[:, :2] - lo[:2], edges[:2])
+    types = identify_structures(positions, lo, edges, settings, pbc=SLAB_PBC)
+    drawn = deposit_membership(positions, frame.ids, geometry, settings.cluster_cutoff_A)
+    # one scale for every run of a substrate: the box width or the tallest deposit the box
+    # leaves room for, centred half way up
+    tallest = geometry.insertion_lo_A - CLEARANCE_A - geometry.surface_z_A
+    half_size = 0.55 * max(edges[0], tallest + geometry.substrate.plane_spacing_A *
+                           geometry.substrate.layers)
+    centre = np.array([lo[0] + edges[0] / 2, lo[1] + edges[1] / 2,
+                       geometry.surface_z_A + tallest / 2 - geometry.substrate.layers
+                       * geometry.substrate.plane_spacing_A / 2])
+    render_atoms(positions[drawn] - centre, types[drawn], png, size_px, camera_dir=(0, 1, 0),
+                 view_half_size_A=half_size)
+    deposited = drawn & (frame.ids > geometry.substrate_atoms)
+    counts = np.bincount(types[deposited], minlength=5)[:5]
+    n = int(deposited.sum())
+    return {
+        "step": frame.step,
+        "deposit_atoms": n,
+        "substrate_atoms": geometry.substrate_atoms,
+        "fractions": {
+            name: (float(counts[i]) / n if n else float("nan"))
+            for i, name in STRUCTURE_NAMES.items()
+        },
+    }

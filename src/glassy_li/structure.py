@@ -116,7 +116,9 @@ def read_lammps_dump(path: str | Path) -> Iterator[Frame]:
             block = [handle.readline() for _ in range(n_atoms)]
             if len(block) < n_atoms or (n_atoms and not block[-1].endswith("\n")):
                 raise ValueError(f"{path}: frame at step {step} is truncated")
-            values = np.array(" ".join(block).split(), dtype=float).reshape(n_atoms, -1)
+            values = np.array(" ".join(block).split(), dtype=float).reshape(
+                n_atoms, len(columns)
+            )
             col = {name: i for i, name in enumerate(columns)}
             unwrapped = values[:, [col["xu"], col["yu"], col["zu"]]]
             averaged = None
@@ -134,17 +136,27 @@ def read_lammps_dump(path: str | Path) -> Iterator[Frame]:
             )
 
 
-def _data_collection(positions_A: np.ndarray, box_lo_A: np.ndarray, box_edges_A: np.ndarray):
-    """An OVITO DataCollection of the atoms wrapped into a periodic orthogonal cell."""
+PERIODIC = (True, True, True)
+
+
+def _data_collection(
+    positions_A: np.ndarray,
+    box_lo_A: np.ndarray,
+    box_edges_A: np.ndarray,
+    pbc: tuple[bool, bool, bool] = PERIODIC,
+):
+    """An OVITO DataCollection of the atoms in an orthogonal cell, wrapped along its
+    periodic directions."""
     from ovito.data import DataCollection  # noqa: PLC0415  (OVITO is slow to import)
 
     data = DataCollection()
     matrix = np.zeros((3, 4))
     matrix[:, :3] = np.diag(box_edges_A)
     matrix[:, 3] = box_lo_A
-    data.create_cell(matrix, pbc=(True, True, True))
+    data.create_cell(matrix, pbc=tuple(bool(p) for p in pbc))
     reduced = (np.asarray(positions_A, dtype=float) - box_lo_A) / box_edges_A
-    reduced -= np.floor(reduced)
+    periodic = np.asarray(pbc, dtype=bool)
+    reduced[:, periodic] -= np.floor(reduced[:, periodic])
     particles = data.create_particles(count=len(positions_A))
     particles.create_property("Position", data=reduced * box_edges_A + box_lo_A)
     return data
@@ -155,6 +167,7 @@ def identify_structures(
     box_lo_A: np.ndarray,
     box_edges_A: np.ndarray,
     settings: StructureSettings,
+    pbc: tuple[bool, bool, bool] = PERIODIC,
 ) -> np.ndarray:
     """Structure type per atom (0 other, 1 fcc, 2 hcp, 3 bcc, 4 icosahedral)."""
     from ovito.modifiers import (  # noqa: PLC0415
@@ -164,7 +177,7 @@ def identify_structures(
 
     if len(positions_A) == 0:
         return np.zeros(0, dtype=int)
-    data = _data_collection(positions_A, box_lo_A, box_edges_A)
+    data = _data_collection(positions_A, box_lo_A, box_edges_A, pbc)
     if settings.method == "ptm":
         modifier = PolyhedralTemplateMatchingModifier(rmsd_cutoff=settings.ptm_rmsd_cutoff)
         modifier.structures[PolyhedralTemplateMatchingModifier.Type.ICO].enabled = True
@@ -182,8 +195,9 @@ def cluster_labels(
     box_edges_A: np.ndarray,
     cutoff_A: float,
     selection: np.ndarray | None = None,
+    pbc: tuple[bool, bool, bool] = PERIODIC,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Connected clusters of atoms closer than ``cutoff_A`` (periodic).
+    """Connected clusters of atoms closer than ``cutoff_A`` (across the periodic directions).
 
     Returns ``(labels, unwrapped)``: ``labels[i]`` is the cluster of atom ``i`` counted from
     0 in order of decreasing size (OVITO 3.17 numbers clusters from 0), -1 for atoms outside
@@ -195,7 +209,7 @@ def cluster_labels(
     n = len(positions_A)
     if n == 0:
         return np.zeros(0, dtype=int), np.zeros((0, 3))
-    data = _data_collection(positions_A, box_lo_A, box_edges_A)
+    data = _data_collection(positions_A, box_lo_A, box_edges_A, pbc)
     only_selected = selection is not None
     if only_selected:
         if not np.any(selection):

@@ -7,6 +7,7 @@ from snakemake.utils import validate
 
 from glassy_li.aggregate import stage_boundaries_ps
 from glassy_li.config import COUPLING_KEYS, Campaign, coupling_label
+from glassy_li.deposition import build_substrate, deposition_steps, heat_removal_statement
 from glassy_li.md import stage_steps
 
 
@@ -15,8 +16,12 @@ CAMPAIGN = Campaign.from_config(config)
 RUNS = CAMPAIGN.runs()
 
 
+DEPOSITION_RUNS = CAMPAIGN.deposition_runs()
+
+
 wildcard_constraints:
     run=r"(grid|control-[A-Za-z0-9_.-]+)/[^ ]+?/rep-\d+-seed-\d+",
+    dep=r"sub-[^/]+/pot-[^/]+/heat-[^/]+/rate-[^/]+/rep-\d+-seed-\d+",
 
 
 def run_info(wildcards):
@@ -204,8 +209,117 @@ TABLES = [
 ]
 
 
+# -- the deposition campaign -----------------------------------------------------------------
+def deposition_protocol_of(dep):
+    info = DEPOSITION_RUNS.loc[dep]
+    return CAMPAIGN.deposition_protocol(
+        int(info["substrate_index"]), float(info["rate_atoms_per_ps"])
+    )
+
+
+def deposition_protocol_dict(wildcards):
+    """The deposition protocol of the run named by {dep}, as a plain dict."""
+    return dataclasses.asdict(deposition_protocol_of(wildcards.dep))
+
+
+def deposition_substrate(wildcards):
+    return CAMPAIGN.substrate(int(DEPOSITION_RUNS.loc[wildcards.dep, "substrate_index"]))
+
+
+def deposition_potential():
+    """The deposition campaign's potential preset, with absolute file paths."""
+    return dataclasses.asdict(CAMPAIGN.preset(CAMPAIGN.deposition_potential_name))
+
+
+def deposition_needed_minutes(dep):
+    """Cluster time one deposition run needs (minutes): its steps x (substrate + half the
+    deposited atoms) at the preset's measured throughput, times md.runtime_safety_factor,
+    plus 10 minutes."""
+    protocol = deposition_protocol_of(dep)
+    substrate = CAMPAIGN.substrate(int(DEPOSITION_RUNS.loc[dep, "substrate_index"]))
+    slab_atoms = len(build_substrate(substrate, protocol.deposited_atoms)[0])
+    preset = config["potential_presets"][CAMPAIGN.deposition_potential_name]
+    throughput = preset.get("throughput_atom_steps_per_s", 1.0e5) * config["md"]["mpi_ranks"]
+    atoms = slab_atoms + protocol.deposited_atoms / 2
+    seconds = deposition_steps(protocol).total * atoms / throughput
+    return int(config["md"]["runtime_safety_factor"] * seconds / 60 + 10)
+
+
+def deposition_runtime_minutes(wildcards):
+    return min(deposition_needed_minutes(wildcards.dep), config["md"]["max_runtime_minutes"])
+
+
+def deposition_retries():
+    """As md_retries: enough jobs of md.max_runtime_minutes for the longest run."""
+    longest = max((deposition_needed_minutes(d) for d in DEPOSITION_RUNS.index), default=0)
+    jobs = -(-longest // config["md"]["max_runtime_minutes"])
+    return config["md"]["retries"] + max(jobs - 1, 0)
+
+
+def deposition_mem_mb(wildcards):
+    """300 MB per rank + 1 MB per 10 atoms, as md_mem_mb."""
+    protocol = deposition_protocol_of(wildcards.dep)
+    return 300 * config["md"]["mpi_ranks"] + protocol.deposited_atoms // 5
+
+
+def deposition_runs_files(name):
+    """results/deposition/runs/<run>/`name` of every deposition run."""
+    return [f"results/deposition/runs/{dep}/{name}" for dep in DEPOSITION_RUNS.index]
+
+
+def rendered_deposits():
+    """Rendered side by side: each substrate's first replica at every rate, fastest first."""
+    chosen = DEPOSITION_RUNS[DEPOSITION_RUNS["replica"] == 0].sort_values(
+        ["substrate_index", "rate_atoms_per_ps"], ascending=[True, False]
+    )
+    return list(chosen.index)
+
+
+def deposition_made_with():
+    """What made the deposition figures, for the report's captions."""
+    dep = config["deposition"]
+    if not dep["enabled"]:
+        return "deposition campaign disabled"
+    statements = []
+    for index in range(len(dep["substrates"])):
+        substrate = CAMPAIGN.substrate(index)
+        protocol = CAMPAIGN.deposition_protocol(index, dep["rates_atoms_per_ps"][0])
+        statements.append(f"{substrate.label}: heat removal - "
+                          f"{heat_removal_statement(protocol, substrate)}")
+    return (
+        f"Deposition campaign of '{config['campaign_name']}': potential preset "
+        f"'{CAMPAIGN.deposition_potential_name}', {dep['deposited_atoms']} atoms per run at "
+        f"{dep['rates_atoms_per_ps']} atoms/ps, {dep['replicas']} replicas (replica k of every "
+        f"rate shares its seed), incident energy {dep['incident_energy_eV']} eV at normal "
+        f"incidence, {dep['temperature_K']} K, relax {dep['relax_duration_ps']} ps, anneal "
+        f"{dep['anneal_duration_ps']} ps at {dep['anneal_temperature_K']} K; timestep "
+        f"{CAMPAIGN.deposition_timestep_fs()} fs. " + "; ".join(statements) + ". Structure: "
+        f"{config['structure']['method']} on {config['structure']['positions']} positions; "
+        f"voids with a {dep['analysis']['probe_radius_A']} A probe."
+    )
+
+
+def deposition_outputs():
+    if not config["deposition"]["enabled"]:
+        return []
+    return [
+        "results/tables/deposition_runs.tsv",
+        "results/tables/deposition_by_rate.tsv",
+        *[f"results/figures/{name}.{ext}" for name in DEPOSITION_FIGURES
+          for ext in ("png", "svg")],
+    ]
+
+
+DEPOSITION_FIGURES = {
+    "deposits_by_rate": "Final deposits per rate, coloured by structure (Fig 7)",
+    "deposition_vs_rate": "Roughness, crystallinity, porosity and defects versus rate",
+    "deposition_traces": "Deposition time traces",
+}
+
+
 def final_outputs():
     return [
+        *deposition_outputs(),
         *[f"results/tables/{name}.tsv" for name in TABLES],
         "results/tables/config.yaml",
         *[f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")],

@@ -1,0 +1,43 @@
+"""Snakemake wrapper: analyse every frame of one deposition run and summarise the last."""
+
+import json
+import os
+import time
+
+import pandas as pd
+
+from glassy_li.deposit_analysis import (
+    DepositAnalysisSettings,
+    analyse_deposition,
+    summarise_deposition,
+)
+from glassy_li.deposition import DepositionGeometry, DepositionProtocol
+from glassy_li.logs import redirect_to_log
+from glassy_li.structure import StructureSettings
+
+snakemake = globals()["snakemake"]
+
+with redirect_to_log(snakemake.log[0]) as log:
+    protocol = DepositionProtocol(**snakemake.params.protocol)
+    with open(snakemake.input.geometry) as handle:
+        geometry = DepositionGeometry.from_dict(json.load(handle))
+    start = time.perf_counter()
+    frames = analyse_deposition(
+        snakemake.input.trajectory,
+        geometry,
+        StructureSettings(**snakemake.params.structure),
+        DepositAnalysisSettings(**snakemake.params.analysis),
+        protocol,
+        progress=log,
+    )
+    summary = summarise_deposition(
+        frames, pd.read_csv(snakemake.input.thermo, sep="\t"), snakemake.params.run,
+        protocol, geometry,
+    )
+    partial = snakemake.output.frames + ".partial"
+    frames.to_csv(partial, sep="\t", index=False, float_format="%.6g")
+    os.replace(partial, snakemake.output.frames)
+    with open(snakemake.output.summary + ".partial", "w") as handle:
+        json.dump(summary, handle, indent=2)
+    os.replace(snakemake.output.summary + ".partial", snakemake.output.summary)
+    log(f"{len(frames)} frames analysed in {time.perf_counter() - start:.1f} s; final: {summary}")
