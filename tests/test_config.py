@@ -196,3 +196,42 @@ def test_slurm_profile_plans_the_paper_campaign_with_resources(repo, shared_pote
         assert "tasks=2" in line and "mpi=srun --mpi=pmi2" in line  # paper.yaml: 2 ranks
     structure_jobs = text.count("rule identify_structure:")
     assert structure_jobs == 24
+
+
+@pytest.mark.parametrize(
+    ("change", "named", "value"),
+    [
+        ({"rates_atoms_per_ps": [1.0, -0.5]}, "deposition.rates_atoms_per_ps[1]", "-0.5"),
+        ({"rates_atoms_per_ps": [2000.0]}, "deposition.rates_atoms_per_ps", "2000.0"),
+        ({"potential": "eam-nonexistent"}, "deposition.potential", "eam-nonexistent"),
+        ({"heat_removal": "substrate-layers"}, "deposition.heat_removal", "inert-wall"),
+        ({"heat_removal": "sideways"}, "deposition.heat_removal", "sideways"),
+        ({"relax_duration_ps": 1.0}, "deposition.relax_duration_ps", "1.0"),
+        ({"substrates": [{"kind": "bcc-slab", "orientation": "211"}]},
+         "deposition.substrates[0].orientation", "211"),
+        ({"substrates": [{"kind": "bcc-slab", "layers": 4, "fixed_layers": 2,
+                          "thermostatted_layers": 2}]}, "deposition.substrates[0].layers", "4"),
+        ({"substrates": [{"kind": "bcc-slab", "thermostatted_layers": 0}]},
+         "deposition.substrates[0].thermostatted_layers", "0"),
+        ({"substrates": [{"kind": "graphene"}]}, "deposition.substrates[0].kind", "graphene"),
+        ({"trajectory_interval_ps": 1.0}, "deposition.trajectory_interval_ps", "1.0"),
+    ],
+)
+def test_bad_deposition_values_name_their_key(config, change, named, value):
+    bad = copy.deepcopy(config)
+    bad["deposition"].update(change)
+    with pytest.raises(ConfigError) as error:
+        Campaign.from_config(bad)
+    assert f"'{named}'" in str(error.value)
+    assert value in str(error.value)
+
+
+def test_deposition_runs_pair_replicas_across_rates(config):
+    runs = Campaign.from_config(config).deposition_runs()
+    deposition = config["deposition"]
+    assert len(runs) == len(deposition["rates_atoms_per_ps"]) * deposition["replicas"]
+    assert runs.groupby("replica")["seed"].nunique().eq(1).all()
+    assert runs["seed"].nunique() == deposition["replicas"]
+    disabled = copy.deepcopy(config)
+    disabled["deposition"]["enabled"] = False
+    assert Campaign.from_config(disabled).deposition_runs().empty

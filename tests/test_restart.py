@@ -48,6 +48,8 @@ figures:
   trace_size_atoms: 300
 coupling_sweep:
   couplings: []
+deposition:
+  enabled: false
 """
 HEAT_END, QUENCH_END = 2000, 12000
 

@@ -33,6 +33,8 @@ system:
 positive_controls: []
 coupling_sweep:
   couplings: []
+deposition:
+  enabled: false
 md:
   heat_temperature_K: 500
   heat_duration_ps: 1

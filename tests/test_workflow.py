@@ -48,6 +48,16 @@ coupling_sweep:
     - {thermostat: nose-hoover, atom_flux_atoms_per_ps: 2.0}
 statistics:
   bootstrap_samples: 100
+deposition:
+  deposited_atoms: 16
+  rates_atoms_per_ps: [2.0, 1.0]
+  replicas: 1
+  relax_duration_ps: 6
+  trajectory_interval_ps: 2
+  render_size_px: 160
+  substrates:
+    - {kind: inert-wall, lateral_size_A: 12}
+    - {kind: bcc-slab, orientation: "110", lateral_size_A: 10, layers: 5}
 """
 
 
@@ -166,8 +176,25 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     pixels = matplotlib.image.imread(render)[..., :3].reshape(-1, 3)
     assert len(np.unique(pixels.round(2), axis=0)) > 1
     # every rule wrote a log
-    for rule in ("generate_system", "run_md", "identify_structure", "summarise_run"):
+    for rule in ("generate_system", "run_md", "identify_structure", "summarise_run",
+                 "build_substrate", "run_deposition", "analyse_deposition", "render_deposit"):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
+
+    # the deposition campaign ran with it: 2 substrates x 2 rates x 1 replica
+    runs = pd.read_csv(tmp_path / "results" / "tables" / "deposition_runs.tsv", sep="\t")
+    assert len(runs) == 4
+    assert set(runs["heat_removal"]) == {"wall-layer", "substrate-layers"}
+    assert (runs["inserted_atoms"] == 16).all()
+    assert (runs["retained_atoms"] + runs["reflected_atoms"] == 16).all()
+    assert np.allclose(runs["rate_atoms_per_nm2_per_ps"],
+                       runs["rate_atoms_per_ps"] / runs["lateral_area_nm2"])
+    assert runs["heat_removal_statement"].str.contains("Langevin bath").all()
+    by_rate = pd.read_csv(tmp_path / "results" / "tables" / "deposition_by_rate.tsv", sep="\t")
+    assert len(by_rate) == 4 and (by_rate["replicas"] == 1).all()
+    for name in ("deposits_by_rate", "deposition_vs_rate", "deposition_traces"):
+        for ext in ("png", "svg"):
+            figure = tmp_path / "results" / "figures" / f"{name}.{ext}"
+            assert figure.stat().st_size > 1000, figure
 
 
 TINY_REAXFF = """
@@ -201,6 +228,8 @@ figures:
   trace_size_atoms: 40
 coupling_sweep:
   couplings: []
+deposition:
+  enabled: false
 """
 
 

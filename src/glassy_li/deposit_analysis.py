@@ -198,8 +198,9 @@ def dislocation_line_length_A(
 class DepositAnalysisSettings:
     """How a deposit is measured (lengths in A)."""
 
-    roughness_bin_A: float = 3.0
-    """Lateral bin of the height map (about one atomic spacing)."""
+    roughness_bin_A: float = 5.0
+    """Lateral bin of the height map.  Each bin must hold a surface atom, so not finer than
+    the surface's atom spacing (Li: 3-3.5 A), or a flat crystal face would read rough."""
     probe_radius_A: float = 2.5
     """Probe sphere of the surface mesh that finds voids."""
     min_domain_atoms: int = 10

@@ -521,8 +521,9 @@ def plot_deposits(
     ``(png, render_info, run_summary)`` in the order drawn (fastest rate first)."""
     n = max(1, len(panels))
     fig, axes = plt.subplots(1, n, figsize=(2.8 * n, 3.9), squeeze=False)
-    for ax, (png, info, summary) in zip(axes[0], panels, strict=False):
-        ax.imshow(matplotlib.image.imread(png))
+    images = _common_crop([matplotlib.image.imread(png) for png, _, _ in panels])
+    for ax, image, (_, info, summary) in zip(axes[0], images, panels, strict=False):
+        ax.imshow(image)
         fractions = info["fractions"]
         roughness = summary.get("rms_roughness_nm")
         porosity = summary.get("porosity")
@@ -540,6 +541,22 @@ def plot_deposits(
     fig.suptitle(title + " (side view along y, vapour not drawn; first replica)", fontsize=9)
     fig.tight_layout(rect=(0, 0.06, 1, 0.93))
     return fig
+
+
+def _common_crop(images: Sequence[np.ndarray], margin_px: int = 6) -> list[np.ndarray]:
+    """Crop images of one size to the union of their non-white areas (same rows and columns
+    for all, so pictures rendered at one scale keep it)."""
+    if not images or len({image.shape for image in images}) != 1:
+        return list(images)
+    ink = np.zeros(images[0].shape[:2], dtype=bool)
+    for image in images:
+        ink |= np.asarray(image)[..., :3].min(axis=-1) < 0.98
+    if not ink.any():
+        return list(images)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    top, bottom = max(rows[0] - margin_px, 0), rows[-1] + margin_px + 1
+    left, right = max(cols[0] - margin_px, 0), cols[-1] + margin_px + 1
+    return [image[top:bottom, left:right] for image in images]
 
 
 def _fmt(value: object, spec: str) -> str:
@@ -578,6 +595,7 @@ def plot_deposition_vs_rate(runs: pd.DataFrame, title: str) -> plt.Figure:
             ax.errorbar(stats.index, stats["mean"], yerr=sem, color=colour, lw=1.2, capsize=3)
             ax.set_ylabel(ylabel)
             ax.set_xscale("log")
+            ax.set_xlim(min(rates) / 1.3, max(rates) * 1.3)
             ax.set_xticks(sorted(set(rates)))
             ax.set_xticklabels([f"{r:g}" for r in sorted(set(rates))])
             ax.minorticks_off()
