@@ -21,6 +21,7 @@ from glassy_li.deposit_analysis import (
     analyse_deposit_frame,
     analyse_deposition,
     deposition_by_rate,
+    dislocation_line_length_A,
     summarise_deposition,
 )
 from glassy_li.deposition import (
@@ -117,10 +118,17 @@ def test_atoms_arrive_at_the_rate_and_none_is_lost_on_a_slab(tmp_path, default_p
     substrate = Substrate(kind="bcc-slab", orientation="100", lateral_size_A=10.5, layers=5)
     protocol = DepositionProtocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
                                   relax_duration_ps=8, trajectory_interval_ps=1,
-                                  averaging_window_ps=0.5, thermo_interval_ps=0.5)
+                                  averaging_window_ps=0.5, thermo_interval_ps=0.5,
+                                  anneal_duration_ps=2, anneal_temperature_K=600)
     geometry, outputs, run = _deposit(tmp_path, default_potential, substrate, protocol)
     run()
     thermo = pd.read_csv(outputs["thermo"], sep="\t")
+    assert list(thermo["stage"].unique()) == ["deposit", "relax", "anneal"]
+    assert thermo["time_ps"].iloc[-1] == pytest.approx(8 + 8 + 2)
+    # the anneal's bath heats the slab's thermostatted planes: the deposit warms
+    relax = thermo.loc[thermo["stage"] == "relax", "deposit_temperature_K"].mean()
+    anneal = thermo.loc[thermo["stage"] == "anneal", "deposit_temperature_K"].mean()
+    assert anneal > relax + 50
     depositing = thermo[thermo["time_ps"] <= protocol.deposited_atoms / protocol.rate_atoms_per_ps]
     expected = np.minimum(depositing["time_ps"] * protocol.rate_atoms_per_ps,
                           protocol.deposited_atoms)
@@ -230,7 +238,8 @@ def test_an_epitaxial_bcc_film_reads_bcc_flat_dense_one_domain_without_dislocati
     # second shell; the four planes under them are bulk bcc
     assert row["fraction_bcc"] >= 4 / 6 - 1e-9
     assert row["fraction_fcc"] == row["fraction_hcp"] == 0
-    assert row["crystalline_domains"] == 1
+    assert row["crystalline_domains"] == row["bcc_domains"] == 1
+    assert row["largest_bcc_domain_atoms"] >= 4 / 6 * deposited
     assert row["rms_roughness_nm"] == pytest.approx(0.0, abs=1e-9)
     assert row["mean_height_nm"] == pytest.approx(6 * SURFACE_CELLS["110"]["plane_spacing"]
                                                   * A / 10)
@@ -264,7 +273,7 @@ def test_a_random_deposit_is_not_crystalline_and_dxa_says_why_it_cannot_run():
     row = _analyse(_frame(random), geometry)
     assert row["retained_atoms"] == film.sum()
     assert row["fraction_bcc"] < 0.1
-    assert row["crystalline_domains"] == 0
+    assert row["crystalline_domains"] == row["bcc_domains"] == 0
     assert math.isnan(row["dislocation_density_per_m2"])
     assert "no crystal for DXA" in row["dislocation_note"]
     assert row["rms_roughness_nm"] > 0.02
@@ -304,3 +313,19 @@ def test_summary_and_replica_statistics():
     assert stats["rms_roughness_nm_mean"] == pytest.approx(0.2)
     assert stats["rms_roughness_nm_sd"] == pytest.approx(math.sqrt(0.02))
     assert stats["rms_roughness_nm_sem"] == pytest.approx(0.1)
+
+
+def test_dxa_finds_a_screw_dislocation_of_the_crystals_length():
+    """A 1/2<111> screw dislocation made by its displacement field, u_z = b theta / 2 pi, in a
+    bcc crystal periodic along the line (24 (111) planes = 4 repeats): DXA traces one line
+    as long as the crystal; the perfect crystal has none."""
+    positions, _, (lx, ly) = bcc_slab(A, "111", 8, 5, 24)
+    length = 24 * SURFACE_CELLS["111"]["plane_spacing"] * A
+    burgers = A * math.sqrt(3) / 2
+    theta = np.arctan2(positions[:, 1] - (ly / 2 + 0.27), positions[:, 0] - (lx / 2 + 0.31))
+    screw = positions.copy()
+    screw[:, 2] = np.mod(screw[:, 2] + burgers * theta / (2 * math.pi), length)
+    lo, edges = np.array([-5.0, -5.0, 0.0]), np.array([lx + 10, ly + 10, length])
+    pbc = (False, False, True)
+    assert dislocation_line_length_A(positions, lo, edges, pbc) == 0.0
+    assert dislocation_line_length_A(screw, lo, edges, pbc) == pytest.approx(length, rel=0.05)

@@ -191,6 +191,11 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     assert runs["heat_removal_statement"].str.contains("Langevin bath").all()
     by_rate = pd.read_csv(tmp_path / "results" / "tables" / "deposition_by_rate.tsv", sep="\t")
     assert len(by_rate) == 4 and (by_rate["replicas"] == 1).all()
+    record = json.loads(next((tmp_path / "results" / "deposition").rglob(
+        "provenance.json")).read_text())
+    assert set(record["seeds"]) == {"velocity_seed", "deposit_seed", "bath_seed"}
+    assert record["config"]["deposition_protocol"]["deposited_atoms"] == 16
+    assert record["software"]["lammps_run"].startswith("LAMMPS (")
     for name in ("deposits_by_rate", "deposition_vs_rate", "deposition_traces"):
         for ext in ("png", "svg"):
             figure = tmp_path / "results" / "figures" / f"{name}.{ext}"

@@ -328,7 +328,10 @@ class Campaign:
 
     def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
         """Absolute paths of the campaign preset's files (for checksums)."""
-        name = self.potential_name
+        return self.preset_files(self.potential_name, base_dir)
+
+    def preset_files(self, name: str, base_dir: str | Path | None = None) -> dict[str, str]:
+        """Absolute paths of a preset's files (for checksums)."""
         return resolve_files(name, self.config["potential_presets"][name], base_dir)
 
     def timestep_fs(self) -> float:

@@ -9,12 +9,14 @@ Per frame (:func:`analyse_deposit_frame`, :func:`analyse_deposition`):
 * structure-type fractions of the deposited atoms, identified on time-averaged positions
   where an atom has a whole averaging window (the campaign's default thermal-noise
   handling), instantaneous positions otherwise (atoms inserted within the window);
-* the count and size of crystalline (bcc) domains among the deposited atoms;
+* the count and size of crystalline domains among the deposited atoms (connected bcc, fcc or
+  hcp atoms; and of bcc domains alone);
 * height map and RMS roughness of the free surface, with bare substrate counted at its
   surface height; mean thickness;
 * voids and porosity (below), dislocation line length per deposit volume from OVITO's DXA
-  (bcc); where the deposit has fewer than ``min_domain_atoms`` bcc atoms DXA has no crystal to
-  trace dislocations in, and the density is reported as NaN with that reason.
+  on the deposit's dominant lattice (bcc, or fcc with hcp as its stacking faults); where the
+  deposit has fewer than ``min_domain_atoms`` crystalline atoms DXA has no crystal to trace
+  dislocations in, and the density is reported as NaN with that reason.
 
 * :func:`height_map` -- the deposit's free surface as the height of its topmost atom in each
   (x, y) bin of a periodic box; :func:`rms_roughness_nm` -- the RMS deviation of that map
@@ -61,6 +63,7 @@ __all__ = [
     "analyse_deposit_frame",
     "analyse_deposition",
     "deposit_membership",
+    "deposit_positions",
     "deposition_by_rate",
     "dislocation_line_length_A",
     "height_map",
@@ -174,8 +177,10 @@ def dislocation_line_length_A(
     box_lo_A: np.ndarray,
     box_edges_A: np.ndarray,
     pbc: tuple[bool, bool, bool] = SLAB_PBC,
+    lattice: str = "bcc",
 ) -> float:
-    """Total dislocation line length (A) that OVITO's DXA traces in a bcc crystal."""
+    """Total dislocation line length (A) that OVITO's DXA traces in a ``bcc`` or ``fcc``
+    crystal (in fcc, hcp atoms are stacking faults between Shockley partials)."""
     from ovito.data import DataCollection  # noqa: PLC0415
     from ovito.modifiers import DislocationAnalysisModifier  # noqa: PLC0415
 
@@ -186,11 +191,11 @@ def dislocation_line_length_A(
     data.create_cell(matrix, pbc=pbc)
     pos = np.asarray(positions_A, dtype=float).reshape(-1, 3)
     data.create_particles(count=len(pos)).create_property("Position", data=pos)
-    data.apply(
-        DislocationAnalysisModifier(
-            input_crystal_structure=DislocationAnalysisModifier.Lattice.BCC
-        )
-    )
+    lattices = {
+        "bcc": DislocationAnalysisModifier.Lattice.BCC,
+        "fcc": DislocationAnalysisModifier.Lattice.FCC,
+    }
+    data.apply(DislocationAnalysisModifier(input_crystal_structure=lattices[lattice]))
     return float(data.attributes["DislocationAnalysis.total_line_length"])
 
 
@@ -209,6 +214,28 @@ class DepositAnalysisSettings:
     """Run OVITO's DXA on every frame."""
 
 
+CRYSTALLINE_TYPES = (1, 2, 3)
+"""fcc, hcp, bcc."""
+
+
+def _domain_sizes(
+    positions_A: np.ndarray,
+    lo: np.ndarray,
+    edges: np.ndarray,
+    cutoff_A: float,
+    selected: np.ndarray,
+    min_atoms: int,
+) -> list[int]:
+    """Sizes of the connected groups of ``selected`` atoms (closer than ``cutoff_A``) with at
+    least ``min_atoms`` atoms."""
+    if not selected.any():
+        return []
+    labels, _ = cluster_labels(positions_A, lo, edges, cutoff_A, selection=selected,
+                               pbc=SLAB_PBC)
+    sizes = np.bincount(labels[labels >= 0])
+    return [int(n) for n in sizes if n >= min_atoms]
+
+
 def _insertion_times_ps(
     ids: np.ndarray, substrate_atoms: int, steps: DepositionSteps, timestep_ps: float
 ) -> np.ndarray:
@@ -216,6 +243,33 @@ def _insertion_times_ps(
     the k-th atom on step 1 + (k - 1) x insert_every."""
     k = ids - substrate_atoms
     return (1 + (k - 1) * steps.insert_every) * timestep_ps
+
+
+def deposit_positions(
+    frame: Frame,
+    geometry: DepositionGeometry,
+    structure: StructureSettings,
+    previous_ids: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions to analyse a deposit frame on, x and y folded into the box, and which of
+    them are time-averaged.
+
+    Time-averaged (if the settings ask for it) for the atoms of ``previous_ids``, which were
+    there for the whole averaging window; instantaneous for atoms inserted since (their
+    averages are incomplete).  Without ``previous_ids`` only the substrate is averaged.
+    """
+    lo = np.asarray(geometry.box_lo_A)
+    edges = np.asarray(geometry.box_hi_A) - lo
+    positions = frame.unwrapped_A.copy()
+    averaged = np.zeros(len(frame.ids), dtype=bool)
+    if structure.positions == "time-averaged" and frame.averaged_A is not None:
+        if previous_ids is not None:
+            averaged = np.isin(frame.ids, previous_ids)
+        else:
+            averaged = frame.ids <= geometry.substrate_atoms
+        positions[averaged] = frame.averaged_A[averaged]
+    positions[:, :2] = lo[:2] + np.mod(positions[:, :2] - lo[:2], edges[:2])
+    return positions, averaged
 
 
 def deposit_membership(
@@ -262,13 +316,7 @@ def analyse_deposit_frame(
     time_ps = frame.step * timestep_ps
     ids = frame.ids
     deposited = ids > substrate_atoms
-    positions = frame.unwrapped_A.copy()
-    averaged = np.zeros(len(ids), dtype=bool)
-    if structure.positions == "time-averaged" and frame.averaged_A is not None:
-        averaged = np.isin(ids, previous_ids) if previous_ids is not None else ~deposited
-        positions[averaged] = frame.averaged_A[averaged]
-    # x, y into the box (unwrapped coordinates may leave it); z is not periodic
-    positions[:, :2] = lo[:2] + np.mod(positions[:, :2] - lo[:2], edges[:2])
+    positions, averaged = deposit_positions(frame, geometry, structure, previous_ids)
     in_deposit = deposit_membership(positions, ids, geometry, structure.cluster_cutoff_A)
     retained = deposited & in_deposit
     vapour = deposited & ~in_deposit
@@ -292,16 +340,14 @@ def analyse_deposit_frame(
     row["fraction_crystalline"] = (
         (counts[1] + counts[2] + counts[3]) / n_retained if n_retained else nan
     )
-    # crystalline (bcc) domains among the deposited atoms
-    is_domain_atom = retained & (types == BCC)
-    domain_labels, _ = cluster_labels(
-        positions, lo, edges, structure.bcc_domain_cutoff_A, selection=is_domain_atom,
-        pbc=SLAB_PBC,
-    )
-    sizes = np.bincount(domain_labels[domain_labels >= 0]) if is_domain_atom.any() else []
-    domains = [int(n) for n in sizes if n >= settings.min_domain_atoms]
-    row["crystalline_domains"] = len(domains)
-    row["largest_domain_atoms"] = max(domains, default=0)
+    # crystalline domains among the deposited atoms: connected crystalline (bcc, fcc, hcp)
+    # atoms, and connected bcc atoms alone
+    crystalline = retained & np.isin(types, CRYSTALLINE_TYPES)
+    for prefix, selected in (("crystalline", crystalline), ("bcc", retained & (types == BCC))):
+        domains = _domain_sizes(positions, lo, edges, structure.bcc_domain_cutoff_A, selected,
+                                settings.min_domain_atoms)
+        row[f"{prefix}_domains"] = len(domains)
+        row[f"largest_{prefix}_domain_atoms"] = max(domains, default=0)
     # free surface: the topmost deposit (or substrate) atom per bin, bare substrate at its
     # surface height
     solid = in_deposit | ~deposited
@@ -328,16 +374,19 @@ def analyse_deposit_frame(
     row["dislocation_density_per_m2"] = nan
     if not settings.dislocations:
         row["dislocation_note"] = "DXA switched off"
-    elif is_domain_atom.sum() < settings.min_domain_atoms:
+    elif crystalline.sum() < settings.min_domain_atoms:
         row["dislocation_note"] = (
-            f"not measured: {int(is_domain_atom.sum())} bcc deposit atoms, fewer than "
+            f"not measured: {int(crystalline.sum())} crystalline deposit atoms, fewer than "
             f"{settings.min_domain_atoms}: no crystal for DXA to trace dislocations in"
         )
     else:
-        length_A = dislocation_line_length_A(positions[solid], lo, edges)
+        # the lattice DXA looks for: the deposit's dominant crystal (hcp counts for fcc,
+        # as stacking faults)
+        lattice = "bcc" if counts[BCC] >= counts[1] + counts[2] else "fcc"
+        length_A = dislocation_line_length_A(positions[solid], lo, edges, lattice=lattice)
         row["dislocation_length_nm"] = length_A / 10.0
         row["dislocation_density_per_m2"] = length_A / deposit_volume_A3 * 1e20
-        row["dislocation_note"] = "DXA (bcc)"
+        row["dislocation_note"] = f"DXA ({lattice})"
     return row
 
 
@@ -381,7 +430,9 @@ SUMMARY_MEASURES = (
     "fraction_ico",
     "fraction_other",
     "crystalline_domains",
-    "largest_domain_atoms",
+    "largest_crystalline_domain_atoms",
+    "bcc_domains",
+    "largest_bcc_domain_atoms",
     "rms_roughness_nm",
     "mean_height_nm",
     "void_volume_nm3",

@@ -569,7 +569,7 @@ DEPOSITION_PANELS = (
     ("fraction_bcc", "bcc fraction"),
     ("porosity", "porosity"),
     ("dislocation_density_per_m2", "dislocation density (1/m2)"),
-    ("crystalline_domains", "bcc domains"),
+    ("crystalline_domains", "crystalline domains\n(>= min_domain_atoms)"),
 )
 
 

@@ -1,6 +1,7 @@
 """What made a run: config values, seeds, software versions, potential-file checksums.
 
-Written to ``results/runs/<run>/provenance.json`` once the run's analysis is done.  The
+Written to ``results/runs/<run>/provenance.json`` (deposition runs:
+``results/deposition/runs/<run>/provenance.json``) once the run's analysis is done.  The
 LAMMPS version is read from the run's own ``log.lammps`` (the binary that actually ran);
 OVITO's and the Python packages' versions are those of the environment that analysed it.
 """
@@ -60,24 +61,20 @@ def package_versions() -> dict[str, str]:
 
 def run_provenance(
     run: Mapping[str, Any],
-    protocol: Mapping[str, Any],
-    potential: Mapping[str, Any],
+    config_sections: Mapping[str, Mapping[str, Any]],
     potential_files: Mapping[str, str],
-    structure: Mapping[str, Any],
-    incubation: Mapping[str, Any],
     seeds: Mapping[str, int],
     lammps_log: str | Path,
 ) -> dict[str, Any]:
-    """The provenance record of one run (JSON-serialisable)."""
+    """The provenance record of one run (JSON-serialisable).
+
+    ``config_sections`` names each group of settings that made the run (protocol,
+    potential, analysis settings ...); they are recorded as given.
+    """
     return {
         "run": dict(run),
         "seeds": dict(seeds),
-        "config": {
-            "md_protocol": dict(protocol),
-            "potential": dict(potential),
-            "structure": dict(structure),
-            "incubation": dict(incubation),
-        },
+        "config": {name: dict(values) for name, values in config_sections.items()},
         "potential_files": {
             key: {"path": str(path), "sha256": sha256_of(path)}
             for key, path in potential_files.items()

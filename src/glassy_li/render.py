@@ -156,21 +156,25 @@ def render_deposit(
     settings: StructureSettings,
     png: str | Path,
     size_px: int = 480,
+    previous_ids: np.ndarray | None = None,
 ) -> dict[str, object]:
     """Render a deposit and its substrate from the side (looking along y), atoms coloured by
     structure type; atoms in the vapour are left out.  Returns the counts drawn.
 
     ``geometry`` is the run's :class:`glassy_li.deposition.DepositionGeometry`; structure is
-    identified as in the deposit analysis (time-averaged positions where available).
+    identified as in the deposit analysis (time-averaged positions for the atoms of
+    ``previous_ids``, the frame before, see :func:`glassy_li.deposit_analysis.deposit_positions`).
     """
-    from .deposit_analysis import SLAB_PBC, deposit_membership  # noqa: PLC0415
+    from .deposit_analysis import (  # noqa: PLC0415
+        SLAB_PBC,
+        deposit_membership,
+        deposit_positions,
+    )
     from .deposition import CLEARANCE_A  # noqa: PLC0415
 
     lo = np.asarray(geometry.box_lo_A)
     edges = np.asarray(geometry.box_hi_A) - lo
-    positions, _ = identification_positions(frame, settings)
-    positions = positions.copy()
-    positions[:, :2] = lo[:2] + np.mod(positions[:, :2] - lo[:2], edges[:2])
+    positions, _ = deposit_positions(frame, geometry, settings, previous_ids)
     types = identify_structures(positions, lo, edges, settings, pbc=SLAB_PBC)
     drawn = deposit_membership(positions, frame.ids, geometry, settings.cluster_cutoff_A)
     # one scale for every run of a substrate: the box width or the tallest deposit the box

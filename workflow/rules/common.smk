@@ -305,6 +305,7 @@ def deposition_outputs():
     return [
         "results/tables/deposition_runs.tsv",
         "results/tables/deposition_by_rate.tsv",
+        *deposition_runs_files("provenance.json"),
         *[f"results/figures/{name}.{ext}" for name in DEPOSITION_FIGURES
           for ext in ("png", "svg")],
     ]

@@ -112,6 +112,32 @@ rule render_deposit:
         "../scripts/render_deposit.py"
 
 
+rule record_deposition_provenance:
+    """Config values, seeds, LAMMPS/OVITO versions and potential checksums of one run."""
+    input:
+        summary="results/deposition/runs/{dep}/summary.json",
+        geometry="results/deposition/runs/{dep}/geometry.json",
+        data="results/deposition/runs/{dep}/substrate.data",
+    output:
+        provenance="results/deposition/runs/{dep}/provenance.json",
+    params:
+        run=lambda wildcards: json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json()),
+        protocol=deposition_protocol_dict,
+        potential=deposition_potential(),
+        potential_files=CAMPAIGN.preset_files(CAMPAIGN.deposition_potential_name),
+        structure=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
+        lammps_log=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md/log.lammps",
+    log:
+        "results/logs/record_deposition_provenance/{dep}.log",
+    benchmark:
+        "results/benchmarks/record_deposition_provenance/{dep}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/record_deposition_provenance.py"
+
+
 rule deposition_table:
     """One row per deposition run (final frame), and per substrate and rate: replica mean,
     standard deviation and standard error of each measure."""

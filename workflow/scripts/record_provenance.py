@@ -22,11 +22,13 @@ with redirect_to_log(snakemake.log[0]) as log:
     }
     record = run_provenance(
         run=params.run,
-        protocol=params.protocol,
-        potential=params.potential,
+        config_sections={
+            "md_protocol": params.protocol,
+            "potential": params.potential,
+            "structure": params.structure,
+            "incubation": params.incubation,
+        },
         potential_files=params.potential_files,
-        structure=params.structure,
-        incubation=params.incubation,
         seeds=seeds,
         lammps_log=params.lammps_log,
     )

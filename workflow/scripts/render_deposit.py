@@ -10,9 +10,9 @@ from glassy_li.structure import StructureSettings, read_lammps_dump
 snakemake = globals()["snakemake"]
 
 with redirect_to_log(snakemake.log[0]) as log:
-    frame = None
-    for frame in read_lammps_dump(snakemake.input.trajectory):  # noqa: B007 - keep the last
-        pass
+    frame = previous = None
+    for current in read_lammps_dump(snakemake.input.trajectory):
+        previous, frame = frame, current
     if frame is None:
         raise ValueError(f"{snakemake.input.trajectory} holds no frame")
     with open(snakemake.input.geometry) as handle:
@@ -23,6 +23,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         StructureSettings(**snakemake.params.structure),
         snakemake.output.png,
         size_px=snakemake.params.size_px,
+        previous_ids=previous.ids if previous is not None else None,
     )
     with open(snakemake.output.info, "w") as handle:
         json.dump(info, handle, indent=2)
