@@ -1,5 +1,6 @@
 # Helpers shared by the rules: config validation (before any job) and the table of runs.
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -227,8 +228,16 @@ def deposition_substrate(wildcards):
 
 
 def deposition_potential():
-    """The deposition campaign's potential preset, with absolute file paths."""
+    """The deposition campaign's potential preset, with absolute file paths (called only by
+    deposition jobs, so a disabled campaign's preset files need not exist)."""
     return dataclasses.asdict(CAMPAIGN.preset(CAMPAIGN.deposition_potential_name))
+
+
+@functools.lru_cache
+def slab_atoms(substrate_index):
+    """Atoms of a substrate (0 for the inert wall)."""
+    substrate = CAMPAIGN.substrate(substrate_index)
+    return len(build_substrate(substrate, config["deposition"]["deposited_atoms"])[0])
 
 
 def deposition_needed_minutes(dep):
@@ -236,11 +245,10 @@ def deposition_needed_minutes(dep):
     deposited atoms) at the preset's measured throughput, times md.runtime_safety_factor,
     plus 10 minutes."""
     protocol = deposition_protocol_of(dep)
-    substrate = CAMPAIGN.substrate(int(DEPOSITION_RUNS.loc[dep, "substrate_index"]))
-    slab_atoms = len(build_substrate(substrate, protocol.deposited_atoms)[0])
+    substrate_atoms = slab_atoms(int(DEPOSITION_RUNS.loc[dep, "substrate_index"]))
     preset = config["potential_presets"][CAMPAIGN.deposition_potential_name]
     throughput = preset.get("throughput_atom_steps_per_s", 1.0e5) * config["md"]["mpi_ranks"]
-    atoms = slab_atoms + protocol.deposited_atoms / 2
+    atoms = substrate_atoms + protocol.deposited_atoms / 2
     seconds = deposition_steps(protocol).total * atoms / throughput
     return int(config["md"]["runtime_safety_factor"] * seconds / 60 + 10)
 
@@ -257,9 +265,11 @@ def deposition_retries():
 
 
 def deposition_mem_mb(wildcards):
-    """300 MB per rank + 1 MB per 10 atoms, as md_mem_mb."""
+    """300 MB per rank + 1 MB per 10 atoms (substrate and deposit), as md_mem_mb."""
     protocol = deposition_protocol_of(wildcards.dep)
-    return 300 * config["md"]["mpi_ranks"] + protocol.deposited_atoms // 5
+    index = int(DEPOSITION_RUNS.loc[wildcards.dep, "substrate_index"])
+    atoms = slab_atoms(index) + protocol.deposited_atoms
+    return 300 * config["md"]["mpi_ranks"] + atoms // 10
 
 
 def deposition_runs_files(name):

@@ -11,8 +11,8 @@ rule build_substrate:
     params:
         substrate=lambda wildcards: dataclasses.asdict(deposition_substrate(wildcards)),
         deposited_atoms=config["deposition"]["deposited_atoms"],
-        mass_amu=CAMPAIGN.deposition_protocol(0, 1.0).mass_amu,
-        atom_style=deposition_potential()["atom_style"],
+        mass_amu=lambda wildcards: deposition_protocol_of(wildcards.dep).mass_amu,
+        atom_style=lambda wildcards: deposition_potential()["atom_style"],
     log:
         "results/logs/build_substrate/{dep}.log",
     benchmark:
@@ -42,7 +42,7 @@ rule run_deposition:
     params:
         work_dir=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md",
         protocol=deposition_protocol_dict,
-        potential=deposition_potential(),
+        potential=lambda wildcards: deposition_potential(),
         seed=lambda wildcards: int(DEPOSITION_RUNS.loc[wildcards.dep, "seed"]),
     threads: config["md"]["mpi_ranks"]
     resources:
@@ -123,8 +123,10 @@ rule record_deposition_provenance:
     params:
         run=lambda wildcards: json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json()),
         protocol=deposition_protocol_dict,
-        potential=deposition_potential(),
-        potential_files=CAMPAIGN.preset_files(CAMPAIGN.deposition_potential_name),
+        potential=lambda wildcards: deposition_potential(),
+        potential_files=lambda wildcards: CAMPAIGN.preset_files(
+            CAMPAIGN.deposition_potential_name
+        ),
         structure=dataclasses.asdict(CAMPAIGN.structure_settings()),
         analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
         lammps_log=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md/log.lammps",
