@@ -467,6 +467,9 @@ def summarise_deposition(
         "inserted_atoms": int(thermo["inserted"].iloc[-1]),
         "inserted_atoms_in_frame": int(final["inserted_atoms"]),
         "retained_fraction": float(final["retained_atoms"]) / max(int(final["inserted_atoms"]), 1),
+        # free space left between the tallest the deposit got and the insertion band
+        "headroom_nm": (geometry.insertion_lo_A - geometry.surface_z_A) / 10.0
+        - float(frames["max_height_nm"].max()),
         "dislocation_note": str(final["dislocation_note"]),
     }
     for name in SUMMARY_MEASURES:

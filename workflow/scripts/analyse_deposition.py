@@ -34,6 +34,12 @@ with redirect_to_log(snakemake.log[0]) as log:
         frames, pd.read_csv(snakemake.input.thermo, sep="\t"), snakemake.params.run,
         protocol, geometry,
     )
+    if summary["headroom_nm"] < 0.5:
+        log(
+            f"WARNING: the deposit came within {summary['headroom_nm']:.2f} nm of the insertion "
+            "band: atoms no longer arrive from well above the surface (deposit fewer atoms, "
+            "or widen the substrate)"
+        )
     partial = snakemake.output.frames + ".partial"
     frames.to_csv(partial, sep="\t", index=False, float_format="%.6g")
     os.replace(partial, snakemake.output.frames)
