@@ -189,6 +189,7 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     assert np.allclose(runs["rate_atoms_per_nm2_per_ps"],
                        runs["rate_atoms_per_ps"] / runs["lateral_area_nm2"])
     assert runs["heat_removal_statement"].str.contains("Langevin bath").all()
+    assert (runs["headroom_nm"] > 1.0).all()  # atoms kept arriving from well above
     by_rate = pd.read_csv(tmp_path / "results" / "tables" / "deposition_by_rate.tsv", sep="\t")
     assert len(by_rate) == 4 and (by_rate["replicas"] == 1).all()
     record = json.loads(next((tmp_path / "results" / "deposition").rglob(
