@@ -329,3 +329,21 @@ def test_dxa_finds_a_screw_dislocation_of_the_crystals_length():
     pbc = (False, False, True)
     assert dislocation_line_length_A(positions, lo, edges, pbc) == 0.0
     assert dislocation_line_length_A(screw, lo, edges, pbc) == pytest.approx(length, rel=0.05)
+
+
+def test_langevin_bath_route_holds_the_deposit_near_its_target(tmp_path, default_potential):
+    """The weak bath on every condensed atom (inert wall, no wall layer): the deposit ends
+    near the bath temperature while atoms in flight keep their incident energy."""
+    substrate = Substrate(kind="inert-wall", lateral_size_A=12)
+    protocol = DepositionProtocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
+                                  heat_removal="langevin-bath", bath_damping_ps=0.5,
+                                  relax_duration_ps=20, trajectory_interval_ps=1,
+                                  averaging_window_ps=0.5, thermo_interval_ps=0.5)
+    geometry, outputs, run = _deposit(tmp_path, default_potential, substrate, protocol)
+    run()
+    (tmp_path / "run" / "md" / "params.lammps").read_text().index('"condensed"')
+    thermo = pd.read_csv(outputs["thermo"], sep="\t")
+    assert thermo["inserted"].iloc[-1] == 16
+    late = thermo[thermo["time_ps"] >= 18]
+    assert late["condensed_mobile_atoms"].min() >= 14
+    assert late["deposit_temperature_K"].mean() == pytest.approx(300, abs=90)
