@@ -23,8 +23,11 @@ Heat removal (the trend with rate can come from it, so every output states it):
 * ``substrate-layers``: a Langevin bath on the slab's thermostatted planes only (bcc-slab);
 * ``wall-layer``: a Langevin bath on the atoms within ``wall_layer_thickness_A`` of the inert
   wall (the deposit's lowest layer, a dynamic group);
-* ``langevin-bath``: a weak Langevin bath on every condensed atom (one with a neighbour
-  within 3.5 A; atoms in flight are not thermostatted).
+* ``langevin-bath``: a weak Langevin bath on the deposit: every atom of a cluster (atoms
+  within 3.5 A) that touches the slab or reaches within ``wall_layer_thickness_A`` of the
+  inert wall (a lone adatom there included: a rigid wall takes no energy, so it would
+  bounce off); atoms in flight and clusters in the vapour are not thermostatted (a bath on
+  them would stop them in mid-air).
 
 Stages: 1 deposit (until the configured number has been inserted), 2 relax at the substrate
 temperature (the last atoms land), 3 optional anneal at ``anneal_temperature_K``.
@@ -449,9 +452,15 @@ def heat_removal_statement(protocol: DepositionProtocol, substrate: Substrate) -
             f"Langevin bath ({target}, {damping}) on the deposit's atoms within "
             f"{protocol.wall_layer_thickness_A:g} A of the inert wall; the rest NVE"
         )
+    anchor = (
+        f"reaching within {protocol.wall_layer_thickness_A:g} A of the inert wall"
+        if substrate.kind == "inert-wall"
+        else "touching the slab"
+    )
     return (
-        f"weak Langevin bath ({target}, {damping}) on every condensed atom (a neighbour "
-        "within 3.5 A); atoms in flight are not thermostatted"
+        f"weak Langevin bath ({target}, {damping}) on the deposit: every atom of a cluster "
+        f"(atoms within 3.5 A) {anchor}; atoms in flight and clusters in the vapour are "
+        "not thermostatted"
     )
 
 
@@ -497,6 +506,12 @@ def deposition_parameters(
         "bath_top": geometry.bath_top_A * length,
         "heat_route": LAMMPS_HEAT_ROUTES[protocol.heat_removal],
         "wall_layer_top": (geometry.box_lo_A[2] + protocol.wall_layer_thickness_A) * length,
+        # langevin-bath: clusters reaching below this belong to the deposit
+        "anchor_top": (
+            geometry.box_lo_A[2] + protocol.wall_layer_thickness_A
+            if substrate.kind == "inert-wall"
+            else geometry.surface_z_A + 1.0
+        ) * length,
         "condensed_cutoff": 3.5 * length,
         "bath_damping": protocol.bath_damping_ps / units.time_to_ps,
         "deposit_atoms": protocol.deposited_atoms,
