@@ -206,6 +206,7 @@ def test_slurm_profile_plans_the_paper_campaign_with_resources(repo, shared_pote
         ({"potential": "eam-nonexistent"}, "deposition.potential", "eam-nonexistent"),
         ({"heat_removal": "substrate-layers"}, "deposition.heat_removal", "inert-wall"),
         ({"heat_removal": "sideways"}, "deposition.heat_removal", "sideways"),
+        ({"heat_removal": "langevin-bath"}, "deposition.heat_removal", "langevin-bath"),
         ({"relax_duration_ps": 1.0}, "deposition.relax_duration_ps", "1.0"),
         ({"substrates": [{"kind": "bcc-slab", "orientation": "211"}]},
          "deposition.substrates[0].orientation", "211"),

@@ -174,6 +174,13 @@ def _validate_deposition(config: dict[str, Any]) -> None:
             f"known presets: {', '.join(sorted(presets))}"
         )
     resolve_potential(name, presets[name])
+    if deposition["heat_removal"] == "langevin-bath":
+        raise ConfigError(
+            "config key 'deposition.heat_removal': 'langevin-bath' is disabled in campaigns: "
+            "in the default campaign one of its runs heated without bound (about 2e5 K, then "
+            "lost atoms; docs/deposition.md). Use substrate-layers (bcc-slab) or wall-layer "
+            "(inert-wall), or null for each substrate's own"
+        )
     for index, substrate in enumerate(deposition["substrates"]):
         key = f"deposition.substrates[{index}]"
         route = heat_route_for(deposition, substrate)
