@@ -46,11 +46,8 @@ from .md import (
     EV_PER_AMU_TO_A2_PER_PS2,
     TEMPLATE_DIR,
     PotentialSetup,
-    _count_atoms,
     averaging_steps,
-    publish_outputs,
-    read_thermo,
-    run_lammps_restartable,
+    run_and_publish,
 )
 from .units import lammps_units
 
@@ -561,29 +558,21 @@ def run_deposition(
     parameters = deposition_parameters(
         protocol, geometry, potential, str(Path(data_file).resolve()), seed
     )
-    first_step, wall_s = run_lammps_restartable(
+    return run_and_publish(
         work_dir,
         parameters,
+        ("deposit.lammps", "deposit_stage.lammps"),
+        deposition_steps(protocol).total,
+        potential,
+        thermo_out,
+        trajectory_out,
+        final_data_out,
         log_file,
-        templates=("deposit.lammps", "deposit_stage.lammps"),
-        template_dir=template_dir,
-        extra_commands=potential.extra_commands,
         n_ranks=n_ranks,
         mpi_launcher=mpi_launcher,
+        template_dir=template_dir,
         walltime_budget_s=protocol.walltime_budget_s,
+        stages=DEPOSITION_STAGES,
+        # half the deposit on average (atoms in flight are nearly free)
+        throughput_atoms=geometry.substrate_atoms + protocol.deposited_atoms / 2,
     )
-    thermo = read_thermo(Path(work_dir) / "thermo.raw.txt", DEPOSITION_STAGES)
-    publish_outputs(
-        work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
-    )
-    steps = deposition_steps(protocol)
-    done = steps.total - (first_step or 0)
-    n_atoms = _count_atoms(final_data_out)
-    mean_atoms = geometry.substrate_atoms + protocol.deposited_atoms / 2
-    return {
-        "wall_s": wall_s,
-        "steps": done,
-        "resumed_from_step": first_step or 0,
-        "atoms": n_atoms,
-        "atom_steps_per_s": mean_atoms * done / wall_s,
-    }

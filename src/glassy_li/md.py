@@ -40,6 +40,7 @@ __all__ = [
     "lammps_parameters",
     "publish_outputs",
     "read_thermo",
+    "run_and_publish",
     "run_lammps_restartable",
     "run_md",
     "slurm_walltime_budget_s",
@@ -557,6 +558,57 @@ def publish_outputs(
     os.replace(work / "final.data", final_data_out)
 
 
+def run_and_publish(
+    work_dir: str | Path,
+    parameters: dict[str, str | int | float],
+    templates: tuple[str, ...],
+    total_steps: int,
+    potential: PotentialSetup,
+    thermo_out: str | Path,
+    trajectory_out: str | Path,
+    final_data_out: str | Path,
+    log_file: str | Path,
+    n_ranks: int = 1,
+    mpi_launcher: str | None = None,
+    template_dir: str | Path = TEMPLATE_DIR,
+    walltime_budget_s: float = 0.0,
+    stages: dict[int, str] = STAGES,
+    throughput_atoms: float | None = None,
+) -> dict[str, float]:
+    """Run a restartable LAMMPS input (:func:`run_lammps_restartable`), then publish its
+    thermo table (stage numbers named by ``stages``), trajectory and final structure.
+
+    Returns wall time, steps run by this invocation, the step it resumed from, the final atom
+    count and the throughput in atom-steps/s, counted on ``throughput_atoms`` (default: the
+    final atom count).
+    """
+    first_step, wall_s = run_lammps_restartable(
+        work_dir,
+        parameters,
+        log_file,
+        templates=templates,
+        template_dir=template_dir,
+        extra_commands=potential.extra_commands,
+        n_ranks=n_ranks,
+        mpi_launcher=mpi_launcher,
+        walltime_budget_s=walltime_budget_s,
+    )
+    thermo = read_thermo(Path(work_dir) / "thermo.raw.txt", stages)
+    publish_outputs(
+        work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
+    )
+    done = total_steps - (first_step or 0)
+    n_atoms = _count_atoms(final_data_out)
+    atoms = n_atoms if throughput_atoms is None else throughput_atoms
+    return {
+        "wall_s": wall_s,
+        "steps": done,
+        "resumed_from_step": first_step or 0,
+        "atoms": n_atoms,
+        "atom_steps_per_s": atoms * done / wall_s,
+    }
+
+
 def run_md(
     data_file: str | Path,
     work_dir: str | Path,
@@ -579,31 +631,21 @@ def run_md(
     parameters = lammps_parameters(
         protocol, potential, str(Path(data_file).resolve()), velocity_seed
     )
-    first_step, wall_s = run_lammps_restartable(
+    return run_and_publish(
         work_dir,
         parameters,
+        ("md.lammps", "stage.lammps", "thermostat.lammps"),
+        stage_steps(protocol).total,
+        potential,
+        thermo_out,
+        trajectory_out,
+        final_data_out,
         log_file,
-        templates=("md.lammps", "stage.lammps", "thermostat.lammps"),
-        template_dir=template_dir,
-        extra_commands=potential.extra_commands,
         n_ranks=n_ranks,
         mpi_launcher=mpi_launcher,
+        template_dir=template_dir,
         walltime_budget_s=protocol.walltime_budget_s,
     )
-    thermo = read_thermo(Path(work_dir) / "thermo.raw.txt")
-    publish_outputs(
-        work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
-    )
-    steps = stage_steps(protocol)
-    done = steps.total - (first_step or 0)
-    n_atoms = _count_atoms(final_data_out)
-    return {
-        "wall_s": wall_s,
-        "steps": done,
-        "resumed_from_step": first_step or 0,
-        "atoms": n_atoms,
-        "atom_steps_per_s": n_atoms * done / wall_s,
-    }
 
 
 def _tmp(path: str | Path) -> str:
