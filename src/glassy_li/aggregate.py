@@ -8,8 +8,10 @@ radius of gyration and mobility.  A per-size summary groups the replicas.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ __all__ = [
     "GROUP_KEYS",
     "IncubationSettings",
     "critical_size_table",
+    "read_summaries",
     "incubation_statistics",
     "km_times",
     "mfpt_table",
@@ -136,6 +139,15 @@ def summarise_run(
         simulated_ps=end,
     )
     return row
+
+
+def read_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """One row per run from the runs' ``summary.json`` files, in the order given."""
+    rows = []
+    for path in paths:
+        with open(path) as handle:
+            rows.append(json.load(handle))
+    return pd.DataFrame(rows)
 
 
 def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:

@@ -152,6 +152,12 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
     _validate_deposition(config)
 
 
+def preset_timestep_fs(config: Mapping[str, Any], preset_name: str) -> float:
+    """The MD timestep (fs): ``md.timestep_fs``, or the preset's default when that is null."""
+    return float(config["md"]["timestep_fs"] or config["potential_presets"][preset_name]
+                 ["timestep_fs"])
+
+
 DEFAULT_HEAT_ROUTES = {"bcc-slab": "substrate-layers", "inert-wall": "wall-layer"}
 HEAT_ROUTE_SUBSTRATES = {"substrate-layers": "bcc-slab", "wall-layer": "inert-wall"}
 
@@ -214,7 +220,7 @@ def _validate_deposition(config: dict[str, Any]) -> None:
                 f"ps is shorter than the {flight:.1f} ps an atom inserted last needs to reach "
                 f"the surface of {key} (incident energy {deposition['incident_energy_eV']} eV)"
             )
-    timestep_fs = float(config["md"]["timestep_fs"] or presets[name]["timestep_fs"])
+    timestep_fs = preset_timestep_fs(config, name)
     for rate in deposition["rates_atoms_per_ps"]:
         if rate * timestep_fs * 1e-3 > 1.0:
             raise ConfigError(
@@ -342,9 +348,7 @@ class Campaign:
         return resolve_files(name, self.config["potential_presets"][name], base_dir)
 
     def timestep_fs(self) -> float:
-        md = self.config["md"]
-        preset = self.config["potential_presets"][self.potential_name]
-        return float(md["timestep_fs"] or preset["timestep_fs"])
+        return preset_timestep_fs(self.config, self.potential_name)
 
     def protocol(
         self,
@@ -406,8 +410,7 @@ class Campaign:
         return self.config["deposition"]["potential"] or self.potential_name
 
     def deposition_timestep_fs(self) -> float:
-        preset = self.config["potential_presets"][self.deposition_potential_name]
-        return float(self.config["md"]["timestep_fs"] or preset["timestep_fs"])
+        return preset_timestep_fs(self.config, self.deposition_potential_name)
 
     def substrate(self, index: int) -> Substrate:
         return Substrate(**self.config["deposition"]["substrates"][index])

@@ -1,20 +1,12 @@
 """Snakemake wrapper: the campaign table (a row per run) and the per-size summary."""
 
-import json
-
-import pandas as pd
-
-from glassy_li.aggregate import summarise_sizes
+from glassy_li.aggregate import read_summaries, summarise_sizes
 from glassy_li.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 
 with redirect_to_log(snakemake.log[0]) as log:
-    rows = []
-    for path in snakemake.input.summaries:
-        with open(path) as handle:
-            rows.append(json.load(handle))
-    campaign = pd.DataFrame(rows)
+    campaign = read_summaries(snakemake.input.summaries)
     campaign.to_csv(snakemake.output.campaign, sep="\t", index=False, float_format="%.6g")
     by_size = summarise_sizes(campaign)
     by_size.to_csv(snakemake.output.by_size, sep="\t", index=False, float_format="%.6g")

@@ -1,21 +1,15 @@
 """Snakemake wrapper: the deposition runs' final values, and their replica statistics per rate."""
 
-import json
-
-import pandas as pd
-
+from glassy_li.aggregate import read_summaries
 from glassy_li.deposit_analysis import deposition_by_rate
 from glassy_li.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 
 with redirect_to_log(snakemake.log[0]) as log:
-    rows = []
-    for path in snakemake.input.summaries:
-        with open(path) as handle:
-            rows.append(json.load(handle))
-    runs = pd.DataFrame(rows).sort_values(["substrate", "rate_atoms_per_ps", "replica"],
-                                          ascending=[True, False, True])
+    runs = read_summaries(snakemake.input.summaries).sort_values(
+        ["substrate", "rate_atoms_per_ps", "replica"], ascending=[True, False, True]
+    )
     runs.to_csv(snakemake.output.runs, sep="\t", index=False, float_format="%.6g")
     by_rate = deposition_by_rate(runs)
     by_rate.to_csv(snakemake.output.by_rate, sep="\t", index=False, float_format="%.6g")
