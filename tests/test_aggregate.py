@@ -16,6 +16,9 @@ def campaign_rows(size: int, statuses: list[str], times: list[float]) -> list[di
             {
                 "run_id": f"N-{size}/rep-{replica}",
                 "group": "grid",
+                "metal": "Li",
+                "mass_amu": 6.94,
+                "bulk_density_g_cm3": 0.534,
                 "initial_state": "gas",
                 "potential": "p",
                 "packing_density_g_cm3": 0.0534,
@@ -60,7 +63,7 @@ def test_statistics_per_size(campaign):
 
 
 def test_critical_size_between_amorphous_and_crystalline_sizes(campaign):
-    table = critical_size_table(campaign, 6.94, 0.534, n_bootstrap=200)
+    table = critical_size_table(campaign, n_bootstrap=200)
     assert len(table) == 1
     row = table.iloc[0]
     # 100: none crystalline, 300: 2 of 3 (one at the reference time counts), 700: all
@@ -73,11 +76,11 @@ def test_critical_size_between_amorphous_and_crystalline_sizes(campaign):
 def test_mfpt_table_says_why_no_fit(campaign):
     structures = {
         run_id: pd.DataFrame(
-            {"time_ps": np.arange(0, 90, 2.0), "largest_bcc_domain_atoms": np.arange(45) % 7}
+            {"time_ps": np.arange(0, 90, 2.0), "largest_reference_domain_atoms": np.arange(45) % 7}
         )
         for run_id in campaign["run_id"]
     }
-    fits, taus = mfpt_table(campaign, structures, 6.94, min_replicas=5)
+    fits, taus = mfpt_table(campaign, structures, min_replicas=5)
     assert fits["n_star_atoms"].isna().all()
     assert fits["note"].str.contains("3 replicas, fewer than the minimum 5").all()
     # tau(n) counts from the reference time (30 ps): the series first reaches 2 at 32 ps

@@ -43,6 +43,7 @@ __all__ = [
 
 GROUP_KEYS = [
     "group",
+    "metal",
     "initial_state",
     "potential",
     "packing_density_g_cm3",
@@ -126,6 +127,12 @@ def summarise_run(
         final_bcc_fraction_all_atoms=float(final["fraction_bcc"].mean()),
         final_bcc_fraction_largest_embryo=float(final["largest_embryo_bcc_fraction"].mean()),
         final_largest_bcc_domain_atoms=float(final["largest_bcc_domain_atoms"].mean()),
+        final_reference_fraction_largest_embryo=float(
+            final["largest_embryo_reference_fraction"].mean()
+        ),
+        final_largest_reference_domain_atoms=float(
+            final["largest_reference_domain_atoms"].mean()
+        ),
         final_largest_embryo_atoms=float(final["largest_embryo_atoms"].mean()),
         final_largest_embryo_rg_nm=float(final["largest_embryo_rg_nm"].mean()),
         final_largest_embryo_msd_nm2=float(final["largest_embryo_msd_nm2"].mean()),
@@ -240,17 +247,18 @@ def incubation_statistics(
 def mfpt_table(
     campaign: pd.DataFrame,
     structures: Mapping[str, pd.DataFrame],
-    mass_amu: float,
     min_replicas: int = 5,
     size_step_atoms: int = 1,
     n_bootstrap: int = 400,
     confidence: float = 0.95,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Wedekind fits of the largest bcc domain's mean first-passage times, per group.
+    """Wedekind fits of the largest crystalline (reference-structure) domain's mean
+    first-passage times, per group.
 
-    ``structures`` maps run ids to their structure tables.  Times count from each run's
-    reference time.  Returns the fits (one row per group, NaN and a note where no fit was
-    made) and tau(n) (long table).
+    ``structures`` maps run ids to their structure tables; the box volume comes from each
+    group's ``mass_amu`` and density columns.  Times count from each run's reference time.
+    Returns the fits (one row per group, NaN and a note where no fit was made) and tau(n)
+    (long table).
     """
     fits, taus = [], []
     for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
@@ -261,13 +269,14 @@ def mfpt_table(
             after = table[table["time_ps"] >= reference - 1e-9]
             series.append(
                 (after["time_ps"].to_numpy() - reference,
-                 after["largest_bcc_domain_atoms"].to_numpy())
+                 after["largest_reference_domain_atoms"].to_numpy())
             )
         top = max((int(np.nanmax(n)) if len(n) else 0) for _, n in series)
         sizes = np.arange(1, max(top, 1) + 1, size_step_atoms)
         passages = np.array([first_passage_times(t, n, sizes) for t, n in series])
         size = int(key_values["ensemble_size_atoms"])
         rho = float(key_values["packing_density_g_cm3"])
+        mass_amu = float(runs["mass_amu"].iloc[0])
         volume_nm3 = box_edge_A(size, mass_amu, rho) ** 3 / 1000.0
         fit = fit_mfpt(passages, sizes, min_replicas, volume_nm3, n_bootstrap, confidence)
         fits.append(
@@ -298,23 +307,29 @@ def mfpt_table(
 
 def critical_size_table(
     campaign: pd.DataFrame,
-    mass_amu: float,
-    bulk_density_g_cm3: float,
+    bulk_density_g_cm3: float | None = None,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Critical ensemble size (logistic fit of transformed-or-not against size) per series
-    of sizes; in atoms and as the diameter (nm) of a sphere at the bulk density.  Runs
+    of sizes (one per metal, potential, state, density, ...); in atoms and as the diameter
+    (nm) of a sphere of the metal at its bulk density (the runs' ``mass_amu`` and
+    ``bulk_density_g_cm3`` columns; ``bulk_density_g_cm3`` overrides the latter).  Runs
     crystalline at the reference time count as transformed (they are crystalline)."""
     rows = []
+    override = bulk_density_g_cm3
     for keys, runs in campaign.groupby(SIZE_SERIES_KEYS, sort=True):
+        mass_amu = float(runs["mass_amu"].iloc[0])
+        bulk_density_g_cm3 = override or float(runs["bulk_density_g_cm3"].iloc[0])
         crystalline = runs["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).to_numpy()
         fit = fit_critical_size(
             runs["ensemble_size_atoms"].to_numpy(), crystalline, n_bootstrap, confidence
         )
 
         def diameter(n: float) -> float:
-            return sphere_diameter_nm(n, mass_amu, bulk_density_g_cm3) if np.isfinite(n) else np.nan
+            if not np.isfinite(n):
+                return np.nan
+            return sphere_diameter_nm(n, mass_amu, bulk_density_g_cm3)  # noqa: B023
 
         rows.append(
             {

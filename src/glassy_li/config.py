@@ -31,6 +31,7 @@ from .deposition import (
 )
 from .lammps_env import lammps_potentials_dir
 from .md import MDProtocol, PotentialSetup
+from .metals import Metal, metal_from_config
 from .project import REPO_ROOT
 from .structure import StructureSettings
 
@@ -116,11 +117,14 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
         error = errors[0]
         raise ConfigError(f"config key '{_key_path(error.absolute_path)}': {error.message}")
     presets = config["potential_presets"]
-    if config["potential"] not in presets:
-        raise ConfigError(
-            f"config key 'potential': unknown potential preset {config['potential']!r}; "
-            f"known presets: {', '.join(sorted(presets))}"
-        )
+    _validate_metals(config)
+    for name in potential_names(config):
+        if name not in presets:
+            raise ConfigError(
+                f"config key 'potential': unknown potential preset {name!r}; "
+                f"known presets: {', '.join(sorted(presets))}"
+            )
+    _validate_temperatures_and_densities(config)
     md, structure = config["md"], config["structure"]
     if structure["averaging_window_ps"] > md["trajectory_interval_ps"]:
         raise ConfigError(
@@ -142,14 +146,71 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
             f"of system.ensemble_sizes_atoms {system['ensemble_sizes_atoms']} (null: the largest)"
         )
     if figures["render_density_g_cm3"] is not None and (
-        figures["render_density_g_cm3"] not in system["packing_densities_g_cm3"]
+        figures["render_density_g_cm3"] not in (system["packing_densities_g_cm3"] or [])
     ):
         raise ConfigError(
             f"config key 'figures.render_density_g_cm3': {figures['render_density_g_cm3']} is "
             f"not one of system.packing_densities_g_cm3 {system['packing_densities_g_cm3']}"
         )
-    resolve_potential(config["potential"], presets[config["potential"]])
+    for name in potential_names(config):
+        resolve_potential(name, presets[name])
     _validate_deposition(config)
+
+
+def potential_names(config: Mapping[str, Any]) -> list[str]:
+    """The campaign's potential presets: ``potential`` as a list (one name or several)."""
+    chosen = config["potential"]
+    return [chosen] if isinstance(chosen, str) else list(chosen)
+
+
+def _validate_metals(config: dict[str, Any]) -> None:
+    """Every preset names a defined metal (its mass fills in a preset's missing mass_amu);
+    hcp metals give c."""
+    metals = config["metals"]
+    for name, metal in metals.items():
+        if metal["reference_structure"] == "hcp" and "lattice_constant_c_A" not in metal:
+            raise ConfigError(
+                f"config key 'metals.{name}.lattice_constant_c_A': missing, and "
+                f"{name} is hcp (c is checked against the potentials)"
+            )
+    for name, preset in config["potential_presets"].items():
+        if preset["metal"] not in metals:
+            raise ConfigError(
+                f"config key 'potential_presets.{name}.metal': unknown metal "
+                f"{preset['metal']!r}; known metals: {', '.join(sorted(metals))}"
+            )
+        preset.setdefault("mass_amu", metals[preset["metal"]]["mass_amu"])
+
+
+def _one_of(section: Mapping[str, Any], prefix: str, first: str, second: str) -> None:
+    given = [key for key in (first, second) if section.get(key) is not None]
+    if len(given) != 1:
+        state = "both are set" if given else "neither is set"
+        raise ConfigError(
+            f"config key '{prefix}.{first}' / '{prefix}.{second}': give exactly one ({state}; "
+            "set the other to null)"
+        )
+
+
+def _validate_temperatures_and_densities(config: dict[str, Any]) -> None:
+    """Temperatures in K or as fractions of the melting point; densities in g/cm3 or as
+    fractions of the bulk density: one of each pair, and a measured melting point for every
+    preset when fractions are used."""
+    md = config["md"]
+    _one_of(md, "md", "heat_temperature_K", "heat_temperature_fraction_of_melting")
+    _one_of(md, "md", "final_temperature_K", "final_temperature_fraction_of_melting")
+    _one_of(config["system"], "system", "packing_densities_g_cm3",
+            "packing_densities_fraction_of_bulk")
+    fractions = [key for key in ("heat_temperature_fraction_of_melting",
+                                 "final_temperature_fraction_of_melting") if md[key] is not None]
+    for name in potential_names(config) if fractions else []:
+        if config["potential_presets"][name].get("melting_point_K") is None:
+            raise ConfigError(
+                f"config key 'potential_presets.{name}.melting_point_K': missing, but "
+                f"md.{fractions[0]} gives temperatures as fractions of the potential's melting "
+                f"point (measure it with `snakemake --cores 2 potential_checks`, or give md."
+                f"{fractions[0].replace('fraction_of_melting', 'K')})"
+            )
 
 
 def preset_timestep_fs(config: Mapping[str, Any], preset_name: str) -> float:
@@ -279,10 +340,19 @@ def resolve_potential(
         atom_style=preset["atom_style"],
         pair_style=preset["pair_style"],
         pair_coeff=pair_coeff,
-        mass_amu=float(preset["mass_amu"]),
+        mass_amu=_preset_mass(name, preset),
         neighbor_skin_A=float(preset.get("neighbor_skin_A", 1.0)),
         extra_commands=tuple(preset.get("extra_commands") or ()),
     )
+
+
+def _preset_mass(name: str, preset: Mapping[str, Any]) -> float:
+    if preset.get("mass_amu") is None:
+        raise ConfigError(
+            f"config key 'potential_presets.{name}.mass_amu': missing (validate the config, "
+            "which takes the metal's mass, or give it)"
+        )
+    return float(preset["mass_amu"])
 
 
 def derive_seed(base_seed: int, *values: Any) -> int:
@@ -321,10 +391,42 @@ class Campaign:
     def from_files(cls, *paths: str | Path) -> Campaign:
         return cls.from_config(load_config(*paths))
 
-    # -- potential and protocol -------------------------------------------------------------
+    # -- potential, metal and protocol ------------------------------------------------------
+    @property
+    def potential_names(self) -> list[str]:
+        """The campaign's presets (several when the metal is a campaign dimension)."""
+        return potential_names(self.config)
+
     @property
     def potential_name(self) -> str:
-        return self.config["potential"]
+        """The first (for most campaigns the only) preset."""
+        return self.potential_names[0]
+
+    def metal(self, preset_name: str | None = None) -> Metal:
+        """The metal of a preset (default: the first preset's)."""
+        preset = self.config["potential_presets"][preset_name or self.potential_name]
+        return metal_from_config(preset["metal"], self.config["metals"][preset["metal"]])
+
+    def temperatures_K(self, preset_name: str | None = None) -> tuple[float, float]:
+        """(heat, final) temperatures in K: md's kelvin values, or its fractions of the
+        preset's measured melting point."""
+        md = self.config["md"]
+        preset = self.config["potential_presets"][preset_name or self.potential_name]
+
+        def kelvin(key: str) -> float:
+            if md[f"{key}_K"] is not None:
+                return float(md[f"{key}_K"])
+            return float(md[f"{key}_fraction_of_melting"]) * float(preset["melting_point_K"])
+
+        return kelvin("heat_temperature"), kelvin("final_temperature")
+
+    def packing_densities_g_cm3(self, preset_name: str | None = None) -> list[float]:
+        """The grid's packing densities (g/cm3) for a preset's metal."""
+        system = self.config["system"]
+        if system["packing_densities_g_cm3"] is not None:
+            return [float(v) for v in system["packing_densities_g_cm3"]]
+        bulk = self.metal(preset_name).bulk_density_g_cm3
+        return [round(f * bulk, 6) for f in system["packing_densities_fraction_of_bulk"]]
 
     def potential(self, base_dir: str | Path | None = None) -> PotentialSetup:
         """The campaign's potential preset, resolved."""
@@ -347,24 +449,27 @@ class Campaign:
         """Absolute paths of a preset's files (for checksums)."""
         return resolve_files(name, self.config["potential_presets"][name], base_dir)
 
-    def timestep_fs(self) -> float:
-        return preset_timestep_fs(self.config, self.potential_name)
+    def timestep_fs(self, preset_name: str | None = None) -> float:
+        return preset_timestep_fs(self.config, preset_name or self.potential_name)
 
     def protocol(
         self,
         final_temperature_K: float | None = None,
         heat_temperature_K: float | None = None,
         coupling: Mapping[str, Any] | None = None,
+        potential: str | None = None,
     ) -> MDProtocol:
-        """The MD protocol; positive controls may override the two temperatures, and a
-        coupling (keys of ``coupling_sweep.couplings``) the thermostat and the atom flux."""
+        """The MD protocol of a preset (default: the first); positive controls may override
+        the two temperatures, and a coupling (keys of ``coupling_sweep.couplings``) the
+        thermostat and the atom flux."""
         md = {**self.config["md"], **(coupling or {})}
+        heat_K, final_K = self.temperatures_K(potential)
         return MDProtocol(
-            timestep_fs=self.timestep_fs(),
-            heat_temperature_K=heat_temperature_K or md["heat_temperature_K"],
+            timestep_fs=self.timestep_fs(potential),
+            heat_temperature_K=heat_temperature_K or heat_K,
             heat_duration_ps=md["heat_duration_ps"],
             quench_rate_K_per_ps=md["quench_rate_K_per_ps"],
-            final_temperature_K=final_temperature_K or md["final_temperature_K"],
+            final_temperature_K=final_temperature_K or final_K,
             equilibrate_duration_ps=md["equilibrate_duration_ps"],
             trajectory_interval_ps=md["trajectory_interval_ps"],
             thermo_interval_ps=md["thermo_interval_ps"],
@@ -376,11 +481,12 @@ class Campaign:
             walltime_budget_s=md["walltime_budget_s"],
             atom_flux_atoms_per_ps=md["atom_flux_atoms_per_ps"],
             flux_min_distance_A=self.config["system"]["min_distance_A"],
-            mass_amu=self.potential_mass_amu(),
+            mass_amu=self.potential_mass_amu(potential),
         )
 
-    def potential_mass_amu(self) -> float:
-        return float(self.config["potential_presets"][self.potential_name]["mass_amu"])
+    def potential_mass_amu(self, preset_name: str | None = None) -> float:
+        return float(self.config["potential_presets"][preset_name or self.potential_name]
+                     ["mass_amu"])
 
     def couplings(self) -> list[dict[str, Any]]:
         """The md-section coupling first, then those of ``coupling_sweep`` (completed)."""
@@ -393,15 +499,19 @@ class Campaign:
                 unique.append(coupling)
         return unique
 
-    def structure_settings(self) -> StructureSettings:
+    def structure_settings(self, preset_name: str | None = None) -> StructureSettings:
+        """Structure identification for a preset's metal: its reference structure, and its
+        cutoffs unless the structure section sets them."""
         s = self.config["structure"]
+        metal = self.metal(preset_name)
         return StructureSettings(
             method=s["method"],
             positions=s["positions"],
             ptm_rmsd_cutoff=s["ptm_rmsd_cutoff"],
-            cluster_cutoff_A=s["cluster_cutoff_A"],
+            cluster_cutoff_A=s["cluster_cutoff_A"] or metal.cluster_cutoff_A,
             min_embryo_atoms=s["min_embryo_atoms"],
-            bcc_domain_cutoff_A=s["bcc_domain_cutoff_A"],
+            domain_cutoff_A=s["domain_cutoff_A"] or metal.domain_cutoff_A,
+            reference_structure=metal.reference_structure,
         )
 
     # -- the deposition campaign ------------------------------------------------------------
@@ -488,10 +598,10 @@ class Campaign:
         """
         cfg = self.config
         system = cfg["system"]
-        potential = self.potential_name
         rows: list[dict[str, Any]] = []
 
         def add(
+            potential: str,
             group: str,
             state: str,
             rho: float,
@@ -513,13 +623,23 @@ class Campaign:
             if group != "grid":
                 segments.insert(-1, f"Th-{heat_T:g}K-Tf-{final_T:g}K")
             segments.append(f"rep-{replica}-seed-{seed}")
+            metal = self.metal(potential)
+            preset = cfg["potential_presets"][potential]
+            melting_K = float(preset.get("melting_point_K") or float("nan"))
             rows.append(
                 {
                     "run_id": "/".join(segments),
                     "group": group,
+                    "metal": metal.name,
+                    "reference_structure": metal.reference_structure,
+                    "mass_amu": float(preset["mass_amu"]),
+                    "bulk_density_g_cm3": metal.bulk_density_g_cm3,
+                    "melting_point_potential_K": melting_K,
+                    "melting_point_experiment_K": metal.melting_point_K,
                     "initial_state": state,
                     "potential": potential,
                     "packing_density_g_cm3": float(rho),
+                    "packing_density_fraction_of_bulk": float(rho) / metal.bulk_density_g_cm3,
                     "ensemble_size_atoms": int(size),
                     "heat_temperature_K": float(heat_T),
                     "final_temperature_K": float(final_T),
@@ -532,34 +652,40 @@ class Campaign:
                 }
             )
 
-        heat_T, final_T = cfg["md"]["heat_temperature_K"], cfg["md"]["final_temperature_K"]
         base, *swept = self.couplings()
         sweep = cfg["coupling_sweep"]
-        grids = [
-            (
-                [base],
-                system["initial_states"],
-                system["packing_densities_g_cm3"],
-                system["ensemble_sizes_atoms"],
-            )
-        ]
-        if swept:
-            grids.append(
-                (
-                    [base, *swept],
-                    sweep["initial_states"] or system["initial_states"],
-                    sweep["packing_densities_g_cm3"] or system["packing_densities_g_cm3"],
-                    sweep["ensemble_sizes_atoms"] or system["ensemble_sizes_atoms"],
+        for potential in self.potential_names:
+            heat_T, final_T = self.temperatures_K(potential)
+            densities = self.packing_densities_g_cm3(potential)
+            grids = [([base], system["initial_states"], densities, system["ensemble_sizes_atoms"])]
+            if swept:
+                grids.append(
+                    (
+                        [base, *swept],
+                        sweep["initial_states"] or system["initial_states"],
+                        sweep["packing_densities_g_cm3"] or densities,
+                        sweep["ensemble_sizes_atoms"] or system["ensemble_sizes_atoms"],
+                    )
                 )
-            )
-        for couplings, states, densities, sizes in grids:
-            for coupling, state, rho, size, replica in itertools.product(
-                couplings, states, densities, sizes, range(cfg["replicas"])
-            ):
-                add("grid", state, rho, size, replica, heat_T, final_T, coupling)
+            for couplings, states, rhos, sizes in grids:
+                for coupling, state, rho, size, replica in itertools.product(
+                    couplings, states, rhos, sizes, range(cfg["replicas"])
+                ):
+                    add(potential, "grid", state, rho, size, replica, heat_T, final_T, coupling)
+            self._add_controls(add, potential, heat_T, final_T, base)
+        # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
+        table = pd.DataFrame(rows).drop_duplicates()
+        if table["run_id"].duplicated().any():
+            dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
+            raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
+        return table.set_index("run_id", drop=False)
+
+    def _add_controls(self, add, potential: str, heat_T: float, final_T: float, base) -> None:
+        cfg = self.config
         for control in cfg.get("positive_controls", []):
             for replica in range(control.get("replicas", cfg["replicas"])):
                 add(
+                    potential,
                     f"control-{control['label']}",
                     control["initial_state"],
                     control["packing_density_g_cm3"],
@@ -569,9 +695,3 @@ class Campaign:
                     control.get("final_temperature_K", final_T),
                     base,
                 )
-        # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
-        table = pd.DataFrame(rows).drop_duplicates()
-        if table["run_id"].duplicated().any():
-            dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
-            raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
-        return table.set_index("run_id", drop=False)

@@ -344,7 +344,7 @@ def analyse_deposit_frame(
     # atoms, and connected bcc atoms alone
     crystalline = retained & np.isin(types, CRYSTALLINE_TYPES)
     for prefix, selected in (("crystalline", crystalline), ("bcc", retained & (types == BCC))):
-        domains = _domain_sizes(positions, lo, edges, structure.bcc_domain_cutoff_A, selected,
+        domains = _domain_sizes(positions, lo, edges, structure.domain_cutoff_A, selected,
                                 settings.min_domain_atoms)
         row[f"{prefix}_domains"] = len(domains)
         row[f"largest_{prefix}_domain_atoms"] = max(domains, default=0)

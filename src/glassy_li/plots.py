@@ -133,8 +133,19 @@ def _jitter(values: np.ndarray, rng: np.random.Generator, scale: float = 0.04) -
     return values * (1.0 + rng.uniform(-scale, scale, len(values)))
 
 
-def _series_name(group: str, state: str, rho: float) -> str:
-    return f"{group}: {state}, rho={rho:g}"
+SERIES_KEYS = ["metal", "potential", "group", "initial_state", "packing_density_g_cm3"]
+"""Columns that define a series over ensemble sizes in the size figures."""
+
+
+def _series_name(metal: str, potential: str, group: str, state: str, rho: float) -> str:
+    return f"{metal} ({potential}) {group}: {state}, rho={rho:g}"
+
+
+def _series_column(campaign: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [_series_name(*values) for values in campaign[SERIES_KEYS].itertuples(index=False)],
+        index=campaign.index,
+    )
 
 
 def plot_incubation_vs_size(
@@ -146,15 +157,14 @@ def plot_incubation_vs_size(
     sns.set_theme(style="ticks", context="paper")
     fig, ax = plt.subplots(figsize=(7, 4.8))
     rng = np.random.default_rng(0)
-    series_keys = ["group", "initial_state", "packing_density_g_cm3"]
-    groups = list(campaign.groupby(series_keys))
+    groups = list(campaign.groupby(SERIES_KEYS))
     palette = sns.color_palette("colorblind", max(1, len(groups)))
     y_top = float(np.nanmax(campaign[["incubation_time_ps", "censored_at_ps"]].to_numpy(float),
                             initial=1.0))
-    for index, (colour, ((group, state, rho), runs)) in enumerate(
+    for index, (colour, ((metal, potential, group, state, rho), runs)) in enumerate(
         zip(palette, groups, strict=False)
     ):
-        name = _series_name(group, state, rho)
+        name = _series_name(metal, potential, group, state, rho)
         for status, style in STATUS_STYLE.items():
             sel = runs[runs["status"] == status]
             if sel.empty:
@@ -176,7 +186,9 @@ def plot_incubation_vs_size(
                 label=f"{name} - {style['label']}",
             )
         stats = statistics[
-            (statistics["group"] == group)
+            (statistics["metal"] == metal)
+            & (statistics["potential"] == potential)
+            & (statistics["group"] == group)
             & (statistics["initial_state"] == state)
             & np.isclose(statistics["packing_density_g_cm3"], rho)
         ].sort_values("ensemble_size_atoms")
@@ -345,19 +357,17 @@ def plot_coupling_comparison(campaign: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: str) -> plt.Figure:
-    """(c) Final crystallinity (normalised) versus ensemble size; raw bcc fraction beside."""
+    """(c) Final crystallinity (normalised) versus ensemble size, one series per metal,
+    potential, state and density; the raw reference-structure fraction beside."""
     sns.set_theme(style="ticks", context="paper")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    data = campaign.assign(
-        series=campaign["group"]
-        + ": "
-        + campaign["initial_state"]
-        + ", rho="
-        + campaign["packing_density_g_cm3"].map("{:g}".format)
-    )
+    data = campaign.assign(series=_series_column(campaign))
+    structures = "/".join(sorted(campaign["reference_structure"].unique()))
     for ax, column, label in (
-        (axes[0], "final_crystallinity", "final crystallinity (bcc / perfect sphere)"),
-        (axes[1], "final_bcc_fraction_largest_embryo", "raw bcc fraction of largest embryo"),
+        (axes[0], "final_crystallinity",
+         f"final crystallinity ({structures} / perfect sphere)"),
+        (axes[1], "final_reference_fraction_largest_embryo",
+         f"raw {structures} fraction of largest embryo"),
     ):
         sns.lineplot(
             data=data,
@@ -396,25 +406,75 @@ def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Fig
     """(d) Final crystallinity versus packing density, one line per ensemble size (grid runs)."""
     sns.set_theme(style="ticks", context="paper")
     grid = campaign[campaign["group"] == "grid"]
+    several_metals = grid["metal"].nunique() > 1
+    x = "packing_density_fraction_of_bulk" if several_metals else "packing_density_g_cm3"
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     sns.lineplot(
         data=grid,
-        x="packing_density_g_cm3",
+        x=x,
         y="final_crystallinity",
         hue="ensemble_size_atoms",
-        style="initial_state",
+        style="metal" if several_metals else "initial_state",
         estimator="mean",
         errorbar=("pi", 100),
         marker="o",
         palette="viridis",
         ax=ax,
     )
-    _log_axis_at(ax, grid["packing_density_g_cm3"])
+    _log_axis_at(ax, grid[x])
     ax.set_ylim(-0.02, max(1.05, float(grid["final_crystallinity"].max()) * 1.05))
-    ax.set_xlabel("packing density (g/cm$^3$)")
-    ax.set_ylabel("final crystallinity (bcc / perfect sphere)")
+    ax.set_xlabel("packing density (fraction of bulk)" if several_metals
+                  else "packing density (g/cm$^3$)")
+    ax.set_ylabel("final crystallinity (reference structure / perfect sphere)")
     ax.set_title(title + "\nlines: replica mean; bands: replica range", fontsize=9)
     ax.legend(fontsize=7, title="size (atoms)", title_fontsize=7)
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
+    """The critical size per metal (and potential, state, density): in atoms and as the
+    diameter (nm) of a sphere at the metal's bulk density, with the bootstrap interval; a
+    series without a fit says why (e.g. none or all of its runs crystalline)."""
+    sns.set_theme(style="ticks", context="paper")
+    grid = critical[critical["group"] == "grid"].reset_index(drop=True)
+    labels = [
+        f"{row.metal} ({row.potential})\n{row.initial_state}, "
+        f"{row.packing_density_g_cm3:g} g/cm3"
+        for row in grid.itertuples()
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 1.6 + 0.55 * max(1, len(grid))), sharey=True)
+    palette = sns.color_palette("colorblind", max(1, grid["metal"].nunique()))
+    colours = dict(zip(sorted(grid["metal"].unique()), palette, strict=False))
+    for ax, value, low, high, unit in (
+        (axes[0], "critical_size_atoms", "critical_size_lower_atoms",
+         "critical_size_upper_atoms", "critical size (atoms)"),
+        (axes[1], "critical_diameter_nm", "critical_diameter_lower_nm",
+         "critical_diameter_upper_nm", "critical diameter (nm, sphere at bulk density)"),
+    ):
+        for y, row in grid.iterrows():
+            colour = colours[row["metal"]]
+            if np.isfinite(row[value]):
+                lower = row[value] - row[low] if np.isfinite(row[low]) else 0.0
+                upper = row[high] - row[value] if np.isfinite(row[high]) else 0.0
+                ax.errorbar(row[value], y, xerr=[[lower], [upper]], fmt="o", color=colour,
+                            capsize=3)
+            else:
+                ax.annotate(
+                    f"no fit: {row['n_crystalline']}/{row['n_runs']} runs crystalline "
+                    f"(sizes {row['sizes_atoms']})",
+                    (0.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=6,
+                    color=colour,
+                )
+        ax.set_xlabel(unit)
+        ax.set_xscale("log")
+    axes[0].set_yticks(range(len(grid)), labels, fontsize=7)
+    axes[0].set_ylim(-0.7, len(grid) - 0.3)
+    axes[0].invert_yaxis()
+    confidence = grid["confidence"].iloc[0] if len(grid) else 0.95
+    fig.suptitle(f"{title}: critical size per metal (logistic fit, {confidence:.0%} bootstrap "
+                 "interval)", fontsize=9)
     sns.despine(fig)
     fig.tight_layout()
     return fig

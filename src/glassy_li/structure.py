@@ -10,14 +10,16 @@ Per frame we report the fraction of atoms of each structure type, the embryos (c
 atoms within ``cluster_cutoff_A``, at least ``min_embryo_atoms``), the largest embryo's size,
 radius of gyration, bcc content and mobility, and the largest connected bcc domain.
 
-The order parameter for "crystalline" is the bcc content of the largest embryo normalised
-by that of a perfect bcc sphere of the same number of atoms (:func:`reference_bcc_fraction`):
-PTM never labels surface atoms bcc, so a raw bcc fraction grows with size from surface
-geometry alone (about 19% at 100 atoms, 50% at 700, 63% at 2000 for perfect spheres).
+The order parameter for "crystalline" is the content of the metal's reference structure
+(bcc for Li, Na, K; hcp for Mg) in the largest embryo, normalised by that of a perfect sphere
+of the reference crystal with the same number of atoms (:func:`reference_fraction`): PTM never
+labels surface atoms crystalline, so a raw fraction grows with size from surface geometry
+alone (bcc: about 19% at 100 atoms, 50% at 700, 63% at 2000 for perfect spheres).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +37,9 @@ __all__ = [
     "analyse_trajectory",
     "bcc_lattice",
     "bcc_sphere",
+    "crystal_lattice",
+    "crystal_sphere",
+    "reference_fraction",
     "cluster_labels",
     "identify_structures",
     "read_lammps_dump",
@@ -44,6 +49,7 @@ __all__ = [
 # OVITO's numbering of structure types (PTM and adaptive CNA agree on these five).
 STRUCTURE_NAMES = {0: "other", 1: "fcc", 2: "hcp", 3: "bcc", 4: "ico"}
 BCC = 3
+STRUCTURE_TYPES = {name: type_id for type_id, name in STRUCTURE_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,18 @@ class StructureSettings:
     """Atoms closer than this belong to the same embryo (first minimum of liquid Li's g(r))."""
     min_embryo_atoms: int = 10
     """Clusters smaller than this are not counted as embryos."""
-    bcc_domain_cutoff_A: float = 3.3
-    """bcc atoms closer than this (between bcc Li's 1st and 2nd shells) form one domain."""
+    domain_cutoff_A: float = 3.3
+    """Reference-structure atoms closer than this form one domain (Li: between bcc Li's 1st
+    and 2nd shells)."""
+    reference_structure: str = "bcc"
+    """The metal's crystal (``bcc``, ``hcp`` or ``fcc``): the order parameter counts it."""
 
     def __post_init__(self) -> None:
+        if self.reference_structure not in ("bcc", "hcp", "fcc"):
+            raise ValueError(
+                f"reference structure must be 'bcc', 'hcp' or 'fcc', "
+                f"got {self.reference_structure!r}"
+            )
         if self.method not in ("ptm", "acna"):
             raise ValueError(f"structure method must be 'ptm' or 'acna', got {self.method!r}")
         if self.positions not in ("time-averaged", "instantaneous"):
@@ -233,11 +247,34 @@ def cluster_labels(
     return labels, np.asarray(data.particles["Position"], dtype=float)
 
 
+_BASES = {
+    "bcc": ([1.0, 1.0, 1.0], [[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]]),
+    "fcc": ([1.0, 1.0, 1.0], [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5],
+                              [0.0, 0.5, 0.5]]),
+    # orthogonal hcp cell a x sqrt(3) a x c (ideal c = sqrt(8/3) a), as LAMMPS's `lattice hcp`
+    "hcp": ([1.0, 3**0.5, (8 / 3) ** 0.5],
+            [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 5 / 6, 0.5], [0.0, 1 / 3, 0.5]]),
+}
+
+
+def crystal_lattice(
+    structure: str, n_cells: int, lattice_constant_A: float = 3.51,
+    c_over_a: float | None = None,
+) -> np.ndarray:
+    """Positions of a block of ``n_cells``^3 unit cells of bcc, fcc or hcp (orthogonal cell
+    for hcp; ``c_over_a`` defaults to the ideal sqrt(8/3))."""
+    edges, basis = _BASES[structure]
+    edges = np.array(edges)
+    if structure == "hcp" and c_over_a is not None:
+        edges[2] = c_over_a
+    grid = np.stack(np.meshgrid(*(np.arange(n_cells),) * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+    cells = (grid[:, None, :] + np.array(basis)[None]).reshape(-1, 3)
+    return cells * edges * lattice_constant_A
+
+
 def bcc_lattice(n_cells: int, lattice_constant_A: float = 3.51) -> np.ndarray:
     """Positions of a cubic block of ``n_cells``^3 bcc unit cells (2 atoms each)."""
-    grid = np.stack(np.meshgrid(*(np.arange(n_cells),) * 3, indexing="ij"), axis=-1).reshape(-1, 3)
-    basis = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]])
-    return ((grid[:, None, :] + basis[None]).reshape(-1, 3)) * lattice_constant_A
+    return crystal_lattice("bcc", n_cells, lattice_constant_A)
 
 
 def bcc_sphere(
@@ -250,9 +287,22 @@ def bcc_sphere(
     ``centre_offset`` is in units of the lattice constant, relative to a lattice site; ties
     at the outermost shell are broken by a fixed order, so the result is deterministic.
     """
-    n_cells = int(np.ceil((2 * n_atoms) ** (1 / 3))) + 4
-    lattice = bcc_lattice(n_cells, lattice_constant_A)
-    centre = (np.floor(n_cells / 2) + np.asarray(centre_offset)) * lattice_constant_A
+    return crystal_sphere("bcc", n_atoms, lattice_constant_A, centre_offset)
+
+
+def crystal_sphere(
+    structure: str,
+    n_atoms: int,
+    lattice_constant_A: float = 3.51,
+    centre_offset: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> np.ndarray:
+    """The ``n_atoms`` sites of a perfect bcc, fcc or hcp lattice nearest to a centre (a
+    lattice site plus ``centre_offset`` unit-cell edges); deterministic, as :func:`bcc_sphere`."""
+    per_cell = len(_BASES[structure][1])
+    n_cells = int(np.ceil((per_cell * n_atoms) ** (1 / 3))) + 4
+    lattice = crystal_lattice(structure, n_cells, lattice_constant_A)
+    edges = np.array(_BASES[structure][0]) * lattice_constant_A
+    centre = (np.floor(n_cells / 2) + np.asarray(centre_offset)) * edges
     distances = np.linalg.norm(lattice - centre, axis=1)
     order = np.lexsort((np.arange(len(lattice)), np.round(distances, 6)))
     sphere = lattice[order[:n_atoms]]
@@ -266,18 +316,26 @@ def _isolated_box(positions_A: np.ndarray, margin_A: float = 10.0):
 
 
 @lru_cache(maxsize=4096)
-def reference_bcc_fraction(n_atoms: int, settings: StructureSettings) -> float:
-    """Fraction of atoms identified bcc in a perfect bcc sphere of ``n_atoms`` atoms.
+def reference_fraction(n_atoms: int, settings: StructureSettings) -> float:
+    """Fraction of atoms identified as the reference structure in a perfect sphere of the
+    reference crystal (``settings.reference_structure``) of ``n_atoms`` atoms.
 
-    This is the ceiling that surface geometry sets on the bcc fraction of an embryo of that
+    This is the ceiling that surface geometry sets on that fraction for an embryo of this
     size, with the same identification method; used to normalise crystallinity.
     """
     if n_atoms <= 0:
         return float("nan")
-    sphere = bcc_sphere(n_atoms)
+    sphere = crystal_sphere(settings.reference_structure, n_atoms)
     lo, edges = _isolated_box(sphere)
     types = identify_structures(sphere, lo, edges, settings)
-    return float(np.mean(types == BCC))
+    return float(np.mean(types == STRUCTURE_TYPES[settings.reference_structure]))
+
+
+def reference_bcc_fraction(n_atoms: int, settings: StructureSettings) -> float:
+    """:func:`reference_fraction` of a bcc sphere (whatever the settings' reference)."""
+    return reference_fraction(
+        n_atoms, dataclasses.replace(settings, reference_structure="bcc")
+    )
 
 
 def _radius_of_gyration_A(positions_A: np.ndarray) -> float:
@@ -331,26 +389,38 @@ def analyse_frame(
     embryo_sizes = sizes[sizes >= settings.min_embryo_atoms]
     row["n_embryos"] = len(embryo_sizes)
     row["atoms_in_embryos"] = int(embryo_sizes.sum())
+    reference_type = STRUCTURE_TYPES[settings.reference_structure]
+    is_reference = types == reference_type
     is_bcc = types == BCC
-    domain_labels, _ = cluster_labels(
-        ident_pos, lo, edges, settings.bcc_domain_cutoff_A, selection=is_bcc
+
+    def largest_domain(selection: np.ndarray) -> int:
+        domain_labels, _ = cluster_labels(
+            ident_pos, lo, edges, settings.domain_cutoff_A, selection=selection
+        )
+        domain_sizes = np.bincount(domain_labels[domain_labels >= 0])
+        return int(domain_sizes.max()) if len(domain_sizes) else 0
+
+    row["largest_reference_domain_atoms"] = largest_domain(is_reference)
+    row["largest_bcc_domain_atoms"] = (
+        row["largest_reference_domain_atoms"] if reference_type == BCC else largest_domain(is_bcc)
     )
-    domain_sizes = np.bincount(domain_labels[domain_labels >= 0])
-    row["largest_bcc_domain_atoms"] = int(domain_sizes.max()) if len(domain_sizes) else 0
 
     nan = float("nan")
     largest = int(sizes[0]) if len(sizes) else 0
     if largest >= settings.min_embryo_atoms:
         members = labels == 0
         embryo_bcc = int(np.count_nonzero(is_bcc & members))
-        reference = reference_bcc_fraction(largest, settings)
+        embryo_reference = int(np.count_nonzero(is_reference & members))
+        reference = reference_fraction(largest, settings)
         row.update(
             largest_embryo_atoms=largest,
             largest_embryo_rg_nm=_radius_of_gyration_A(unwrapped[members]) / 10.0,
             largest_embryo_bcc_atoms=embryo_bcc,
             largest_embryo_bcc_fraction=embryo_bcc / largest,
-            reference_bcc_fraction=reference,
-            crystallinity=(embryo_bcc / largest) / reference if reference > 0 else nan,
+            largest_embryo_reference_atoms=embryo_reference,
+            largest_embryo_reference_fraction=embryo_reference / largest,
+            reference_fraction=reference,
+            crystallinity=(embryo_reference / largest) / reference if reference > 0 else nan,
         )
         for type_id, name in STRUCTURE_NAMES.items():
             if type_id != BCC:
@@ -372,7 +442,9 @@ def analyse_frame(
             largest_embryo_rg_nm=nan,
             largest_embryo_bcc_atoms=0,
             largest_embryo_bcc_fraction=nan,
-            reference_bcc_fraction=nan,
+            largest_embryo_reference_atoms=0,
+            largest_embryo_reference_fraction=nan,
+            reference_fraction=nan,
             crystallinity=nan,
             largest_embryo_msd_nm2=nan,
             largest_embryo_diffusion_nm2_per_ps=nan,

@@ -76,7 +76,6 @@ rule incubation_statistics:
     params:
         run_ids=list(RUNS.index),
         statistics=config["statistics"],
-        mass_amu=CAMPAIGN.potential_mass_amu(),
         made_with=made_with(),
     log:
         "results/logs/incubation_statistics.log",
@@ -119,8 +118,8 @@ rule record_provenance:
     params:
         run=run_info,
         protocol=run_protocol,
-        potential=potential_setup(),
-        potential_files=CAMPAIGN.potential_files(),
+        potential=run_potential,
+        potential_files=run_potential_files,
         structure=config["structure"],
         incubation=config["incubation"],
         lammps_log=lambda wildcards: f"results/runs/{wildcards.run}/md/log.lammps",

@@ -1,11 +1,21 @@
 rule check_potential:
-    """bcc lattice constant, cohesive energy, NVE drift and throughput of one preset."""
+    """Lattice constants, cohesive energy, NVE drift, throughput and melting point of one
+    preset, against its metal's experimental values."""
     input:
         template="workflow/templates/check_potential.lammps",
+        melting_template="workflow/templates/check_melting.lammps",
     output:
         figures="results/potential_checks/{preset}.json",
     params:
         potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
+        metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
+        melting=lambda wildcards: wildcards.preset
+        not in config["potential_checks"]["melting_point_skip"],
+        coexistence_ps=config["potential_checks"]["coexistence_ps"],
+        melting_start_K=lambda wildcards: config["potential_presets"][wildcards.preset].get(
+            "melting_point_K"
+        ),
+        melting_cells_across=config["potential_checks"]["melting_cells_across"],
         timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
         work_dir=lambda wildcards: f"results/potential_checks/{wildcards.preset}",
         nve_duration_ps=config["potential_checks"]["nve_duration_ps"],
@@ -36,6 +46,7 @@ rule potential_checks:
             name: config["potential_presets"][name].get("citation", "")
             for name in checked_presets()
         },
+        metal_citations={name: metal.get("citation", "") for name, metal in config["metals"].items()},
     log:
         "results/logs/potential_checks.log",
     benchmark:

@@ -37,6 +37,7 @@ def protocol_of(run_id):
         final_temperature_K=info["final_temperature_K"],
         heat_temperature_K=info["heat_temperature_K"],
         coupling={key: info[key] for key in COUPLING_KEYS},
+        potential=info["potential"],
     )
 
 
@@ -56,7 +57,7 @@ def md_needed_minutes(run_id):
     preset's measured throughput, times md.runtime_safety_factor, plus 10 minutes."""
     protocol = protocol_of(run_id)
     atoms = int(RUNS.loc[run_id, "ensemble_size_atoms"]) + protocol.flux_atoms
-    preset = CAMPAIGN.config["potential_presets"][config["potential"]]
+    preset = CAMPAIGN.config["potential_presets"][RUNS.loc[run_id, "potential"]]
     throughput = preset.get("throughput_atom_steps_per_s", 1.0e5)
     ranks = config["md"]["mpi_ranks"]
     seconds = stage_steps(protocol).total * atoms / (throughput * ranks)
@@ -118,25 +119,55 @@ def trace_runs():
     return list(MAIN_GRID.index[MAIN_GRID["ensemble_size_atoms"] == size])
 
 
-def render_density():
+def render_density(preset=None):
+    """The packing density (g/cm3) whose final embryos are rendered, for one preset's metal:
+    figures.render_density_g_cm3, else that metal's first density."""
     chosen = config["figures"]["render_density_g_cm3"]
-    return chosen if chosen is not None else config["system"]["packing_densities_g_cm3"][0]
+    return chosen if chosen is not None else CAMPAIGN.packing_densities_g_cm3(preset)[0]
 
 
 def rendered_runs():
-    """One run per ensemble size whose final embryo is rendered: the main grid's first
-    replica at the render density, first initial state."""
-    picked = MAIN_GRID[
-        (MAIN_GRID["packing_density_g_cm3"] == float(render_density()))
-        & (MAIN_GRID["initial_state"] == config["system"]["initial_states"][0])
-        & (MAIN_GRID["replica"] == 0)
-    ].sort_values("ensemble_size_atoms")
-    return list(picked.index)
+    """One run per metal and ensemble size whose final embryo is rendered: the main grid's
+    first replica at the render density, first initial state."""
+    picked = []
+    for preset in CAMPAIGN.potential_names:
+        runs = MAIN_GRID[
+            (MAIN_GRID["potential"] == preset)
+            & (MAIN_GRID["packing_density_g_cm3"] == float(render_density(preset)))
+            & (MAIN_GRID["initial_state"] == config["system"]["initial_states"][0])
+            & (MAIN_GRID["replica"] == 0)
+        ].sort_values("ensemble_size_atoms")
+        picked += list(runs.index)
+    return picked
+
+
+def render_title():
+    densities = ", ".join(
+        f"{CAMPAIGN.metal(p).name} {render_density(p):g}" for p in CAMPAIGN.potential_names
+    )
+    return f"{config['campaign_name']}: final embryos at {densities} g/cm3"
 
 
 def snapshot_run():
     """The run whose traces are shown with snapshots: the first of the trace runs."""
     return trace_runs()[0]
+
+
+def metal_statement(preset):
+    """A preset's metal, temperatures (K, and as fractions of the potential's and the
+    experimental melting points), densities and timestep, for captions."""
+    metal = CAMPAIGN.metal(preset)
+    heat, final = CAMPAIGN.temperatures_K(preset)
+    own = config["potential_presets"][preset].get("melting_point_K")
+    melting = (f"T_m {own:.0f} K (potential; experiment {metal.melting_point_K:g} K)" if own
+               else f"T_m {metal.melting_point_K:g} K (experiment; potential's not measured)")
+    reference = own or metal.melting_point_K
+    return (
+        f"{metal.name} ({metal.reference_structure}) with '{preset}': {heat:.0f} K -> "
+        f"{final:.0f} K ({heat / reference:.2f} -> {final / reference:.2f} T_m; {melting}), "
+        f"packing densities {CAMPAIGN.packing_densities_g_cm3(preset)} g/cm3, timestep "
+        f"{CAMPAIGN.timestep_fs(preset)} fs"
+    )
 
 
 def made_with():
@@ -145,14 +176,14 @@ def made_with():
     system = config["system"]
     sweep = config["coupling_sweep"]
     text = (
-        f"Campaign '{config['campaign_name']}', potential preset '{config['potential']}'; "
-        f"{config['replicas']} replicas per point; initial states {system['initial_states']}, "
-        f"sizes {system['ensemble_sizes_atoms']} atoms, packing densities "
-        f"{system['packing_densities_g_cm3']} g/cm3. Protocol: {md['heat_duration_ps']} ps at "
-        f"{md['heat_temperature_K']} K, quench at {md['quench_rate_K_per_ps']} K/ps to "
-        f"{md['final_temperature_K']} K, hold {md['equilibrate_duration_ps']} ps; thermostat "
+        f"Campaign '{config['campaign_name']}': "
+        + "; ".join(metal_statement(name) for name in CAMPAIGN.potential_names)
+        + f". {config['replicas']} replicas per point; initial states "
+        f"{system['initial_states']}, sizes {system['ensemble_sizes_atoms']} atoms. Protocol: "
+        f"{md['heat_duration_ps']} ps heat, quench at {md['quench_rate_K_per_ps']} K/ps, "
+        f"hold {md['equilibrate_duration_ps']} ps; thermostat "
         f"{md['thermostat']} (damping {md['thermostat_damping_ps']} ps), atom flux "
-        f"{md['atom_flux_atoms_per_ps']} atoms/ps; timestep {CAMPAIGN.timestep_fs()} fs. "
+        f"{md['atom_flux_atoms_per_ps']} atoms/ps. "
         f"Structure: {config['structure']['method']} on {config['structure']['positions']} "
         f"positions ({config['structure']['averaging_window_ps']} ps window). Incubation: "
         f"{config['incubation']['order_parameter']} >= {config['incubation']['threshold']} "
@@ -172,9 +203,25 @@ def trace_run_info():
     return [json.loads(RUNS.loc[run].to_json()) for run in trace_runs()]
 
 
-def potential_setup():
-    """The potential preset, with absolute file paths."""
-    return dataclasses.asdict(CAMPAIGN.potential())
+def run_potential(wildcards):
+    """The potential preset of the run named by {run}, with absolute file paths."""
+    return dataclasses.asdict(CAMPAIGN.preset(RUNS.loc[wildcards.run, "potential"]))
+
+
+def run_potential_files(wildcards):
+    """Absolute paths of the files of the run's preset (for checksums)."""
+    return CAMPAIGN.preset_files(RUNS.loc[wildcards.run, "potential"])
+
+
+def run_structure_settings(wildcards):
+    """Structure identification for the metal of the run named by {run}."""
+    return dataclasses.asdict(
+        CAMPAIGN.structure_settings(RUNS.loc[wildcards.run, "potential"])
+    )
+
+
+def run_timestep_ps(wildcards):
+    return CAMPAIGN.timestep_fs(RUNS.loc[wildcards.run, "potential"]) * 1e-3
 
 
 def all_runs(pattern):
@@ -194,6 +241,7 @@ FIGURES = {
     "final_embryos": "Final embryo of each size, whole and sliced (Fig 3B)",
     "incubation_vs_size": "Incubation time versus ensemble size, Kaplan-Meier median (Fig 3C)",
     "crystallinity_vs_size": "Final crystallinity versus ensemble size (Fig 3D)",
+    "critical_size": "Critical size per metal, in atoms and nm",
     "crystallinity_vs_density": "Final crystallinity versus packing density",
     "phase_map": "Size x density map of final crystallinity and outcome",
     "survival_curves": "Kaplan-Meier survival curves per size",
@@ -231,6 +279,11 @@ def deposition_potential():
     """The deposition campaign's potential preset, with absolute file paths (called only by
     deposition jobs, so a disabled campaign's preset files need not exist)."""
     return dataclasses.asdict(CAMPAIGN.preset(CAMPAIGN.deposition_potential_name))
+
+
+def deposition_structure_settings():
+    """Structure identification for the deposition preset's metal."""
+    return dataclasses.asdict(CAMPAIGN.structure_settings(CAMPAIGN.deposition_potential_name))
 
 
 @functools.lru_cache

@@ -75,7 +75,7 @@ rule analyse_deposition:
     params:
         run=lambda wildcards: json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json()),
         protocol=deposition_protocol_dict,
-        structure=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        structure=deposition_structure_settings(),
         analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
     resources:
         cpus_per_task=1,
@@ -100,7 +100,7 @@ rule render_deposit:
         png="results/deposition/runs/{dep}/render/final_deposit.png",
         info="results/deposition/runs/{dep}/render/final_deposit.json",
     params:
-        structure=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        structure=deposition_structure_settings(),
         size_px=config["deposition"]["render_size_px"],
     log:
         "results/logs/render_deposit/{dep}.log",
@@ -127,7 +127,7 @@ rule record_deposition_provenance:
         potential_files=lambda wildcards: CAMPAIGN.preset_files(
             CAMPAIGN.deposition_potential_name
         ),
-        structure=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        structure=deposition_structure_settings(),
         analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
         lammps_log=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md/log.lammps",
     log:

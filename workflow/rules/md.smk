@@ -17,7 +17,7 @@ rule run_md:
     params:
         work_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
         protocol=run_protocol,
-        potential=potential_setup(),
+        potential=run_potential,
         seed=lambda wildcards: int(run_info(wildcards)["seed"]),
     threads: config["md"]["mpi_ranks"]
     resources:

@@ -28,11 +28,12 @@ rule plot_traces:
 
 rule plot_campaign:
     """Incubation (Kaplan-Meier), crystallinity versus size and density, phase map, survival
-    curves, coupling comparison."""
+    curves, coupling comparison, critical size per metal."""
     input:
         campaign="results/tables/campaign.tsv",
         statistics="results/tables/incubation_statistics.tsv",
         survival="results/tables/survival_curves.tsv",
+        critical="results/tables/critical_size.tsv",
     output:
         incubation_png=report(
             "results/figures/incubation_vs_size.png",
@@ -70,6 +71,12 @@ rule plot_campaign:
             category="Figures",
         ),
         coupling_svg="results/figures/coupling_comparison.svg",
+        critical_png=report(
+            "results/figures/critical_size.png",
+            caption="../report/critical_size_figure.rst",
+            category="Figures",
+        ),
+        critical_svg="results/figures/critical_size.svg",
     params:
         threshold=config["incubation"]["threshold"],
         base_coupling=BASE_COUPLING,

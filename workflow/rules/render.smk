@@ -7,7 +7,7 @@ rule render_final_embryo:
         slice="results/runs/{run}/render/final_embryo_slice.png",
         info="results/runs/{run}/render/final_embryo.json",
     params:
-        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        settings=run_structure_settings,
         size_px=config["figures"]["render_size_px"],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
     log:
@@ -36,7 +36,7 @@ rule plot_final_embryos:
     params:
         runs=[json.loads(RUNS.loc[run].to_json()) for run in rendered_runs()],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
-        title=f"{config['campaign_name']}: final embryos at {render_density():g} g/cm3",
+        title=render_title(),
         made_with=made_with(),
     log:
         "results/logs/plots/final_embryos.log",
@@ -64,7 +64,9 @@ rule plot_trace_snapshots:
     params:
         run=json.loads(RUNS.loc[snapshot_run()].to_json()),
         boundaries=boundaries_of(snapshot_run()),
-        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
+        settings=dataclasses.asdict(
+            CAMPAIGN.structure_settings(RUNS.loc[snapshot_run(), "potential"])
+        ),
         n_snapshots=config["figures"]["trace_snapshots"],
         size_px=config["figures"]["render_size_px"],
         threshold=config["incubation"]["threshold"],

@@ -5,8 +5,8 @@ rule identify_structure:
     output:
         structure="results/runs/{run}/structure.tsv",
     params:
-        settings=dataclasses.asdict(CAMPAIGN.structure_settings()),
-        timestep_ps=CAMPAIGN.timestep_fs() * 1e-3,
+        settings=run_structure_settings,
+        timestep_ps=run_timestep_ps,
         boundaries=stage_boundaries,
     resources:
         cpus_per_task=1,

@@ -5,8 +5,7 @@ rule generate_system:
     params:
         run=run_info,
         system=config["system"],
-        mass_amu=CAMPAIGN.potential().mass_amu,
-        atom_style=CAMPAIGN.potential().atom_style,
+        potential=run_potential,
     log:
         "results/logs/generate_system/{run}.log",
     benchmark:

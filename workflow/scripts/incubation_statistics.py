@@ -20,12 +20,11 @@ with redirect_to_log(snakemake.log[0]) as log:
     stats.to_csv(out.statistics, sep="\t", index=False, float_format="%.6g")
     curves.to_csv(out.survival, sep="\t", index=False, float_format="%.6g")
     log(f"incubation statistics of {len(stats)} groups:")
-    log(stats[["ensemble_size_atoms", "packing_density_g_cm3", "n_runs", "n_transformed",
+    log(stats[["metal", "ensemble_size_atoms", "packing_density_g_cm3", "n_runs", "n_transformed",
                "km_median_incubation_ps", "note"]].to_string())
     fits, taus = mfpt_table(
         campaign,
         structures,
-        snakemake.params.mass_amu,
         min_replicas=settings["min_replicas_for_mfpt_fit"],
         size_step_atoms=settings["mfpt_size_step_atoms"],
         n_bootstrap=min(settings["bootstrap_samples"], 400),
@@ -36,7 +35,6 @@ with redirect_to_log(snakemake.log[0]) as log:
     log(f"first-passage fits: {fits['n_star_atoms'].notna().sum()} of {len(fits)} made")
     critical = critical_size_table(
         campaign,
-        snakemake.params.mass_amu,
         settings["bulk_density_g_cm3"],
         n_bootstrap=settings["bootstrap_samples"],
         confidence=confidence,

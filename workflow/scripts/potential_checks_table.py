@@ -18,5 +18,7 @@ with redirect_to_log(snakemake.log[0]) as log:
     pd.DataFrame(rows).to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
     machine = f"{platform.machine()} {platform.processor() or ''}".strip()
     with open(snakemake.output.markdown, "w") as handle:
-        handle.write(markdown_report(rows, dict(snakemake.params.citations), machine))
+        handle.write(markdown_report(
+            rows, dict(snakemake.params.citations), machine, dict(snakemake.params.metal_citations)
+        ))
     log(f"{len(rows)} presets checked")
