@@ -599,6 +599,9 @@ class Campaign:
         cfg = self.config
         system = cfg["system"]
         rows: list[dict[str, Any]] = []
+        fractional_temperatures = cfg["md"]["heat_temperature_K"] is None or (
+            cfg["md"]["final_temperature_K"] is None
+        )
 
         def add(
             potential: str,
@@ -620,8 +623,9 @@ class Campaign:
                 coupling_label(coupling),
                 f"N-{size}",
             ]
-            if group != "grid":
-                segments.insert(-1, f"Th-{heat_T:g}K-Tf-{final_T:g}K")
+            # controls override temperatures; fractions of a melting point give other ones
+            if group != "grid" or fractional_temperatures:
+                segments.insert(-1, f"Th-{heat_T:.4g}K-Tf-{final_T:.4g}K")
             segments.append(f"rep-{replica}-seed-{seed}")
             metal = self.metal(potential)
             preset = cfg["potential_presets"][potential]
