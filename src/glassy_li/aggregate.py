@@ -345,6 +345,7 @@ def critical_size_table(
                 "critical_diameter_lower_nm": diameter(fit.interval_atoms[0]),
                 "critical_diameter_upper_nm": diameter(fit.interval_atoms[1]),
                 "logistic_width_ln_atoms": fit.width_ln,
+                "mass_amu": mass_amu,
                 "bulk_density_g_cm3": bulk_density_g_cm3,
                 "confidence": confidence,
                 "note": fit.note,

@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa: E402
+from .statistics import sphere_diameter_nm  # noqa: E402
 
 __all__ = [
     "plot_coupling_comparison",
@@ -362,6 +363,10 @@ def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: 
     sns.set_theme(style="ticks", context="paper")
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     data = campaign.assign(series=_series_column(campaign))
+    # series that coincide (e.g. several metals all amorphous) are offset a little in size
+    names = list(dict.fromkeys(data["series"]))
+    offsets = {name: 1.0 + 0.03 * (i - (len(names) - 1) / 2) for i, name in enumerate(names)}
+    data["ensemble_size_atoms"] = data["ensemble_size_atoms"] * data["series"].map(offsets)
     structures = "/".join(sorted(campaign["reference_structure"].unique()))
     for ax, column, label in (
         (axes[0], "final_crystallinity",
@@ -390,7 +395,7 @@ def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: 
             s=40,
             legend=ax is axes[1],
         )
-        _log_axis_at(ax, data["ensemble_size_atoms"])
+        _log_axis_at(ax, campaign["ensemble_size_atoms"])
         ax.set_ylim(-0.02, max(1.05, float(data[column].max()) * 1.05))
         ax.set_xlabel("ensemble size (atoms)")
         ax.set_ylabel(label)
@@ -453,6 +458,7 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
         (axes[1], "critical_diameter_nm", "critical_diameter_lower_nm",
          "critical_diameter_upper_nm", "critical diameter (nm, sphere at bulk density)"),
     ):
+        bounds: list[float] = []
         for y, row in grid.iterrows():
             colour = colours[row["metal"]]
             if np.isfinite(row[value]):
@@ -461,14 +467,30 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
                 ax.errorbar(row[value], y, xerr=[[lower], [upper]], fmt="o", color=colour,
                             capsize=3)
             else:
+                # no fit: the critical size lies beyond the sizes run (a bound, drawn as an
+                # arrow from the largest size if none crystallised, the smallest if all did)
+                sizes = [int(v) for v in str(row["sizes_atoms"]).split(",")]
+                none = row["n_crystalline"] == 0
+                bound_atoms = max(sizes) if none else min(sizes)
+                bound = bound_atoms if value.endswith("atoms") else sphere_diameter_nm(
+                    bound_atoms, row["mass_amu"], row["bulk_density_g_cm3"])
                 ax.annotate(
-                    f"no fit: {row['n_crystalline']}/{row['n_runs']} runs crystalline "
-                    f"(sizes {row['sizes_atoms']})",
-                    (0.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=6,
-                    color=colour,
+                    "", (bound * (1.6 if none else 0.6), y), xytext=(bound, y),
+                    arrowprops={"arrowstyle": "->", "color": colour},
                 )
+                ax.plot([bound], [y], "|", color=colour, ms=10)
+                ax.annotate(
+                    f"{'>' if none else '<'} {bound:.3g}: {row['n_crystalline']}/"
+                    f"{row['n_runs']} runs crystalline (sizes {row['sizes_atoms']})",
+                    (bound, y), xytext=(0, 7), textcoords="offset points", ha="center",
+                    fontsize=6, color=colour,
+                )
+                bounds.append(bound)
         ax.set_xlabel(unit)
         ax.set_xscale("log")
+        finite = [v for v in [*grid[value], *grid[low], *grid[high], *bounds] if np.isfinite(v)]
+        if finite:
+            ax.set_xlim(min(finite) / 3, max(finite) * 3)
     axes[0].set_yticks(range(len(grid)), labels, fontsize=7)
     axes[0].set_ylim(-0.7, len(grid) - 0.3)
     axes[0].invert_yaxis()
