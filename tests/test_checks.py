@@ -8,18 +8,22 @@ import pytest
 
 from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
 from glassy_li.config import load_config, resolve_potential
+from glassy_li.metals import metal_from_config
 
 
 def preset(repo, name):
-    presets = load_config(repo / "config" / "potentials.yaml")["potential_presets"]
-    return resolve_potential(name, presets[name], repo), presets[name]["timestep_fs"]
+    config = load_config(repo / "config" / "potentials.yaml")
+    presets = config["potential_presets"]
+    metal = metal_from_config("Li", config["metals"]["Li"])
+    return resolve_potential(name, presets[name], repo), metal, presets[name]["timestep_fs"]
 
 
 @pytest.mark.slow
 def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
-    potential, timestep = preset(repo, "meam-baskes1992")
+    potential, metal, timestep = preset(repo, "meam-baskes1992")
     row = check_potential(
         potential,
+        metal,
         timestep,
         tmp_path / "w",
         tmp_path / "log",
@@ -35,9 +39,10 @@ def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
 
 @pytest.mark.slow
 def test_cui_meam_lattice_and_cohesion(repo, tmp_path, shared_potentials):
-    potential, timestep = preset(repo, "meam-cui2012")
+    potential, metal, timestep = preset(repo, "meam-cui2012")
     row = check_potential(
         potential,
+        metal,
         timestep,
         tmp_path / "w",
         tmp_path / "log",

@@ -348,10 +348,11 @@ def markdown_report(
         drift_flag = "" if row["nve_drift_within_bound"] else " (above bound)"
         tm = row.get("melting_point_K")
         melting = "not measured"
-        if tm is not None:
-            melting = _value(tm, ".0f", row.get("melting_point_error_percent"))
-            if np.isfinite(tm):
-                melting += f" +- {row['melting_point_std_K']:.0f}"
+        if tm is not None and np.isfinite(tm):
+            melting = (f"{tm:.0f} +- {row['melting_point_std_K']:.0f} "
+                       f"({row['melting_point_error_percent']:+.1f}%)")
+        elif tm is not None:
+            melting = f"- ({row.get('melting_note', '')})"
         lines.append(
             f"| `{row['preset']}` | {row['metal']} ({row['reference_structure']}) "
             f"| {row['units']} | {row['timestep_fs']:g} "

@@ -23,6 +23,7 @@ import matplotlib.image  # noqa: E402
 import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -491,6 +492,8 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
         finite = [v for v in [*grid[value], *grid[low], *grid[high], *bounds] if np.isfinite(v)]
         if finite:
             ax.set_xlim(min(finite) / 3, max(finite) * 3)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0].set_yticks(range(len(grid)), labels, fontsize=7)
     axes[0].set_ylim(-0.7, len(grid) - 0.3)
     axes[0].invert_yaxis()
