@@ -252,6 +252,7 @@ def test_user_supplied_zn_preset_works_through_the_preset_mechanism(config, tmp_
         "files": {"ffield": str(ffield)}, "timestep_fs": 0.5,
     }
     config["potential"] = "reaxff-zn"
+    config["deposition"]["enabled"] = False   # the deposition campaign is Li's (bcc Li slab)
     campaign = Campaign.from_config(config)
     assert campaign.potential().mass_amu == pytest.approx(65.38)
     assert campaign.potential().pair_coeff == f"* * {ffield.resolve()} Zn"
