@@ -8,6 +8,7 @@ Mg 1.51 eV/atom), melting points from the CRC Handbook; Mg_mm.eam.fs's own melti
 
 import copy
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -84,7 +85,7 @@ def test_snakemake_refuses_a_metal_without_mass_before_any_job(repo, tmp_path):
     overlay = tmp_path / "bad.yaml"
     overlay.write_text("metals:\n  Na:\n    mass_amu: null\n")
     result = subprocess.run(
-        ["snakemake", "-n", "--cores", "1", "--configfile", str(overlay)],
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(overlay)],
         cwd=repo, capture_output=True, text=True, check=False,
     )
     assert result.returncode != 0
