@@ -23,6 +23,7 @@ from glassy_li.structure import (
     identify_structures,
     read_lammps_dump,
     reference_fraction,
+    unit_cell_edges_A,
 )
 
 METAL_PRESETS = ["meam-baskes1992", "meam-baskes1992-na", "meam-baskes1992-k",
@@ -129,9 +130,7 @@ def test_li_defaults_stay_the_papers(config):
 @pytest.mark.parametrize("structure", ["bcc", "hcp", "fcc"])
 def test_perfect_crystals_read_as_themselves(structure):
     positions = crystal_lattice(structure, 4, 3.2)
-    edges = np.array(crystal_lattice(structure, 1, 3.2).max(axis=0) * 0 + 1.0)
-    cell = {"bcc": [1, 1, 1], "fcc": [1, 1, 1], "hcp": [1, 3**0.5, (8 / 3) ** 0.5]}[structure]
-    edges = 4 * 3.2 * np.array(cell)
+    edges = 4 * unit_cell_edges_A(structure, 3.2)
     types = identify_structures(positions, np.zeros(3), edges, StructureSettings())
     assert np.all(types == STRUCTURE_TYPES[structure])
 

@@ -2,7 +2,7 @@
 
 Reference data: ``data/bcc_sphere_reference.tsv`` is the bcc fraction that OVITO 3.17's PTM
 (RMSD cutoff 0.1) gives perfect bcc spheres centred on a lattice site; made by
-``glassy_li.structure.reference_bcc_fraction`` (see the file's header).  DEVELOPERS.md quotes
+``glassy_li.structure.reference_fraction`` (see the file's header).  DEVELOPERS.md quotes
 about 19% at 100 atoms, 50% at 700 and 63% at 2000.
 """
 
@@ -18,7 +18,7 @@ from glassy_li.structure import (
     bcc_sphere,
     identify_structures,
     read_lammps_dump,
-    reference_bcc_fraction,
+    reference_fraction,
 )
 from glassy_li.system import generate_system
 
@@ -41,12 +41,13 @@ def frame_of(positions: np.ndarray, edge: float) -> Frame:
 
 def test_reference_fractions_match_the_recorded_table(repo):
     table = pd.read_csv(repo / "tests" / "data" / "bcc_sphere_reference.tsv", sep="\t", comment="#")
+    assert DEFAULT.reference_structure == "bcc"
     for n, fraction in zip(table["n_atoms"], table["bcc_fraction"], strict=True):
-        assert reference_bcc_fraction(int(n), DEFAULT) == pytest.approx(fraction, abs=1e-9)
+        assert reference_fraction(int(n), DEFAULT) == pytest.approx(fraction, abs=1e-9)
     # the quoted surface effect: ~19% at 100 atoms, ~50% at 700, ~63% at 2000
-    assert reference_bcc_fraction(100, DEFAULT) == pytest.approx(0.19, abs=0.02)
-    assert reference_bcc_fraction(700, DEFAULT) == pytest.approx(0.50, abs=0.03)
-    assert reference_bcc_fraction(2000, DEFAULT) == pytest.approx(0.63, abs=0.02)
+    assert reference_fraction(100, DEFAULT) == pytest.approx(0.19, abs=0.02)
+    assert reference_fraction(700, DEFAULT) == pytest.approx(0.50, abs=0.03)
+    assert reference_fraction(2000, DEFAULT) == pytest.approx(0.63, abs=0.02)
 
 
 @pytest.mark.parametrize("n_atoms", [100, 700, 2000])

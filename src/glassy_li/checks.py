@@ -30,6 +30,13 @@ import numpy as np
 from .lammps_env import lmp_command, lmp_environment
 from .md import TEMPLATE_DIR, PotentialSetup, lammps_error_lines, write_inputs
 from .metals import Metal
+from .structure import (
+    CRYSTAL_STRUCTURES,
+    STRUCTURE_TYPES,
+    StructureSettings,
+    identify_structures,
+    read_lammps_dump,
+)
 from .system import generate_system, write_lammps_data
 from .units import lammps_units
 
@@ -201,14 +208,14 @@ def _cells(metal: Metal, across: int) -> tuple[int, int, int]:
     return across, across, 3 * across
 
 
-def _crystalline_fraction(dump: Path) -> float:
-    """Share of atoms in any crystalline structure (PTM) at the dump's averaged positions."""
-    from .structure import StructureSettings, identify_structures, read_lammps_dump  # noqa: PLC0415
-
+def _crystalline_fraction(dump: Path) -> tuple[float, int]:
+    """Share of atoms in any crystalline structure (PTM) at the dump's averaged positions,
+    and the number of atoms."""
     frame = next(read_lammps_dump(dump))
     positions = frame.averaged_A if frame.averaged_A is not None else frame.unwrapped_A
     types = identify_structures(positions, frame.box_lo_A, frame.box_edges_A, StructureSettings())
-    return float(np.isin(types, (1, 2, 3)).mean())
+    crystalline = [STRUCTURE_TYPES[name] for name in CRYSTAL_STRUCTURES]
+    return float(np.isin(types, crystalline).mean()), len(types)
 
 
 def melting_point(
@@ -273,7 +280,7 @@ def melting_point(
                     f"melting check of preset {potential.name}")
         record = np.loadtxt(work / "check_melting.txt", comments="#", ndmin=2)
         second_half = record[len(record) // 2 :]
-        crystalline = _crystalline_fraction(work / "check_melting.dump")
+        crystalline, n_atoms = _crystalline_fraction(work / "check_melting.dump")
         outcome = {
             "start_K": start_K,
             "mean_K": float(second_half[:, 1].mean()),
@@ -301,8 +308,7 @@ def melting_point(
                 "melting_crystalline_fraction": crystalline,
                 "melting_pressure_bar": outcome["pressure_bar"],
                 "melting_attempts": attempt + 1,
-                "melting_atoms": int(len(np.loadtxt(work / "check_melting.dump", skiprows=9,
-                                                    ndmin=2))),
+                "melting_atoms": n_atoms,
                 "melting_note": "",
                 "melting_wall_s": time.perf_counter() - started,
             }

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["REFERENCE_STRUCTURES", "Metal", "metal_from_config"]
+from .structure import CRYSTAL_STRUCTURES
 
-REFERENCE_STRUCTURES = {"fcc": 1, "hcp": 2, "bcc": 3}
-"""Crystalline reference structures and OVITO's structure type numbers for them."""
+__all__ = ["Metal", "metal_from_config"]
 
 
 @dataclass(frozen=True)
@@ -54,28 +53,11 @@ class Metal:
     citation: str = ""
 
     def __post_init__(self) -> None:
-        if self.reference_structure not in REFERENCE_STRUCTURES:
+        if self.reference_structure not in CRYSTAL_STRUCTURES:
             raise ValueError(
                 f"metal {self.name}: reference_structure must be one of "
-                f"{sorted(REFERENCE_STRUCTURES)}, got {self.reference_structure!r}"
+                f"{CRYSTAL_STRUCTURES}, got {self.reference_structure!r}"
             )
-
-    @property
-    def structure_type(self) -> int:
-        """OVITO's structure type number of the reference structure."""
-        return REFERENCE_STRUCTURES[self.reference_structure]
-
-    @property
-    def nearest_neighbour_A(self) -> float:
-        """Nearest-neighbour distance of the experimental crystal (A)."""
-        if self.reference_structure == "bcc":
-            return self.lattice_constant_A * 3**0.5 / 2
-        if self.reference_structure == "fcc":
-            return self.lattice_constant_A / 2**0.5
-        return self.lattice_constant_A
-
-    def fraction_of_melting(self, temperature_K: float) -> float:
-        return temperature_K / self.melting_point_K
 
 
 def metal_from_config(name: str, section: Mapping[str, Any]) -> Metal:

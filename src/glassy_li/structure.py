@@ -19,7 +19,6 @@ alone (bcc: about 19% at 100 atoms, 50% at 700, 63% at 2000 for perfect spheres)
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,19 +36,22 @@ __all__ = [
     "analyse_trajectory",
     "bcc_lattice",
     "bcc_sphere",
+    "CRYSTAL_STRUCTURES",
     "crystal_lattice",
     "crystal_sphere",
     "reference_fraction",
+    "unit_cell_edges_A",
     "cluster_labels",
     "identify_structures",
     "read_lammps_dump",
-    "reference_bcc_fraction",
 ]
 
 # OVITO's numbering of structure types (PTM and adaptive CNA agree on these five).
 STRUCTURE_NAMES = {0: "other", 1: "fcc", 2: "hcp", 3: "bcc", 4: "ico"}
 BCC = 3
 STRUCTURE_TYPES = {name: type_id for type_id, name in STRUCTURE_NAMES.items()}
+CRYSTAL_STRUCTURES = ("bcc", "hcp", "fcc")
+"""The crystals a metal's reference structure may be (the order parameter counts it)."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,9 @@ class StructureSettings:
     """The metal's crystal (``bcc``, ``hcp`` or ``fcc``): the order parameter counts it."""
 
     def __post_init__(self) -> None:
-        if self.reference_structure not in ("bcc", "hcp", "fcc"):
+        if self.reference_structure not in CRYSTAL_STRUCTURES:
             raise ValueError(
-                f"reference structure must be 'bcc', 'hcp' or 'fcc', "
+                f"reference structure must be one of {CRYSTAL_STRUCTURES}, "
                 f"got {self.reference_structure!r}"
             )
         if self.method not in ("ptm", "acna"):
@@ -257,19 +259,18 @@ _BASES = {
 }
 
 
-def crystal_lattice(
-    structure: str, n_cells: int, lattice_constant_A: float = 3.51,
-    c_over_a: float | None = None,
-) -> np.ndarray:
-    """Positions of a block of ``n_cells``^3 unit cells of bcc, fcc or hcp (orthogonal cell
-    for hcp; ``c_over_a`` defaults to the ideal sqrt(8/3))."""
-    edges, basis = _BASES[structure]
-    edges = np.array(edges)
-    if structure == "hcp" and c_over_a is not None:
-        edges[2] = c_over_a
+def unit_cell_edges_A(structure: str, lattice_constant_A: float = 3.51) -> np.ndarray:
+    """Edges (A) of the orthogonal unit cell of :func:`crystal_lattice` (hcp: a x sqrt(3) a x
+    the ideal c = sqrt(8/3) a)."""
+    return np.array(_BASES[structure][0]) * lattice_constant_A
+
+
+def crystal_lattice(structure: str, n_cells: int, lattice_constant_A: float = 3.51) -> np.ndarray:
+    """Positions of a block of ``n_cells``^3 orthogonal unit cells of bcc, fcc or hcp."""
+    basis = np.array(_BASES[structure][1])
     grid = np.stack(np.meshgrid(*(np.arange(n_cells),) * 3, indexing="ij"), axis=-1).reshape(-1, 3)
-    cells = (grid[:, None, :] + np.array(basis)[None]).reshape(-1, 3)
-    return cells * edges * lattice_constant_A
+    cells = (grid[:, None, :] + basis[None]).reshape(-1, 3)
+    return cells * unit_cell_edges_A(structure, lattice_constant_A)
 
 
 def bcc_lattice(n_cells: int, lattice_constant_A: float = 3.51) -> np.ndarray:
@@ -301,8 +302,9 @@ def crystal_sphere(
     per_cell = len(_BASES[structure][1])
     n_cells = int(np.ceil((per_cell * n_atoms) ** (1 / 3))) + 4
     lattice = crystal_lattice(structure, n_cells, lattice_constant_A)
-    edges = np.array(_BASES[structure][0]) * lattice_constant_A
-    centre = (np.floor(n_cells / 2) + np.asarray(centre_offset)) * edges
+    centre = (np.floor(n_cells / 2) + np.asarray(centre_offset)) * unit_cell_edges_A(
+        structure, lattice_constant_A
+    )
     distances = np.linalg.norm(lattice - centre, axis=1)
     order = np.lexsort((np.arange(len(lattice)), np.round(distances, 6)))
     sphere = lattice[order[:n_atoms]]
@@ -329,13 +331,6 @@ def reference_fraction(n_atoms: int, settings: StructureSettings) -> float:
     lo, edges = _isolated_box(sphere)
     types = identify_structures(sphere, lo, edges, settings)
     return float(np.mean(types == STRUCTURE_TYPES[settings.reference_structure]))
-
-
-def reference_bcc_fraction(n_atoms: int, settings: StructureSettings) -> float:
-    """:func:`reference_fraction` of a bcc sphere (whatever the settings' reference)."""
-    return reference_fraction(
-        n_atoms, dataclasses.replace(settings, reference_structure="bcc")
-    )
 
 
 def _radius_of_gyration_A(positions_A: np.ndarray) -> float:
