@@ -6,7 +6,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.aggregate import GROUP_KEYS, critical_size_table, incubation_statistics, mfpt_table
+from glassy_li.aggregate import (
+    GROUP_KEYS,
+    IncubationSettings,
+    critical_size_table,
+    incubation_statistics,
+    mfpt_table,
+    summarise_run,
+    summarise_sizes,
+)
+from glassy_li.structure import (
+    Frame,
+    StructureSettings,
+    analyse_frame,
+    bcc_lattice,
+    crystal_sphere,
+)
+from glassy_li.system import generate_system
 
 
 def campaign_rows(size: int, statuses: list[str], times: list[float]) -> list[dict]:
@@ -86,3 +102,92 @@ def test_mfpt_table_says_why_no_fit(campaign):
     # tau(n) counts from the reference time (30 ps): the series first reaches 2 at 32 ps
     tau = taus[(taus["ensemble_size_atoms"] == 100) & (taus["n_atoms"] == 2)]["mfpt_ps"]
     assert tau.iloc[0] == pytest.approx(2.0)
+
+
+def frame_of(positions: np.ndarray, edge: float) -> Frame:
+    return Frame(step=0, box_lo_A=np.zeros(3), box_hi_A=np.full(3, edge),
+                 ids=np.arange(1, len(positions) + 1), unwrapped_A=positions, averaged_A=None)
+
+
+def structure_table(first: Frame, last: Frame, n_frames: int = 6) -> pd.DataFrame:
+    """A run whose first half of frames look like ``first`` and second half like ``last``,
+    one frame per 2 ps: the structure table ``analyse_trajectory`` would write."""
+    rows = []
+    analysed = {id(f): analyse_frame(f, StructureSettings()) for f in (first, last)}
+    for index in range(n_frames):
+        row = analysed[id(first if index < n_frames // 2 else last)]
+        rows.append({"frame": index, "step": index * 2000, "time_ps": 2.0 * index,
+                     "stage": "equilibrate", **{k: v for k, v in row.items() if k != "step"}})
+    return pd.DataFrame(rows)
+
+
+THERMO = pd.DataFrame({"time_ps": np.arange(0, 10.1, 0.5), "temperature_K": 300.0,
+                       "pe_eV_per_atom": -1.6})
+BOUNDARIES = {"heat": 0.0, "quench": 0.0, "equilibrate": 0.0, "end": 10.0}
+
+
+def test_run_rows_carry_which_crystal_formed_and_percolation():
+    # a dense gas (percolating) that ends as a perfect fcc sphere of its 700 atoms
+    gas = generate_system(700, 0.2136, "gas", seed=3)
+    fcc = crystal_sphere("fcc", 700, 4.40, (0.23, 0.11, 0.37)) + 30.0
+    table = structure_table(frame_of(gas.positions_A, gas.box_edge_A), frame_of(fcc, 80.0))
+    assert table["largest_cluster_percolates"].tolist() == [True] * 3 + [False] * 3
+    settings = IncubationSettings(order_parameter="any_crystal_crystallinity", threshold=0.5,
+                                  persistence_ps=2.0, final_window_ps=4.0)
+    row = summarise_run(table, THERMO, {"run_id": "fcc"}, settings, BOUNDARIES)
+    assert row["final_bcc_fraction_largest_embryo"] < 0.02
+    assert row["final_fcc_fraction_largest_embryo"] == pytest.approx(0.53, abs=0.03)
+    assert row["final_hcp_fraction_largest_embryo"] == 0.0
+    assert row["final_ico_fraction_largest_embryo"] == 0.0
+    assert row["final_any_crystal_fraction_largest_embryo"] == pytest.approx(0.53, abs=0.03)
+    assert row["final_crystallinity"] < 0.05  # bcc: none
+    assert row["final_any_crystal_crystallinity"] == pytest.approx(1.1, abs=0.05)
+    # any crystal counts: transformed at the first fcc frame (6 ps)
+    assert row["status"] == "transformed" and row["incubation_time_ps"] == 6.0
+    assert row["percolating_frames_fraction"] == 0.5
+    assert row["final_largest_cluster_percolates"] == 0.0
+    assert row["percolating"] is False
+    # ... which the bcc order parameter does not see
+    bcc_only = summarise_run(table, THERMO, {"run_id": "fcc"},
+                             IncubationSettings(persistence_ps=2.0, final_window_ps=4.0),
+                             BOUNDARIES)
+    assert bcc_only["status"] == "censored"
+
+
+def test_a_crystal_through_the_box_is_flagged_percolating():
+    crystal = bcc_lattice(6, 3.51)
+    frame = frame_of(crystal, 6 * 3.51)
+    row = summarise_run(structure_table(frame, frame), THERMO, {"run_id": "bulk"},
+                        IncubationSettings(final_window_ps=4.0), BOUNDARIES)
+    assert row["percolating"] is True
+    assert row["final_largest_cluster_percolates"] == 1.0
+    assert row["final_largest_embryo_atoms"] == len(crystal)
+
+
+def test_old_structure_tables_without_the_new_columns_still_summarise():
+    sphere = crystal_sphere("bcc", 300, 3.51) + 30.0
+    table = structure_table(frame_of(sphere, 60.0), frame_of(sphere, 60.0))
+    old = table.drop(columns=["largest_cluster_percolates", "any_crystal_crystallinity",
+                              "largest_embryo_fcc_fraction"])
+    row = summarise_run(old, THERMO, {"run_id": "old"}, IncubationSettings(final_window_ps=4.0),
+                        BOUNDARIES)
+    assert row["percolating"] is None
+    assert math.isnan(row["final_any_crystal_crystallinity"])
+    assert row["final_crystallinity"] > 0.9
+
+
+def test_size_summary_and_statistics_count_percolating_runs(campaign, tmp_path):
+    campaign = campaign.assign(final_crystallinity=0.1, final_bcc_fraction_all_atoms=0.0,
+                               final_largest_embryo_atoms=100.0, final_largest_embryo_rg_nm=1.0,
+                               final_pe_eV_per_atom=-1.6, final_any_crystal_crystallinity=0.2,
+                               percolating=[True, False, None, False, False, False,
+                                            True, True, False])
+    # as the campaign table is read back (None -> empty, booleans as words)
+    campaign.to_csv(tmp_path / "campaign.tsv", sep="\t", index=False)
+    campaign = pd.read_csv(tmp_path / "campaign.tsv", sep="\t")
+    by_size = summarise_sizes(campaign).set_index("ensemble_size_atoms")
+    assert by_size["n_percolating"].to_dict() == {100: 1, 300: 0, 700: 2}
+    assert by_size.loc[100, "final_any_crystal_crystallinity_mean"] == pytest.approx(0.2)
+    stats, _ = incubation_statistics(campaign)
+    assert stats.set_index("ensemble_size_atoms")["n_percolating"].to_dict() == {
+        100: 1, 300: 0, 700: 2}

@@ -1,8 +1,11 @@
-"""Incubation time on synthetic order-parameter series (threshold 0.5, persistence 10 ps)."""
+"""Incubation time on synthetic order-parameter series (threshold 0.5, persistence 10 ps);
+which order parameters the config accepts."""
 
 import numpy as np
 import pytest
+import yaml
 
+from glassy_li.config import _validator
 from glassy_li.incubation import (
     CENSORED,
     CRYSTALLINE_AT_REFERENCE,
@@ -81,3 +84,25 @@ def test_nan_counts_as_below_threshold():
     q[45] = np.nan
     result = incubation_time(T, q, 0.5, 10.0, REF)
     assert result.incubation_time_ps == pytest.approx(26.0)
+
+
+@pytest.mark.parametrize(
+    ("order_parameter", "threshold", "accepted"),
+    [
+        ("any_crystal_crystallinity", 0.5, True),
+        ("any_crystal_crystallinity", 1.5, False),  # a fraction of a perfect sphere's
+        ("crystallinity", 1.5, False),
+        ("largest_reference_domain_atoms", 40, True),  # atoms
+        ("not_an_order_parameter", 0.5, False),
+    ],
+)
+def test_schema_accepts_the_order_parameters(repo, order_parameter, threshold, accepted):
+    # the schema's incubation section alone (the whole config is test_config's business)
+    with open(repo / "workflow" / "schemas" / "config.schema.yaml") as handle:
+        schema = yaml.safe_load(handle)
+    section = {**schema["properties"]["incubation"], "definitions": schema["definitions"]}
+    incubation = {"order_parameter": order_parameter, "threshold": threshold}
+    errors = list(_validator(section).iter_errors(incubation))
+    assert not errors if accepted else errors
+    if accepted:
+        assert incubation["final_window_ps"] == 10.0  # defaults filled in

@@ -15,8 +15,11 @@ from glassy_li.structure import (
     Frame,
     StructureSettings,
     analyse_frame,
+    bcc_lattice,
     bcc_sphere,
+    crystal_sphere,
     identify_structures,
+    periodic_wrapping,
     read_lammps_dump,
     reference_fraction,
 )
@@ -66,6 +69,90 @@ def test_random_arrangement_at_liquid_density_is_not_bcc():
     row = analyse_frame(frame_of(gas.positions_A, gas.box_edge_A), DEFAULT)
     assert row["fraction_bcc"] < 0.05
     assert row["crystallinity"] < THRESHOLD
+
+
+def test_any_crystal_crystallinity_of_a_perfect_bcc_sphere_is_about_one():
+    sphere = bcc_sphere(700, 3.49, centre_offset=(0.23, 0.11, 0.37)) + 40.0
+    row = analyse_frame(frame_of(sphere, 80.0 + sphere.max()), DEFAULT)
+    # PTM finds no fcc or hcp in a bcc sphere: both order parameters count the same atoms
+    assert row["any_crystal_crystallinity"] == pytest.approx(row["crystallinity"])
+    assert row["any_crystal_crystallinity"] == pytest.approx(1.0, abs=0.1)
+    assert row["largest_embryo_fcc_fraction"] == 0.0
+    assert row["largest_embryo_hcp_fraction"] == 0.0
+
+
+@pytest.mark.parametrize("structure, lattice_constant_A", [("fcc", 4.40), ("hcp", 3.11)])
+def test_close_packed_sphere_is_crystalline_but_not_bcc(structure, lattice_constant_A):
+    # Li at bulk density as fcc (a = 4.40 A) or ideal hcp (a = 3.11 A): 700 atoms around an
+    # off-lattice centre.  PTM labels about 53% of them fcc (hcp): the interior, as a bcc
+    # sphere's 48-51% bcc.  Close-packed crystals need 12 neighbours, bcc 14, so slightly
+    # more of a close-packed sphere's surface shell counts: any_crystal_crystallinity reads
+    # about 1.1 (0.534 / 0.484), not 1.
+    sphere = crystal_sphere(structure, 700, lattice_constant_A, (0.23, 0.11, 0.37)) + 40.0
+    row = analyse_frame(frame_of(sphere, 80.0 + sphere.max()), DEFAULT)
+    assert row["largest_embryo_atoms"] == 700
+    assert row["crystallinity"] < 0.05
+    assert row["largest_embryo_bcc_fraction"] < 0.02
+    assert row[f"largest_embryo_{structure}_fraction"] == pytest.approx(0.53, abs=0.03)
+    assert row["any_crystal_crystallinity"] == pytest.approx(1.1, abs=0.05)
+    assert row["any_crystal_crystallinity"] > THRESHOLD
+
+
+def test_random_gas_reads_no_crystal_of_any_kind():
+    gas = generate_system(500, 0.512, "gas", seed=11, min_distance_A=2.2)
+    row = analyse_frame(frame_of(gas.positions_A, gas.box_edge_A), DEFAULT)
+    assert row["crystallinity"] < 0.05
+    assert row["any_crystal_crystallinity"] < 0.05
+
+
+def test_dense_random_gas_percolates_at_the_embryo_cutoff():
+    # 700 Li atoms at 0.2136 g/cm3 (box 33.6 A): about 5 neighbours within 4 A per atom,
+    # above continuum percolation (about 2.7): one cluster spans the periodic box at t = 0
+    gas = generate_system(700, 0.2136, "gas", seed=3)
+    row = analyse_frame(frame_of(gas.positions_A, gas.box_edge_A), DEFAULT)
+    assert row["largest_embryo_atoms"] >= 650
+    assert row["largest_cluster_percolates"]
+    assert row["largest_cluster_percolation_dims"] == 3
+    # a tenth of bulk density (0.0534 g/cm3): about 1.2 neighbours, small clusters only
+    dilute = generate_system(700, 0.0534, "gas", seed=3)
+    row = analyse_frame(frame_of(dilute.positions_A, dilute.box_edge_A), DEFAULT)
+    assert not row["largest_cluster_percolates"]
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.5])
+def test_compact_droplet_does_not_percolate(shift):
+    # centred (shift 0), or cut in eight by the periodic boundaries (shift half a box)
+    droplet = generate_system(700, 0.0534, "droplet", seed=1)
+    positions = droplet.positions_A + shift * droplet.box_edge_A
+    row = analyse_frame(frame_of(positions, droplet.box_edge_A), DEFAULT)
+    assert row["largest_embryo_atoms"] == 700
+    assert not row["largest_cluster_percolates"]
+    assert row["largest_cluster_percolation_dims"] == 0
+
+
+def test_bcc_crystal_filling_the_box_percolates():
+    crystal = bcc_lattice(6, 3.51)
+    row = analyse_frame(frame_of(crystal, 6 * 3.51), DEFAULT)
+    assert row["largest_embryo_atoms"] == len(crystal)
+    assert row["largest_cluster_percolates"]
+    assert row["largest_cluster_percolation_dims"] == 3
+
+
+def test_periodic_wrapping_directions():
+    rod = bcc_lattice(6, 3.51)  # periodic along x only: a rod through the box
+    assert periodic_wrapping(rod, np.zeros(3), np.array([6 * 3.51, 60.0, 60.0]), 4.0).tolist() == [
+        True, False, False
+    ]
+    # a cutoff longer than the box: every atom touches its own image
+    one = np.array([[1.0, 1.0, 1.0]])
+    assert periodic_wrapping(one, np.zeros(3), np.full(3, 3.5), 4.0).all()
+    assert not periodic_wrapping(one, np.zeros(3), np.full(3, 30.0), 4.0).any()
+    # a property of the periodic bond graph, not of where the atoms are written: the rod
+    # shifted by more than a box still wraps; the crystal in a non-periodic cell does not
+    assert periodic_wrapping(rod + 7 * 3.51, np.zeros(3), np.array([6 * 3.51, 60, 60]), 4.0)[0]
+    assert not periodic_wrapping(
+        bcc_lattice(6, 3.51), np.zeros(3), np.full(3, 6 * 3.51), 4.0, pbc=(False,) * 3
+    ).any()
 
 
 def test_cluster_numbering_and_sizes():

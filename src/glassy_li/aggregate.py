@@ -2,8 +2,11 @@
 
 One row per run: every swept value, the incubation outcome (time, or censoring time, or the
 flag that the run was already crystalline at the reference time), the final crystallinity
-(raw and normalised; means over the final window), and the final largest embryo's size,
-radius of gyration and mobility.  A per-size summary groups the replicas.
+(raw and normalised, of the reference structure and of any crystal; the largest embryo's
+bcc, fcc, hcp and icosahedral fractions; means over the final window), the final largest
+embryo's size, radius of gyration and mobility, and whether the largest cluster percolates
+through the periodic box (then it is a network, not an embryo, and its final values describe
+that network).  A per-size summary groups the replicas.
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from .system import box_edge_A
 __all__ = [
     "GROUP_KEYS",
     "IncubationSettings",
+    "PERCOLATING",
     "critical_size_table",
     "read_summaries",
     "incubation_statistics",
     "km_times",
     "mfpt_table",
+    "n_percolating",
+    "percolating",
     "reference_time_ps",
     "stage_boundaries_ps",
     "summarise_run",
@@ -56,6 +62,8 @@ GROUP_KEYS = [
 ]
 """Columns that define a group of replicas."""
 SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
+PERCOLATING = "percolating"
+"""Run-row flag: the largest cluster percolates in some frame of the final window."""
 """Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 
 
@@ -113,6 +121,11 @@ def summarise_run(
     end = float(structure["time_ps"].iloc[-1])
     final = structure[structure["time_ps"] >= end - settings.final_window_ps - 1e-9]
     final_thermo = thermo[thermo["time_ps"] >= end - settings.final_window_ps - 1e-9]
+
+    def mean(table: pd.DataFrame, column: str) -> float:
+        # NaN for a column a structure table written before it existed does not have
+        return float(table[column].astype(float).mean()) if column in table else np.nan
+
     row: dict[str, object] = dict(run)
     row.update(
         order_parameter=settings.order_parameter,
@@ -123,28 +136,35 @@ def summarise_run(
         incubation_time_ps=result.incubation_time_ps,
         censored_at_ps=result.observed_until_ps if result.status == CENSORED else np.nan,
         crystalline_at_reference=result.status == CRYSTALLINE_AT_REFERENCE,
-        final_crystallinity=float(final["crystallinity"].mean()),
-        final_bcc_fraction_all_atoms=float(final["fraction_bcc"].mean()),
-        final_bcc_fraction_largest_embryo=float(final["largest_embryo_bcc_fraction"].mean()),
-        final_largest_bcc_domain_atoms=float(final["largest_bcc_domain_atoms"].mean()),
-        final_reference_fraction_largest_embryo=float(
-            final["largest_embryo_reference_fraction"].mean()
+        final_crystallinity=mean(final, "crystallinity"),
+        final_any_crystal_crystallinity=mean(final, "any_crystal_crystallinity"),
+        final_bcc_fraction_all_atoms=mean(final, "fraction_bcc"),
+        final_bcc_fraction_largest_embryo=mean(final, "largest_embryo_bcc_fraction"),
+        final_fcc_fraction_largest_embryo=mean(final, "largest_embryo_fcc_fraction"),
+        final_hcp_fraction_largest_embryo=mean(final, "largest_embryo_hcp_fraction"),
+        final_ico_fraction_largest_embryo=mean(final, "largest_embryo_ico_fraction"),
+        final_any_crystal_fraction_largest_embryo=mean(
+            final, "largest_embryo_any_crystal_fraction"
         ),
-        final_largest_reference_domain_atoms=float(
-            final["largest_reference_domain_atoms"].mean()
+        final_largest_bcc_domain_atoms=mean(final, "largest_bcc_domain_atoms"),
+        final_reference_fraction_largest_embryo=mean(final, "largest_embryo_reference_fraction"),
+        final_largest_reference_domain_atoms=mean(final, "largest_reference_domain_atoms"),
+        final_largest_embryo_atoms=mean(final, "largest_embryo_atoms"),
+        final_largest_embryo_rg_nm=mean(final, "largest_embryo_rg_nm"),
+        final_largest_embryo_msd_nm2=mean(final, "largest_embryo_msd_nm2"),
+        final_largest_embryo_diffusion_nm2_per_ps=mean(
+            final, "largest_embryo_diffusion_nm2_per_ps"
         ),
-        final_largest_embryo_atoms=float(final["largest_embryo_atoms"].mean()),
-        final_largest_embryo_rg_nm=float(final["largest_embryo_rg_nm"].mean()),
-        final_largest_embryo_msd_nm2=float(final["largest_embryo_msd_nm2"].mean()),
-        final_largest_embryo_diffusion_nm2_per_ps=float(
-            final["largest_embryo_diffusion_nm2_per_ps"].mean()
-        ),
-        final_n_embryos=float(final["n_embryos"].mean()),
+        final_n_embryos=mean(final, "n_embryos"),
         final_n_atoms=int(structure["n_atoms"].iloc[-1]),
+        final_largest_cluster_percolates=mean(final, "largest_cluster_percolates"),
+        percolating_frames_fraction=mean(structure, "largest_cluster_percolates"),
         final_temperature_measured_K=float(final_thermo["temperature_K"].mean()),
         final_pe_eV_per_atom=float(final_thermo["pe_eV_per_atom"].mean()),
         simulated_ps=end,
     )
+    fraction = row["final_largest_cluster_percolates"]
+    row[PERCOLATING] = bool(fraction > 0) if np.isfinite(fraction) else None
     return row
 
 
@@ -155,6 +175,23 @@ def read_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
         with open(path) as handle:
             rows.append(json.load(handle))
     return pd.DataFrame(rows)
+
+
+def percolating(campaign: pd.DataFrame) -> pd.Series:
+    """Per run: whether its largest cluster percolates in the final window (False where a
+    table from before the flag has no value)."""
+    if PERCOLATING not in campaign:
+        return pd.Series(False, index=campaign.index)
+    values = campaign[PERCOLATING]
+    return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0")).astype(bool)
+
+
+def n_percolating(runs: pd.DataFrame) -> int:
+    return int(percolating(runs).sum())
+
+
+def _column_mean(runs: pd.DataFrame, column: str) -> float:
+    return float(runs[column].mean()) if column in runs else np.nan
 
 
 def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:
@@ -172,8 +209,12 @@ def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:
                     runs["status"].eq(CRYSTALLINE_AT_REFERENCE).sum()
                 ),
                 "fraction_transformed": float(transformed.mean()),
+                "n_percolating": n_percolating(runs),
                 "final_crystallinity_mean": runs["final_crystallinity"].mean(),
                 "final_crystallinity_std": runs["final_crystallinity"].std(ddof=1),
+                "final_any_crystal_crystallinity_mean": _column_mean(
+                    runs, "final_any_crystal_crystallinity"
+                ),
                 "final_bcc_fraction_all_atoms_mean": runs["final_bcc_fraction_all_atoms"].mean(),
                 "final_largest_embryo_atoms_mean": runs["final_largest_embryo_atoms"].mean(),
                 "final_largest_embryo_rg_nm_mean": runs["final_largest_embryo_rg_nm"].mean(),
@@ -219,6 +260,7 @@ def incubation_statistics(
                 "n_transformed": curve.n_events,
                 "n_censored": curve.n_runs - curve.n_events,
                 "n_crystalline_at_reference": n_at_reference,
+                "n_percolating": n_percolating(runs),
                 "fraction_transformed_by_end": float(runs["status"].eq(TRANSFORMED).mean()),
                 "observed_ps_max": curve.last_observed,
                 "km_median_incubation_ps": curve.median.median,

@@ -2,11 +2,19 @@
 
 Traces of the runs of one size; one run's traces with rendered snapshots (Fig 3A); the
 rendered final embryo per size, whole and sliced (Fig 3B); incubation time versus size with
-the Kaplan-Meier median and interval, censored runs marked (Fig 3C); final crystallinity
-versus size (Fig 3D) and versus packing density; the size x density phase map; survival
-curves per size; the thermostat-coupling / atom-flux comparison.  Deposition campaign: the
-final deposits per rate (Fig 7), roughness / crystallinity / porosity / defects versus rate,
-and time traces.
+the Kaplan-Meier median and interval, censored runs marked, and the fraction transformed
+(Fig 3C); final crystallinity versus size (Fig 3D) and versus packing density; the size x
+density phase map; survival curves per size; the thermostat-coupling / atom-flux comparison;
+the critical size per metal.  Deposition campaign: the final deposits per rate (Fig 7),
+roughness / crystallinity / porosity / defects versus rate, and time traces.
+
+Conventions shared by the figures: the axes take the canvas and legends sit below them
+(``fig.legend(loc="outside lower center")`` under constrained layout); sizes (and rates) go
+on a log axis when they span a decade (max / min >= 10); every crystallinity axis names the
+structure it counts; a run whose largest cluster percolates through the periodic box (a
+network, not an embryo; run-table column ``percolating``) is boxed in black.  The size axis of
+Fig 3C and 3D is ``figures.size_axis``: the ensemble size put in the box, or the largest
+embryo that formed (each run's final-window mean).
 """
 
 from __future__ import annotations
@@ -23,16 +31,20 @@ import matplotlib.image  # noqa: E402
 import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.text  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .aggregate import percolating  # noqa: E402
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa: E402
 from .statistics import sphere_diameter_nm  # noqa: E402
 
 __all__ = [
+    "SIZE_AXES",
     "plot_coupling_comparison",
+    "plot_critical_size",
     "plot_deposition_traces",
     "plot_deposition_vs_rate",
     "plot_deposits",
@@ -44,14 +56,39 @@ __all__ = [
     "plot_crystallinity_vs_size",
     "plot_incubation_vs_size",
     "plot_traces",
+    "overlapping_texts",
     "save",
 ]
 
 STATUS_STYLE = {
-    TRANSFORMED: {"marker": "o", "label": "transformed"},
-    CENSORED: {"marker": "^", "label": "censored (no transition by run end)"},
-    CRYSTALLINE_AT_REFERENCE: {"marker": "s", "label": "crystalline at reference time"},
+    TRANSFORMED: {"marker": "o", "filled": True, "label": "transformed"},
+    CENSORED: {"marker": "^", "filled": False, "label": "not transformed by the run's end"},
+    CRYSTALLINE_AT_REFERENCE: {"marker": "P", "filled": True,
+                               "label": "crystalline at the reference time"},
 }
+SIZE_AXES = {
+    "ensemble_size_atoms": "ensemble size (atoms in the box)",
+    "largest_embryo_atoms": "largest embryo formed (atoms, final-window mean)",
+}
+"""``figures.size_axis`` values and their axis labels."""
+_SIZE_COLUMNS = {
+    "ensemble_size_atoms": "ensemble_size_atoms",
+    "largest_embryo_atoms": "final_largest_embryo_atoms",
+}
+PERCOLATING_LABEL = "boxed: largest cluster percolates (a network, not an embryo)"
+_RC = {
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 7.5,
+    "legend.title_fontsize": 8,
+    "figure.titlesize": 10,
+}
+
+
+def _theme() -> None:
+    sns.set_theme(style="ticks", context="paper", rc=_RC)
 
 
 def save(fig: plt.Figure, png: str | Path, svg: str | Path) -> None:
@@ -61,74 +98,175 @@ def save(fig: plt.Figure, png: str | Path, svg: str | Path) -> None:
     plt.close(fig)
 
 
+def _drawn_tick_labels(axis) -> list:
+    """The tick labels of ``axis`` that are drawn (ticks inside the view, labels visible)."""
+    low, high = sorted(axis.get_view_interval())
+    margin = 1e-9 * (high - low)
+    drawn = []
+    for ticks, locs in ((axis.get_major_ticks(), axis.get_majorticklocs()),
+                        (axis.get_minor_ticks(), axis.get_minorticklocs())):
+        for tick, loc in zip(ticks, locs, strict=False):
+            if low - margin <= loc <= high + margin:
+                drawn += [label for label in (tick.label1, tick.label2)
+                          if label.get_visible() and label.get_text().strip()]
+    return drawn
+
+
+def overlapping_texts(fig: plt.Figure, tolerance_px: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of drawn, non-empty texts of ``fig`` (tick labels, axis labels, titles, legend
+    entries, annotations) whose boxes overlap: what a figure must not have."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    tick_labels, drawn = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_labels.update((id(tick.label1), id(tick.label2)))
+            if ax.get_visible():
+                drawn += _drawn_tick_labels(axis)
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if id(t) not in tick_labels]
+    boxes = []
+    for text in texts + drawn:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        axes = getattr(text, "axes", None)
+        if axes is not None and not axes.get_visible():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width > 0 and box.height > 0:
+            boxes.append((text.get_text(), box.padded(-tolerance_px)))
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            if box_a.overlaps(box_b):
+                pairs.append((a, b))
+    return pairs
+
+
+def _hide_overlapping_ticklabels(fig: plt.Figure) -> None:
+    """Safety net: hide any tick label that would overlap the one kept before it."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = _drawn_tick_labels(axis)
+            boxes = [label.get_window_extent(renderer) for label in labels]
+            order = np.argsort([(b.x0 if axis is ax.xaxis else b.y0) for b in boxes])
+            kept = None
+            for k in order:
+                if kept is not None and boxes[k].overlaps(kept):
+                    labels[k].set_visible(False)
+                else:
+                    kept = boxes[k]
+
+
+def _finish(fig: plt.Figure) -> plt.Figure:
+    sns.despine(fig)
+    _hide_overlapping_ticklabels(fig)
+    return fig
+
+
 def _run_label(run: Mapping[str, object]) -> str:
     group = str(run["group"])
     prefix = "" if group == "grid" else f"{group}, "
     rho = run["packing_density_g_cm3"]
-    return f"{prefix}{run['initial_state']}, rho={rho:g}, rep {run['replica']}"
+    return f"{prefix}{run['initial_state']}, {rho:g} g/cm$^3$, replica {run['replica']}"
 
 
-def plot_traces(
-    traces: Sequence[tuple[Mapping[str, object], pd.DataFrame, pd.DataFrame]],
-    boundaries: Mapping[str, float],
-    threshold: float,
-    title: str,
-) -> plt.Figure:
-    """(a) T, PE/atom, crystallinity and largest embryo versus time, one line per run.
-
-    ``traces`` holds ``(run, thermo, structure)`` for each run shown.
-    """
-    sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(4, 1, figsize=(7.5, 9), sharex=True)
-    palette = sns.color_palette("colorblind", max(1, len(traces)))
-    for colour, (run, thermo, structure) in zip(palette, traces, strict=False):
-        label = _run_label(run)
-        axes[0].plot(thermo["time_ps"], thermo["temperature_K"], color=colour, lw=0.8, label=label)
-        axes[1].plot(thermo["time_ps"], thermo["pe_eV_per_atom"], color=colour, lw=0.8)
-        axes[2].plot(structure["time_ps"], structure["crystallinity"], color=colour, lw=1.0)
-        axes[3].plot(structure["time_ps"], structure["largest_embryo_atoms"], color=colour, lw=1.0)
-    axes[0].set_ylabel("T (K)")
-    axes[1].set_ylabel("PE (eV/atom)")
-    axes[2].set_ylabel("crystallinity\n(bcc / perfect sphere)")
-    axes[2].axhline(threshold, color="grey", ls=":", lw=1)
-    axes[3].set_ylabel("largest embryo (atoms)")
-    axes[3].set_xlabel("time (ps)")
-    for ax in axes:
-        for name in ("quench", "equilibrate"):
-            ax.axvline(boundaries[name], color="black", ls="--", lw=0.6)
-    for name, start, stop in (
-        ("heat", boundaries["heat"], boundaries["quench"]),
-        ("quench", boundaries["quench"], boundaries["equilibrate"]),
-        ("equilibrate", boundaries["equilibrate"], boundaries["end"]),
-    ):
-        if stop > start:
-            axes[0].text(
-                (start + stop) / 2,
-                1.02,
-                name,
-                transform=axes[0].get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-    axes[0].legend(fontsize=6, loc="upper right", ncol=2)
-    fig.suptitle(title, y=1.0)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
-
-
-def _log_axis_at(ax: plt.Axes, values: Sequence[float], which: str = "x") -> None:
-    """Log scale with a plain tick label at each value that occurs (no minor ticks)."""
-    ticks = sorted({float(v) for v in values})
-    labels = [f"{v:g}" for v in ticks]
-    if which == "x":
-        ax.set_xscale("log")
-        ax.set_xticks(ticks, labels)
+def _structure_of(runs) -> str:
+    """The reference structure(s) of runs (a table or run dicts): e.g. ``bcc``."""
+    if isinstance(runs, pd.DataFrame):
+        names = runs["reference_structure"] if "reference_structure" in runs else []
     else:
-        ax.set_yscale("log")
-        ax.set_yticks(ticks, labels)
-    ax.minorticks_off()
+        names = [r.get("reference_structure", "bcc") for r in runs]
+    found = sorted({str(n) for n in names}) or ["bcc"]
+    return "/".join(found)
+
+
+def crystallinity_label(structure: str, prefix: str = "", newline: bool = True,
+                        short: bool = False) -> str:
+    """Axis label of the normalised order parameter, naming the structure it counts."""
+    sep = "\n" if newline else " "
+    if short:
+        return f"{prefix}{structure} crystallinity{sep}(/ perfect sphere)"
+    return f"{prefix}{structure} crystallinity{sep}(largest embryo / perfect {structure} sphere)"
+
+
+def any_crystal_label(structure: str, prefix: str = "", newline: bool = True) -> str:
+    sep = "\n" if newline else " "
+    return (f"{prefix}any-crystal crystallinity, bcc+fcc+hcp{sep}"
+            f"(largest embryo / perfect {structure} sphere)")
+
+
+def _percolating_handle() -> matplotlib.lines.Line2D:
+    return matplotlib.lines.Line2D([], [], ls="", marker="s", ms=10, mfc="none", mec="black",
+                                   mew=1.0, label=PERCOLATING_LABEL)
+
+
+def _box_percolating(ax: plt.Axes, x, y, size: float = 110) -> None:
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x):
+        ax.scatter(x, y, marker="s", s=size, facecolors="none", edgecolors="black",
+                   linewidths=1.0, zorder=4)
+
+
+def _status_handles(statuses: Sequence[str], labels: Mapping[str, str] | None = None) -> list:
+    handles = []
+    for status, style in STATUS_STYLE.items():
+        if status in set(statuses):
+            handles.append(matplotlib.lines.Line2D(
+                [], [], ls="", marker=style["marker"], ms=7, color="dimgrey",
+                mfc="dimgrey" if style["filled"] else "none",
+                label=(labels or {}).get(status, style["label"])))
+    return handles
+
+
+def _status_scatter(ax, x, y, statuses, colour, size: float = 38, zorder: int = 3) -> None:
+    x, y, statuses = np.asarray(x, float), np.asarray(y, float), np.asarray(statuses)
+    for status, style in STATUS_STYLE.items():
+        sel = statuses == status
+        if sel.any():
+            ax.scatter(x[sel], y[sel], marker=style["marker"], s=size,
+                       facecolors=colour if style["filled"] else "none", edgecolors=colour,
+                       linewidths=1.1, zorder=zorder)
+
+
+def spans_decade(values) -> bool:
+    """Whether positive ``values`` span a factor of 10 or more (then: a log axis)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return bool(len(v)) and v.max() / v.min() >= 10
+
+
+def _plain(value: float, _position=None) -> str:
+    return f"{value:g}"
+
+
+def _value_axis(ax: plt.Axes, values, ticks=None, which: str = "x") -> None:
+    """A size (or rate) axis: log where the values span a decade, linear otherwise; ticks at
+    ``ticks`` (e.g. the sizes run) or placed automatically, labelled as plain numbers."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    set_scale, set_lim = ((ax.set_xscale, ax.set_xlim) if which == "x"
+                          else (ax.set_yscale, ax.set_ylim))
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return
+    log = spans_decade(v)
+    low, high = v.min(), v.max()
+    if log:
+        set_scale("log")
+        set_lim(low / 1.3, high * 1.3)
+    else:
+        pad = 0.1 * (high - low) if high > low else 0.1 * high
+        set_lim(low - pad, high + pad)
+    if ticks is not None:
+        ticks = sorted({float(t) for t in ticks if np.isfinite(t)})
+        axis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    elif log:
+        axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
+    axis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def _jitter(values: np.ndarray, rng: np.random.Generator, scale: float = 0.04) -> np.ndarray:
@@ -139,318 +277,539 @@ SERIES_KEYS = ["metal", "potential", "group", "initial_state", "packing_density_
 """Columns that define a series over ensemble sizes in the size figures."""
 
 
-def _series_name(metal: str, potential: str, group: str, state: str, rho: float) -> str:
-    return f"{metal} ({potential}) {group}: {state}, rho={rho:g}"
+def _series_label(values: Mapping[str, object], shown: Sequence[str]) -> str:
+    parts = []
+    if "metal" in shown or "potential" in shown:
+        parts.append(f"{values['metal']} ({values['potential']})")
+    if "group" in shown:
+        parts.append(str(values["group"]))
+    if "initial_state" in shown:
+        parts.append(str(values["initial_state"]))
+    if "packing_density_g_cm3" in shown:
+        parts.append(f"{float(values['packing_density_g_cm3']):g} g/cm$^3$")
+    return ", ".join(parts)
 
 
-def _series_column(campaign: pd.DataFrame) -> pd.Series:
-    return pd.Series(
-        [_series_name(*values) for values in campaign[SERIES_KEYS].itertuples(index=False)],
-        index=campaign.index,
-    )
+def _series(campaign: pd.DataFrame) -> list[tuple[tuple, str, pd.DataFrame]]:
+    """``(key, label, runs)`` per series; labels name only what differs between series."""
+    groups = list(campaign.groupby(SERIES_KEYS, sort=True))
+    varying = [k for k in SERIES_KEYS if campaign[k].nunique() > 1] or SERIES_KEYS
+    return [
+        (keys, _series_label(dict(zip(SERIES_KEYS, keys, strict=True)), varying), runs)
+        for keys, runs in groups
+    ]
+
+
+def _series_offsets(n: int, step: float = 0.035) -> list[float]:
+    """Multiplicative offsets in size, so that series at one size sit side by side."""
+    return [1.0 + step * (i - (n - 1) / 2) for i in range(n)]
+
+
+def _matching(table: pd.DataFrame, key: tuple) -> pd.DataFrame:
+    values = dict(zip(SERIES_KEYS, key, strict=True))
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in values.items():
+        if column == "packing_density_g_cm3":
+            mask &= np.isclose(table[column].astype(float), float(value))
+        else:
+            mask &= (table[column] == value).to_numpy()
+    return table[mask]
+
+
+def _wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    if n <= 0:
+        return np.nan, np.nan
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+def _legend_below(fig: plt.Figure, handles: Sequence, ncol: int = 2) -> None:
+    if handles:
+        fig.legend(handles=list(handles), loc="outside lower center", ncol=ncol,
+                   frameon=False, handletextpad=0.4, columnspacing=1.5)
+
+
+def _series_handle(colour, label: str) -> matplotlib.lines.Line2D:
+    return matplotlib.lines.Line2D([], [], color=colour, marker="o", ms=6, lw=1.2, label=label)
+
+
+def plot_traces(
+    traces: Sequence[tuple[Mapping[str, object], pd.DataFrame, pd.DataFrame]],
+    boundaries: Mapping[str, float],
+    threshold: float,
+    title: str,
+) -> plt.Figure:
+    """(a) T, PE/atom, crystallinity and largest embryo versus time, one line per run.
+
+    ``traces`` holds ``(run, thermo, structure)`` for each run shown.  The crystallinity
+    panel draws the reference structure's (solid) and any crystal's (dashed, when the table
+    has it); frames whose largest cluster percolates are boxed on the embryo panel.
+    """
+    _theme()
+    fig, axes = plt.subplots(4, 1, figsize=(7.0, 9.0), sharex=True, layout="constrained")
+    palette = sns.color_palette("colorblind", max(1, len(traces)))
+    structure_name = _structure_of([run for run, _, _ in traces])
+    handles = []
+    any_crystal = any_percolating = False
+    for colour, (run, thermo, structure) in zip(palette, traces, strict=False):
+        axes[0].plot(thermo["time_ps"], thermo["temperature_K"], color=colour, lw=0.8)
+        axes[1].plot(thermo["time_ps"], thermo["pe_eV_per_atom"], color=colour, lw=0.8)
+        axes[2].plot(structure["time_ps"], structure["crystallinity"], color=colour, lw=1.0)
+        if "any_crystal_crystallinity" in structure:
+            any_crystal = True
+            axes[2].plot(structure["time_ps"], structure["any_crystal_crystallinity"],
+                         color=colour, lw=0.8, ls="--")
+        axes[3].plot(structure["time_ps"], structure["largest_embryo_atoms"], color=colour,
+                     lw=1.0)
+        if "largest_cluster_percolates" in structure:
+            flagged = structure[structure["largest_cluster_percolates"].astype(bool)]
+            any_percolating |= not flagged.empty
+            _box_percolating(axes[3], flagged["time_ps"], flagged["largest_embryo_atoms"], 40)
+        handles.append(matplotlib.lines.Line2D([], [], color=colour, lw=1.2,
+                                               label=_run_label(run)))
+    axes[0].set_ylabel("T (K)")
+    axes[1].set_ylabel("PE (eV/atom)")
+    axes[2].set_ylabel(crystallinity_label(structure_name, short=True))
+    axes[2].axhline(threshold, color="grey", ls=":", lw=1)
+    axes[3].set_ylabel("largest embryo (atoms)")
+    axes[3].set_xlabel("time (ps)")
+    for ax in axes:
+        for name in ("quench", "equilibrate"):
+            ax.axvline(boundaries[name], color="black", ls="--", lw=0.6)
+    for name, start, stop in (
+        ("heat", boundaries["heat"], boundaries["quench"]),
+        ("quench", boundaries["quench"], boundaries["equilibrate"]),
+        ("hold", boundaries["equilibrate"], boundaries["end"]),
+    ):
+        if stop > start:
+            axes[0].text((start + stop) / 2, 1.02, name, transform=axes[0].get_xaxis_transform(),
+                         ha="center", va="bottom", fontsize=8)
+    extra = [matplotlib.lines.Line2D([], [], color="grey", ls=":", lw=1,
+                                     label=f"threshold {threshold:g}")]
+    if any_crystal:
+        extra.append(matplotlib.lines.Line2D(
+            [], [], color="dimgrey", ls="--", lw=0.8,
+            label=f"dashed: any crystal (bcc+fcc+hcp) / perfect {structure_name} sphere"))
+    if any_percolating:
+        extra.append(_percolating_handle())
+    _legend_below(fig, handles + extra, ncol=2)
+    fig.suptitle(title)
+    return _finish(fig)
 
 
 def plot_incubation_vs_size(
-    campaign: pd.DataFrame, statistics: pd.DataFrame, title: str
+    campaign: pd.DataFrame,
+    statistics: pd.DataFrame,
+    title: str,
+    size_axis: str = "ensemble_size_atoms",
 ) -> plt.Figure:
-    """(Fig 3C) Incubation time versus ensemble size: replicas as points (censored runs as
-    open triangles at their censoring time), Kaplan-Meier median with its interval; where
-    no median exists the figure says so at that size."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, ax = plt.subplots(figsize=(7, 4.8))
-    rng = np.random.default_rng(0)
-    groups = list(campaign.groupby(SERIES_KEYS))
-    palette = sns.color_palette("colorblind", max(1, len(groups)))
-    y_top = float(np.nanmax(campaign[["incubation_time_ps", "censored_at_ps"]].to_numpy(float),
-                            initial=1.0))
-    for index, (colour, ((metal, potential, group, state, rho), runs)) in enumerate(
-        zip(palette, groups, strict=False)
-    ):
-        name = _series_name(metal, potential, group, state, rho)
-        for status, style in STATUS_STYLE.items():
-            sel = runs[runs["status"] == status]
-            if sel.empty:
-                continue
-            if status == TRANSFORMED:
-                y = sel["incubation_time_ps"]
-            elif status == CENSORED:
-                y = sel["censored_at_ps"]
-            else:
-                y = np.zeros(len(sel))
-            filled = status == TRANSFORMED
-            ax.scatter(
-                _jitter(sel["ensemble_size_atoms"].to_numpy(float), rng),
-                y,
-                marker=style["marker"],
-                s=36,
-                facecolors=colour if filled else "none",
-                edgecolors=colour,
-                label=f"{name} - {style['label']}",
-            )
-        stats = statistics[
-            (statistics["metal"] == metal)
-            & (statistics["potential"] == potential)
-            & (statistics["group"] == group)
-            & (statistics["initial_state"] == state)
-            & np.isclose(statistics["packing_density_g_cm3"], rho)
-        ].sort_values("ensemble_size_atoms")
-        med = stats.dropna(subset=["km_median_incubation_ps"])
-        if not med.empty:
-            upper = med["km_median_upper_ps"].fillna(y_top * 1.1)
-            ax.errorbar(
-                med["ensemble_size_atoms"],
-                med["km_median_incubation_ps"],
-                yerr=[
-                    med["km_median_incubation_ps"] - med["km_median_lower_ps"],
-                    upper - med["km_median_incubation_ps"],
-                ],
-                color=colour,
-                lw=1.2,
-                capsize=3,
-                marker="D",
-                label=f"{name} - Kaplan-Meier median, {stats['confidence'].iloc[0]:.0%} interval",
-            )
-        for _, row in stats[stats["km_median_incubation_ps"].isna()].iterrows():
-            ax.annotate(
-                f"no median\n{row['n_transformed']}/{row['n_runs']} transformed",
-                (row["ensemble_size_atoms"], row["observed_ps_max"]),
-                xytext=(0, 8 + 18 * index),
-                textcoords="offset points",
-                ha="center",
-                fontsize=6,
-                color=colour,
-            )
-    _log_axis_at(ax, campaign["ensemble_size_atoms"])
-    ax.set_ylim(0, y_top * (1.3 + 0.12 * len(groups)))
-    ax.set_xlabel("ensemble size (atoms)")
-    ax.set_ylabel("incubation time (ps)")
-    ax.set_title(
-        title + "\nopen triangles: censored at the run's end (the transition, if any, is later)",
-        fontsize=9,
+    """(Fig 3C) Incubation time versus size (top) and the fraction of runs crystalline by
+    their end (bottom: transformed or crystalline at the reference time, Wilson 95%
+    interval), one colour per series.
+
+    Replicas are points (censored runs as open triangles at their censoring time); the
+    Kaplan-Meier median with its interval is a diamond with a bar (an arrow where the upper
+    limit was not reached); where fewer than half the runs transformed there is no median,
+    and an arrow from the longest time observed says it lies beyond.  ``size_axis``:
+    ``ensemble_size_atoms`` or ``largest_embryo_atoms`` (each run at its final largest
+    embryo; medians at the group's mean, the bar spanning its replicas).
+    """
+    if size_axis not in SIZE_AXES:
+        raise ValueError(f"size_axis must be one of {sorted(SIZE_AXES)}, got {size_axis!r}")
+    _theme()
+    fig, (ax, ax_fraction) = plt.subplots(
+        2, 1, figsize=(6.4, 6.4), sharex=True, height_ratios=[3.0, 1.2], layout="constrained"
     )
-    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+    x_column = _SIZE_COLUMNS[size_axis]
+    rng = np.random.default_rng(0)
+    series = _series(campaign)
+    palette = sns.color_palette("colorblind", max(1, len(series)))
+    offsets = _series_offsets(len(series))
+    percolates = percolating(campaign)
+    observed = [campaign[["incubation_time_ps", "censored_at_ps"]].to_numpy(float).ravel()]
+    for column in ("observed_ps_max", "km_median_upper_ps"):
+        if column in statistics:
+            observed.append(statistics[column].to_numpy(float))
+    values = np.concatenate(observed)
+    y_top = float(np.nanmax(values[np.isfinite(values)], initial=1.0)) * 1.12
+    arrow = 0.07 * y_top
+    x_all: list[float] = []
+    handles, medians, no_median, open_upper = [], False, False, False
+    for colour, offset, (key, label, runs) in zip(palette, offsets, series, strict=False):
+        handles.append(_series_handle(colour, label))
+        x = runs[x_column].to_numpy(float) * offset
+        if size_axis == "ensemble_size_atoms":
+            x = _jitter(x, rng, 0.012)
+        status = runs["status"].to_numpy()
+        y = np.select([status == TRANSFORMED, status == CENSORED],
+                      [runs["incubation_time_ps"], runs["censored_at_ps"]], 0.0)
+        _status_scatter(ax, x, y, status, colour)
+        flagged = percolates.loc[runs.index].to_numpy()
+        _box_percolating(ax, x[flagged], y[flagged])
+        x_all.extend(x)
+        stats = _matching(statistics, key).sort_values("ensemble_size_atoms")
+        for _, row in stats.iterrows():
+            size = row["ensemble_size_atoms"]
+            members = runs[runs["ensemble_size_atoms"] == size]
+            if size_axis == "ensemble_size_atoms":
+                xs, xerr = size * offset, None
+            else:
+                embryo = members[x_column].to_numpy(float)
+                if not np.isfinite(embryo).any():
+                    continue
+                xs = np.nanmean(embryo) * offset
+                xerr = [[xs - np.nanmin(embryo) * offset], [np.nanmax(embryo) * offset - xs]]
+            x_all.append(xs)
+            median = row["km_median_incubation_ps"]
+            if np.isfinite(median):
+                lower = row["km_median_lower_ps"]
+                upper = row["km_median_upper_ps"]
+                low_err = median - lower if np.isfinite(lower) else 0.0
+                high_err = upper - median if np.isfinite(upper) else 0.0
+                if not np.isfinite(upper):  # the interval runs past the longest time observed
+                    open_upper = True
+                    ax.errorbar([xs], [median], yerr=[[0.0], [y_top - median]], color=colour,
+                                lw=1.3, lolims=True, zorder=5)
+                ax.errorbar([xs], [median], yerr=[[low_err], [high_err]], xerr=xerr,
+                            color=colour, marker="D", ms=7, mfc="white", mew=1.5, capsize=3,
+                            lw=1.3, zorder=6)
+                medians = True
+            elif np.isfinite(row.get("observed_ps_max", np.nan)):
+                no_median = True
+                ax.errorbar([xs], [row["observed_ps_max"]], yerr=[[0.0], [arrow]], xerr=xerr,
+                            color=colour, marker="_", ms=12, mew=1.5, lw=1.3, lolims=True,
+                            zorder=5)
+            # crystalline by the end: transformed, or crystalline at the reference time
+            n_runs = len(members)
+            k = int(members["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
+            fraction = k / n_runs if n_runs else np.nan
+            low, high = _wilson(k, n_runs)
+            ax_fraction.errorbar([xs], [fraction], yerr=[[fraction - low], [high - fraction]],
+                                 color=colour, marker="o", ms=5, capsize=2, lw=1.0, ls="")
+    ticks = sorted(campaign["ensemble_size_atoms"].unique()) if x_column == (
+        "ensemble_size_atoms") else None
+    _value_axis(ax_fraction, x_all, ticks)
+    ax.set_ylim(-0.04 * y_top, y_top + arrow * 0.5)
+    ax.set_ylabel("incubation time (ps)")
+    ax_fraction.set_ylim(-0.08, 1.08)
+    ax_fraction.set_yticks([0, 0.5, 1])
+    ax_fraction.set_ylabel("crystalline\nby run end")
+    ax_fraction.set_xlabel(SIZE_AXES[size_axis])
+    handles += _status_handles(campaign["status"].unique(), {
+        TRANSFORMED: "transformed, at its incubation time",
+        CENSORED: "censored: at the run's end, no transition",
+        CRYSTALLINE_AT_REFERENCE: "crystalline at the reference time (t = 0)",
+    })
+    confidence = float(statistics["confidence"].iloc[0]) if len(statistics) else 0.95
+    if medians:
+        handles.append(matplotlib.lines.Line2D(
+            [], [], color="dimgrey", marker="D", mfc="white", mew=1.5, ms=7, lw=1.3,
+            label=f"Kaplan-Meier median, {confidence:.0%} interval"
+            + (" (arrow: open above)" if open_upper else "")))
+    if no_median:
+        handles.append(matplotlib.lines.Line2D(
+            [], [], color="dimgrey", marker=r"$\uparrow$", ms=10, ls="",
+            label="no median (under half transformed): later than this"))
+    if percolates.any():
+        handles.append(_percolating_handle())
+    _legend_below(fig, handles, ncol=2)
+    fig.suptitle(f"{title}: incubation time versus size")
+    return _finish(fig)
 
 
 def plot_survival_curves(
     curves: pd.DataFrame, statistics: pd.DataFrame, title: str
 ) -> plt.Figure:
     """Kaplan-Meier survival S(t) (probability of no transition by t), one line per size,
-    one panel per (initial state, density) of the main grid; bands: pointwise intervals."""
-    sns.set_theme(style="ticks", context="paper")
-    panels = list(curves.groupby(["initial_state", "packing_density_g_cm3"]))
-    fig, axes = plt.subplots(
-        1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 3.8), squeeze=False
-    )
+    one panel per (metal, potential, initial state, density) of the main grid, at most four
+    panels a row; bands: pointwise intervals; each panel's legend below it gives the runs
+    transformed per size."""
+    _theme()
+    keys = ["metal", "potential", "initial_state", "packing_density_g_cm3"]
+    keys = [k for k in keys if k in curves]
+    panels = list(curves.groupby(keys, sort=True))
+    several_metals = "metal" in curves and curves["metal"].nunique() > 1
+    n = max(1, len(panels))
+    ncols = min(4, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.6 * ncols, 5.0), 4.3 * nrows),
+                             squeeze=False, sharey=True, layout="constrained")
     sizes = sorted(curves["ensemble_size_atoms"].unique())
     palette = dict(zip(sizes, sns.color_palette("viridis", len(sizes)), strict=True))
-    for ax, ((state, rho), panel) in zip(axes[0], panels, strict=False):
+    for ax, (key, panel) in zip(axes.ravel(), panels, strict=False):
+        values = dict(zip(keys, key, strict=True))
+        handles = []
         for size, curve in panel.groupby("ensemble_size_atoms"):
             t = np.append(curve["time_ps"].to_numpy(), curve["observed_until_ps"].iloc[0])
             s = np.append(curve["survival"].to_numpy(), curve["survival"].iloc[-1])
             lo = np.append(curve["lower"].to_numpy(), curve["lower"].iloc[-1])
             hi = np.append(curve["upper"].to_numpy(), curve["upper"].iloc[-1])
-            stats = statistics[
-                (statistics["ensemble_size_atoms"] == size)
-                & (statistics["initial_state"] == state)
-                & np.isclose(statistics["packing_density_g_cm3"], rho)
-            ]
+            mask = statistics["ensemble_size_atoms"] == size
+            for column, value in values.items():
+                mask &= (np.isclose(statistics[column], value)
+                         if column == "packing_density_g_cm3" else statistics[column] == value)
+            stats = statistics[mask]
             n_runs = int(stats["n_runs"].sum())
             n_events = int(stats["n_transformed"].sum())
             colour = palette[size]
-            ax.step(t, s, where="post", color=colour,
-                    label=f"N={size} ({n_events}/{n_runs} transformed)")
+            line = ax.step(t, s, where="post", color=colour, lw=1.4,
+                           label=f"N = {size}: {n_events}/{n_runs} transformed")[0]
             ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.15, lw=0)
-            ax.plot(t[-1], s[-1], marker="|", ms=10, color=colour)  # end of observation
+            ax.plot(t[-1], s[-1], marker="|", ms=10, mew=1.5, color=colour)
+            handles.append(line)
         ax.axhline(0.5, color="grey", ls=":", lw=1)
-        ax.set_ylim(-0.02, 1.05)
+        ax.set_ylim(-0.03, 1.05)
         ax.set_xlabel("time since reference (ps)")
-        ax.set_title(f"{state}, rho={rho:g} g/cm$^3$", fontsize=9)
-        ax.legend(fontsize=6, loc="lower left")
-    axes[0][0].set_ylabel("P(no transition by t)")
-    fig.suptitle(title + " - Kaplan-Meier survival; |: end of observation", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+        metal = f"{values['metal']} ({values['potential']}), " if several_metals else ""
+        ax.set_title(f"{metal}{values['initial_state']}, "
+                     f"{values['packing_density_g_cm3']:g} g/cm$^3$")
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  frameon=False, ncol=1)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("P(no transition by t)")
+    fig.suptitle(f"{title}: Kaplan-Meier survival (band: pointwise interval; "
+                 "|: end of observation; dotted: median)", fontsize=9)
+    return _finish(fig)
 
 
 def plot_phase_map(campaign: pd.DataFrame, threshold: float, title: str) -> plt.Figure:
     """Size x density map: colour the final crystallinity of each replica, marker whether it
-    transformed (circle) or not (cross); replicas side by side within a cell."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    is crystalline (circle) or not (cross); replicas side by side within a cell; runs whose
+    largest cluster percolates boxed."""
+    _theme()
     sizes = sorted(campaign["ensemble_size_atoms"].unique())
     densities = sorted(campaign["packing_density_g_cm3"].unique())
-    norm = matplotlib.colors.Normalize(0.0, max(1.0, float(campaign["final_crystallinity"]
-                                                           .max(skipna=True) or 1.0)))
+    fig, ax = plt.subplots(
+        figsize=(max(5.5, 1.1 * len(sizes) + 2.8), max(3.6, 0.8 * len(densities) + 2.4)),
+        layout="constrained",
+    )
+    top = float(campaign["final_crystallinity"].max(skipna=True) or 1.0)
+    norm = matplotlib.colors.Normalize(0.0, max(1.0, top if np.isfinite(top) else 1.0))
     cmap = plt.get_cmap("viridis")
+    percolates = percolating(campaign)
     for (size, rho), runs in campaign.groupby(["ensemble_size_atoms", "packing_density_g_cm3"]):
         xi, yi = sizes.index(size), densities.index(rho)
-        offsets = np.linspace(-0.15, 0.15, len(runs)) if len(runs) > 1 else np.zeros(1)
-        for offset, (_, run) in zip(offsets, runs.iterrows(), strict=True):
+        offsets = np.linspace(-0.22, 0.22, len(runs)) if len(runs) > 1 else np.zeros(1)
+        for offset, (index, run) in zip(offsets, runs.iterrows(), strict=True):
             crystalline = run["status"] in (TRANSFORMED, CRYSTALLINE_AT_REFERENCE)
             value = run["final_crystallinity"]
             colour = cmap(norm(value)) if np.isfinite(value) else (0.7, 0.7, 0.7, 1.0)
-            ax.scatter(xi + offset, yi, s=120, marker="o" if crystalline else "X",
-                       color=colour, edgecolors="black", linewidths=0.5)
+            ax.scatter(xi + offset, yi, s=90, marker="o" if crystalline else "X",
+                       color=colour, edgecolors="black", linewidths=0.5, zorder=3)
+            if percolates.loc[index]:
+                _box_percolating(ax, [xi + offset], [yi], 200)
     ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])
     ax.set_yticks(range(len(densities)), [f"{d:g}" for d in densities])
     ax.set_xlim(-0.6, len(sizes) - 0.4)
     ax.set_ylim(-0.6, len(densities) - 0.4)
     ax.set_xlabel("ensemble size (atoms)")
     ax.set_ylabel("packing density (g/cm$^3$)")
+    structure = _structure_of(campaign)
     mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(mappable, ax=ax, label="final crystallinity (bcc / perfect sphere)")
+    fig.colorbar(mappable, ax=ax, label=crystallinity_label(structure, "final "),
+                 fraction=0.05, aspect=25, pad=0.02)
     handles = [
-        matplotlib.lines.Line2D([], [], ls="", marker="o", color="grey", label="crystalline"),
-        matplotlib.lines.Line2D([], [], ls="", marker="X", color="grey",
+        matplotlib.lines.Line2D([], [], ls="", marker="o", ms=8, color="grey", mec="black",
+                                label="crystalline (transformed or at the reference time)"),
+        matplotlib.lines.Line2D([], [], ls="", marker="X", ms=8, color="grey", mec="black",
                                 label=f"not transformed (threshold {threshold:g})"),
     ]
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.15), ncol=2)
-    ax.set_title(title + "\none marker per replica", fontsize=9)
-    fig.tight_layout()
-    return fig
+    if percolates.any():
+        handles.append(_percolating_handle())
+    _legend_below(fig, handles, ncol=2 if len(handles) < 3 else 1)
+    ax.set_title(f"{title}: one marker per replica; grey: no embryo")
+    return _finish(fig)
 
 
 def plot_coupling_comparison(campaign: pd.DataFrame, title: str) -> plt.Figure:
     """Final crystallinity, largest embryo and hold temperature per coupling (thermostat,
-    damping, atom flux), at every (size, density) run with more than one coupling."""
-    sns.set_theme(style="ticks", context="paper")
+    damping, atom flux; one row each, the runs transformed beside its name), at every
+    (size, density) run with more than one coupling."""
+    _theme()
     keys = ["ensemble_size_atoms", "packing_density_g_cm3", "initial_state"]
     compared = campaign.groupby(keys)["coupling"].transform("nunique") > 1
     data = campaign[compared].copy()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
+    order = sorted(data["coupling"].unique())
     if data.empty:
-        for ax in axes:
-            ax.text(0.5, 0.5, "no coupling sweep in this campaign\n(config: coupling_sweep)",
-                    ha="center", va="center", transform=ax.transAxes)
-            ax.set_axis_off()
+        fig, ax = plt.subplots(figsize=(6.0, 1.6), layout="constrained")
+        ax.text(0.5, 0.5, "no coupling sweep in this campaign (config: coupling_sweep)",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
         fig.suptitle(title)
         return fig
-    data["point"] = (
-        "N=" + data["ensemble_size_atoms"].astype(str) + ", rho="
-        + data["packing_density_g_cm3"].map("{:g}".format)
-    )
-    data["outcome"] = np.where(data["status"] == TRANSFORMED, "transformed", "not transformed")
-    order = sorted(data["coupling"].unique())
-    for ax, column, label in (
-        (axes[0], "final_crystallinity", "final crystallinity"),
-        (axes[1], "final_largest_embryo_atoms", "final largest embryo (atoms)"),
-        (axes[2], "final_temperature_measured_K", "hold temperature (K)"),
-    ):
-        sns.stripplot(data=data, x="coupling", y=column, hue="point", order=order,
-                      dodge=True, ax=ax, size=6, legend=ax is axes[0])
-        ax.set_xlabel("")
-        ax.set_ylabel(label)
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-    for i, coupling in enumerate(order):
+    fig, axes = plt.subplots(1, 3, figsize=(10.0, 1.9 + 0.5 * max(len(order), 2)),
+                             sharey=True, layout="constrained")
+    structure = _structure_of(data)
+    points = list(data.groupby(keys, sort=True))
+    palette = sns.color_palette("colorblind", max(1, len(points)))
+    dodge = np.linspace(-0.22, 0.22, len(points)) if len(points) > 1 else np.zeros(1)
+    percolates = percolating(data)
+    rng = np.random.default_rng(0)
+    ticklabels = []
+    for coupling in order:
         runs = data[data["coupling"] == coupling]
-        axes[0].annotate(
-            f"{(runs['status'] == TRANSFORMED).sum()}/{len(runs)}",
-            (i, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=7,
-        )
-    axes[0].legend(fontsize=6, loc="upper right")
-    fig.suptitle(title + " - numbers: runs transformed / runs", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+        ticklabels.append(f"{coupling}\n({(runs['status'] == TRANSFORMED).sum()}/{len(runs)} "
+                          "transformed)")
+    handles = []
+    several_states = data["initial_state"].nunique() > 1
+    for colour, shift, ((size, rho, state), runs) in zip(palette, dodge, points, strict=False):
+        label = f"N = {size}, {rho:g} g/cm$^3$" + (f", {state}" if several_states else "")
+        handles.append(_series_handle(colour, label))
+        y = np.array([order.index(c) for c in runs["coupling"]], dtype=float) + shift
+        y += rng.uniform(-0.05, 0.05, len(y))
+        flagged = percolates.loc[runs.index].to_numpy()
+        for ax, column in zip(axes, ("final_crystallinity", "final_largest_embryo_atoms",
+                                     "final_temperature_measured_K"), strict=True):
+            x = runs[column].to_numpy(float)
+            _status_scatter(ax, x, y, runs["status"].to_numpy(), colour, size=30)
+            _box_percolating(ax, x[flagged], y[flagged], 80)
+    top = float(np.nanmax(data["final_crystallinity"].to_numpy(float), initial=1.0))
+    axes[0].set_xlim(-0.03, max(1.05, top * 1.05))
+    for ax, label in zip(axes, (crystallinity_label(structure, "final "),
+                                "final largest embryo (atoms)", "hold temperature (K)"),
+                         strict=True):
+        ax.set_xlabel(label)
+        ax.grid(axis="y", color="0.92", lw=0.6)
+    axes[0].set_yticks(range(len(order)), ticklabels, fontsize=7.5)
+    axes[0].set_ylim(len(order) - 0.5, -0.5)
+    handles += _status_handles(data["status"].unique())
+    if percolates.any():
+        handles.append(_percolating_handle())
+    _legend_below(fig, handles, ncol=3)
+    fig.suptitle(f"{title}: thermostat coupling and atom flux compared (paired seeds)")
+    return _finish(fig)
 
 
-def plot_crystallinity_vs_size(campaign: pd.DataFrame, threshold: float, title: str) -> plt.Figure:
-    """(c) Final crystallinity (normalised) versus ensemble size, one series per metal,
-    potential, state and density; the raw reference-structure fraction beside."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    data = campaign.assign(series=_series_column(campaign))
-    # series that coincide (e.g. several metals all amorphous) are offset a little in size
-    names = list(dict.fromkeys(data["series"]))
-    offsets = {name: 1.0 + 0.03 * (i - (len(names) - 1) / 2) for i, name in enumerate(names)}
-    data["ensemble_size_atoms"] = data["ensemble_size_atoms"] * data["series"].map(offsets)
-    structures = "/".join(sorted(campaign["reference_structure"].unique()))
-    for ax, column, label in (
-        (axes[0], "final_crystallinity",
-         f"final crystallinity ({structures} / perfect sphere)"),
-        (axes[1], "final_reference_fraction_largest_embryo",
-         f"raw {structures} fraction of largest embryo"),
-    ):
-        sns.lineplot(
-            data=data,
-            x="ensemble_size_atoms",
-            y=column,
-            hue="series",
-            estimator="mean",
-            errorbar=None,
-            marker=None,
-            ax=ax,
-            legend=False,
-        )
-        sns.scatterplot(
-            data=data,
-            x="ensemble_size_atoms",
-            y=column,
-            hue="series",
-            style="status",
-            ax=ax,
-            s=40,
-            legend=ax is axes[1],
-        )
-        _log_axis_at(ax, campaign["ensemble_size_atoms"])
-        ax.set_ylim(-0.02, max(1.05, float(data[column].max()) * 1.05))
-        ax.set_xlabel("ensemble size (atoms)")
+def plot_crystallinity_vs_size(
+    campaign: pd.DataFrame,
+    threshold: float,
+    title: str,
+    size_axis: str = "ensemble_size_atoms",
+) -> plt.Figure:
+    """(Fig 3D) Final crystallinity versus size, one colour per series (metal, potential,
+    state, density): the reference structure's (a), any crystal's (b: bcc + fcc + hcp, when
+    the table has it) and the raw reference-structure fraction of the largest embryo (c).
+    Points: replicas (marker: outcome; boxed: percolating); lines: series means per
+    ensemble size.  ``size_axis`` as in :func:`plot_incubation_vs_size`."""
+    if size_axis not in SIZE_AXES:
+        raise ValueError(f"size_axis must be one of {sorted(SIZE_AXES)}, got {size_axis!r}")
+    _theme()
+    structure = _structure_of(campaign)
+    panels = [("final_crystallinity", crystallinity_label(structure, "final "))]
+    if ("final_any_crystal_crystallinity" in campaign
+            and campaign["final_any_crystal_crystallinity"].notna().any()):
+        panels.append(("final_any_crystal_crystallinity", any_crystal_label(structure, "final ")))
+    panels.append(("final_reference_fraction_largest_embryo",
+                   f"final raw {structure} fraction\nof the largest embryo"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.5 * len(panels), 4.3), squeeze=False,
+                             sharex=True, layout="constrained")
+    axes = axes[0]
+    x_column = _SIZE_COLUMNS[size_axis]
+    order_parameter = (campaign["order_parameter"].iloc[0] if "order_parameter" in campaign
+                       and len(campaign) else "crystallinity")
+    series = _series(campaign)
+    palette = sns.color_palette("colorblind", max(1, len(series)))
+    offsets = _series_offsets(len(series), 0.025)
+    percolates = percolating(campaign)
+    handles = []
+    x_all: list[float] = []
+    for colour, offset, (_, label, runs) in zip(palette, offsets, series, strict=False):
+        handles.append(_series_handle(colour, label))
+        x = runs[x_column].to_numpy(float) * offset
+        x_all.extend(x)
+        flagged = percolates.loc[runs.index].to_numpy()
+        means = runs.groupby("ensemble_size_atoms").agg(
+            {x_column: "mean", **{column: "mean" for column, _ in panels}})
+        for ax, (column, _) in zip(axes, panels, strict=True):
+            y = runs[column].to_numpy(float)
+            _status_scatter(ax, x, y, runs["status"].to_numpy(), colour, size=32)
+            _box_percolating(ax, x[flagged], y[flagged], 90)
+            ax.plot(means[x_column] * offset, means[column], color=colour, lw=1.1, zorder=2)
+    for ax, (column, label) in zip(axes, panels, strict=True):
         ax.set_ylabel(label)
-    axes[0].axhline(threshold, color="grey", ls=":", lw=1)
-    axes[1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.suptitle(title)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+        ax.set_xlabel(SIZE_AXES[size_axis])
+        top = float(np.nanmax(campaign[column].to_numpy(float), initial=1.0))
+        ax.set_ylim(-0.03, max(1.05, top * 1.05))
+        if column == f"final_{order_parameter}":
+            ax.axhline(threshold, color="grey", ls=":", lw=1)
+    ticks = sorted(campaign["ensemble_size_atoms"].unique()) if x_column == (
+        "ensemble_size_atoms") else None
+    _value_axis(axes[0], x_all, ticks)
+    handles += _status_handles(campaign["status"].unique())
+    handles.append(matplotlib.lines.Line2D([], [], color="grey", ls=":", lw=1,
+                                           label=f"incubation threshold {threshold:g}"))
+    if percolates.any():
+        handles.append(_percolating_handle())
+    _legend_below(fig, handles, ncol=3)
+    fig.suptitle(f"{title}: final crystallinity versus size (means over the final window)")
+    return _finish(fig)
 
 
 def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Figure:
-    """(d) Final crystallinity versus packing density, one line per ensemble size (grid runs)."""
-    sns.set_theme(style="ticks", context="paper")
+    """Final crystallinity versus packing density (grid runs), one colour per ensemble size
+    (line: replica mean; band: replica range; points: replicas, boxed where the largest
+    cluster percolates); line style per metal (several metals: density as a fraction of each
+    metal's bulk) or initial state."""
+    _theme()
     grid = campaign[campaign["group"] == "grid"]
     several_metals = grid["metal"].nunique() > 1
     x = "packing_density_fraction_of_bulk" if several_metals else "packing_density_g_cm3"
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    sns.lineplot(
-        data=grid,
-        x=x,
-        y="final_crystallinity",
-        hue="ensemble_size_atoms",
-        style="metal" if several_metals else "initial_state",
-        estimator="mean",
-        errorbar=("pi", 100),
-        marker="o",
-        palette="viridis",
-        ax=ax,
-    )
-    _log_axis_at(ax, grid[x])
-    ax.set_ylim(-0.02, max(1.05, float(grid["final_crystallinity"].max()) * 1.05))
+    style_key = "metal" if several_metals else "initial_state"
+    fig, ax = plt.subplots(figsize=(6.4, 5.0), layout="constrained")
+    sizes = sorted(grid["ensemble_size_atoms"].unique())
+    palette = dict(zip(sizes, sns.color_palette("viridis", max(1, len(sizes))), strict=False))
+    styles = dict(zip(sorted(grid[style_key].unique()), ["-", "--", ":", "-."] * 4,
+                      strict=False))
+    percolates = percolating(grid)
+    handles = []
+    for (size, style), runs in grid.groupby(["ensemble_size_atoms", style_key]):
+        colour = palette[size]
+        stats = runs.groupby(x)["final_crystallinity"].agg(["mean", "min", "max"])
+        ax.plot(stats.index, stats["mean"], color=colour, ls=styles[style], marker="o",
+                ms=4, lw=1.3)
+        ax.fill_between(stats.index, stats["min"], stats["max"], color=colour, alpha=0.15,
+                        lw=0)
+        flagged = percolates.loc[runs.index].to_numpy()
+        _box_percolating(ax, runs[x].to_numpy(float)[flagged],
+                         runs["final_crystallinity"].to_numpy(float)[flagged], 70)
+    for size in sizes:
+        handles.append(matplotlib.lines.Line2D([], [], color=palette[size], lw=1.5,
+                                               label=f"N = {size}"))
+    if len(styles) > 1:
+        for name, style in styles.items():
+            handles.append(matplotlib.lines.Line2D([], [], color="dimgrey", ls=style,
+                                                   label=str(name)))
+    if percolates.any():
+        handles.append(_percolating_handle())
+    _value_axis(ax, grid[x], sorted(grid[x].unique()) if grid[x].nunique() <= 8 else None)
+    top = float(np.nanmax(grid["final_crystallinity"].to_numpy(float), initial=1.0))
+    ax.set_ylim(-0.03, max(1.05, top * 1.05))
     ax.set_xlabel("packing density (fraction of bulk)" if several_metals
                   else "packing density (g/cm$^3$)")
-    ax.set_ylabel("final crystallinity (reference structure / perfect sphere)")
-    ax.set_title(title + "\nlines: replica mean; bands: replica range", fontsize=9)
-    ax.legend(fontsize=7, title="size (atoms)", title_fontsize=7)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+    ax.set_ylabel(crystallinity_label(_structure_of(grid), "final "))
+    _legend_below(fig, handles, ncol=min(4, max(1, len(sizes))))
+    ax.set_title(f"{title}: lines, replica mean; bands, replica range")
+    return _finish(fig)
 
 
 def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
     """The critical size per metal (and potential, state, density): in atoms and as the
     diameter (nm) of a sphere at the metal's bulk density, with the bootstrap interval; a
-    series without a fit says why (e.g. none or all of its runs crystalline)."""
-    sns.set_theme(style="ticks", context="paper")
+    series without a fit is drawn as a bound (an arrow from the largest size run if none of
+    its runs crystallised, from the smallest if all did) with the count beside it."""
+    _theme()
     grid = critical[critical["group"] == "grid"].reset_index(drop=True)
     labels = [
         f"{row.metal} ({row.potential})\n{row.initial_state}, "
-        f"{row.packing_density_g_cm3:g} g/cm3"
+        f"{row.packing_density_g_cm3:g} g/cm$^3$"
         for row in grid.itertuples()
     ]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 1.6 + 0.55 * max(1, len(grid))), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 1.5 + 0.6 * max(1, len(grid))), sharey=True,
+                             layout="constrained")
     palette = sns.color_palette("colorblind", max(1, grid["metal"].nunique()))
     colours = dict(zip(sorted(grid["metal"].unique()), palette, strict=False))
     for ax, value, low, high, unit in (
@@ -459,7 +818,7 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
         (axes[1], "critical_diameter_nm", "critical_diameter_lower_nm",
          "critical_diameter_upper_nm", "critical diameter (nm, sphere at bulk density)"),
     ):
-        bounds: list[float] = []
+        extent: list[float] = []
         for y, row in grid.iterrows():
             colour = colours[row["metal"]]
             if np.isfinite(row[value]):
@@ -467,42 +826,42 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
                 upper = row[high] - row[value] if np.isfinite(row[high]) else 0.0
                 ax.errorbar(row[value], y, xerr=[[lower], [upper]], fmt="o", color=colour,
                             capsize=3)
-            else:
-                # no fit: the critical size lies beyond the sizes run (a bound, drawn as an
-                # arrow from the largest size if none crystallised, the smallest if all did)
-                sizes = [int(v) for v in str(row["sizes_atoms"]).split(",")]
-                none = row["n_crystalline"] == 0
-                bound_atoms = max(sizes) if none else min(sizes)
-                bound = bound_atoms if value.endswith("atoms") else sphere_diameter_nm(
-                    bound_atoms, row["mass_amu"], row["bulk_density_g_cm3"])
-                ax.annotate(
-                    "", (bound * (1.6 if none else 0.6), y), xytext=(bound, y),
-                    arrowprops={"arrowstyle": "->", "color": colour},
-                )
-                ax.plot([bound], [y], "|", color=colour, ms=10)
-                ax.annotate(
-                    f"{'>' if none else '<'} {bound:.3g}: {row['n_crystalline']}/"
-                    f"{row['n_runs']} runs crystalline (sizes {row['sizes_atoms']})",
-                    (bound, y), xytext=(0, 7), textcoords="offset points", ha="center",
-                    fontsize=6, color=colour,
-                )
-                bounds.append(bound)
+                extent += [row[value], row[low], row[high]]
+                continue
+            sizes = [int(v) for v in str(row["sizes_atoms"]).split(",")]
+            none = row["n_crystalline"] == 0
+            bound_atoms = max(sizes) if none else min(sizes)
+            bound = bound_atoms if value.endswith("atoms") else sphere_diameter_nm(
+                bound_atoms, row["mass_amu"], row["bulk_density_g_cm3"])
+            tip = bound * (1.8 if none else 1 / 1.8)
+            ax.annotate("", (tip, y), xytext=(bound, y),
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3})
+            ax.plot([bound], [y], "|", color=colour, ms=10, mew=1.5)
+            ax.annotate(
+                f"{'>' if none else '<'} {bound:.3g}  ({row['n_crystalline']}/{row['n_runs']} "
+                "crystalline)",
+                (bound, y), xytext=(0, -6), textcoords="offset points", ha="center", va="top",
+                fontsize=7, color=colour,
+            )
+            extent += [bound, tip]
         ax.set_xlabel(unit)
-        ax.set_xscale("log")
-        finite = [v for v in [*grid[value], *grid[low], *grid[high], *bounds] if np.isfinite(v)]
+        finite = [v for v in extent if np.isfinite(v)]
         if finite:
-            ax.set_xlim(min(finite) / 3, max(finite) * 3)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            ax.set_xscale("log")
+            left, right = min(finite) / 2.5, max(finite) * 2.5
+            ax.set_xlim(left, right)
+            subs = (1.0, 2.0, 5.0) if np.log10(right / left) <= 2.5 else (1.0,)
+            ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=subs))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    axes[0].set_yticks(range(len(grid)), labels, fontsize=7)
-    axes[0].set_ylim(-0.7, len(grid) - 0.3)
+        ax.grid(axis="x", color="0.9", lw=0.6)
+    axes[0].set_yticks(range(len(grid)), labels, fontsize=7.5)
+    axes[0].set_ylim(-0.6, len(grid) - 0.3)
     axes[0].invert_yaxis()
     confidence = grid["confidence"].iloc[0] if len(grid) else 0.95
-    fig.suptitle(f"{title}: critical size per metal (logistic fit, {confidence:.0%} bootstrap "
-                 "interval)", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+    fig.suptitle(f"{title}: critical size (logistic fit, {confidence:.0%} bootstrap interval; "
+                 "arrows: bounds where no fit)", fontsize=9)
+    return _finish(fig)
 
 
 def _structure_legend(fig: plt.Figure) -> None:
@@ -513,7 +872,8 @@ def _structure_legend(fig: plt.Figure) -> None:
         matplotlib.patches.Patch(color=STRUCTURE_COLOURS[i], label=name)
         for i, name in STRUCTURE_NAMES.items()
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8, frameon=False,
+               title="structure type (PTM)")
 
 
 def plot_final_embryos(
@@ -526,14 +886,15 @@ def plot_final_embryos(
     ``panels`` holds ``(run, whole_png, slice_png, info)`` with ``info`` as written by the
     render rule (embryo atoms, structure fractions).
     """
+    _theme()
     n = max(1, len(panels))
-    fig, axes = plt.subplots(2, n, figsize=(2.6 * n, 5.8), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(max(2.6 * n, 5.2), 6.0), squeeze=False,
+                             layout="constrained")
     for column, (run, whole, cut, info) in enumerate(panels):
-        fractions = info["fractions"]
         axes[0][column].imshow(matplotlib.image.imread(whole))
         axes[0][column].set_title(
-            f"N = {run['ensemble_size_atoms']}\nembryo {info['embryo_atoms']} atoms, "
-            f"bcc {fractions['bcc']:.0%}",
+            f"N = {run['ensemble_size_atoms']}\nembryo {info['embryo_atoms']} atoms\n"
+            f"{_composition(info['fractions'])}",
             fontsize=8,
         )
         axes[1][column].imshow(matplotlib.image.imread(cut))
@@ -542,8 +903,13 @@ def plot_final_embryos(
         ax.set_axis_off()
     _structure_legend(fig)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def _composition(fractions: Mapping[str, float]) -> str:
+    """E.g. ``bcc 45%, fcc+hcp 3%``: the crystal content of a rendered embryo."""
+    close_packed = fractions.get("fcc", 0.0) + fractions.get("hcp", 0.0)
+    return f"bcc {fractions['bcc']:.0%}, fcc+hcp {close_packed:.0%}"
 
 
 def plot_trace_snapshots(
@@ -557,21 +923,34 @@ def plot_trace_snapshots(
 ) -> plt.Figure:
     """(Fig 3A) one run: temperature, crystallinity and largest embryo versus time, with the
     rendered largest embryo at ``snapshots`` = ``(time_ps, png, info)`` marked on the traces."""
-    sns.set_theme(style="ticks", context="paper")
+    _theme()
     n = max(1, len(snapshots))
-    fig = plt.figure(figsize=(max(7.5, 2.0 * n), 8.5))
-    grid = fig.add_gridspec(4, n, height_ratios=[1, 1, 1, 1.4])
+    fig = plt.figure(figsize=(max(7.0, 2.0 * n), 9.0), layout="constrained")
+    grid = fig.add_gridspec(4, n, height_ratios=[1, 1, 1, 1.5])
     trace_axes = [fig.add_subplot(grid[i, :]) for i in range(3)]
     for ax in trace_axes[1:]:
         ax.sharex(trace_axes[0])
     trace_axes[0].plot(thermo["time_ps"], thermo["temperature_K"], lw=0.8, color="C3")
     trace_axes[0].set_ylabel("T (K)")
+    structure_name = _structure_of([run])
     trace_axes[1].plot(structure["time_ps"], structure["crystallinity"], lw=1.0, color="C0")
+    if "any_crystal_crystallinity" in structure:
+        trace_axes[1].plot(structure["time_ps"], structure["any_crystal_crystallinity"],
+                           lw=0.9, ls="--", color="C4")
     trace_axes[1].axhline(threshold, color="grey", ls=":", lw=1)
-    trace_axes[1].set_ylabel("crystallinity")
+    trace_axes[1].set_ylabel(f"{structure_name}\ncrystallinity")
+    trace_axes[1].set_title(
+        f"solid: {structure_name} / perfect {structure_name} sphere"
+        + ("; dashed: any crystal (bcc+fcc+hcp)" if "any_crystal_crystallinity" in structure
+           else "") + f"; dotted: threshold {threshold:g}", fontsize=7, loc="left")
     trace_axes[2].plot(structure["time_ps"], structure["largest_embryo_atoms"], lw=1.0,
                        color="C2")
     trace_axes[2].set_ylabel("largest embryo\n(atoms)")
+    if "largest_cluster_percolates" in structure:
+        flagged = structure[structure["largest_cluster_percolates"].astype(bool)]
+        _box_percolating(trace_axes[2], flagged["time_ps"], flagged["largest_embryo_atoms"], 40)
+        if not flagged.empty:
+            trace_axes[2].set_title(PERCOLATING_LABEL, fontsize=7, loc="left")
     trace_axes[2].set_xlabel("time (ps)")
     for ax in trace_axes:
         for name in ("quench", "equilibrate"):
@@ -586,16 +965,14 @@ def plot_trace_snapshots(
         ax.imshow(matplotlib.image.imread(png))
         ax.set_axis_off()
         ax.set_title(
-            f"({chr(ord('a') + k)}) {time_ps:g} ps\n{info['embryo_atoms']} atoms, "
-            f"bcc {info['fractions']['bcc']:.0%}",
+            f"({chr(ord('a') + k)}) {time_ps:g} ps\n{info['embryo_atoms']} atoms\n"
+            f"{_composition(info['fractions'])}",
             fontsize=7,
         )
     _structure_legend(fig)
     label = _run_label(run)
-    fig.suptitle(f"{title}\n{label}, N={run['ensemble_size_atoms']}", fontsize=8)
-    sns.despine(fig)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    fig.suptitle(f"{title}\n{label}, N = {run['ensemble_size_atoms']}", fontsize=9)
+    return _finish(fig)
 
 
 def plot_deposits(
@@ -604,8 +981,11 @@ def plot_deposits(
 ) -> plt.Figure:
     """(Fig 7) rendered final deposits side by side; ``panels`` holds
     ``(png, render_info, run_summary)`` in the order drawn (fastest rate first)."""
+    _theme()
     n = max(1, len(panels))
-    fig, axes = plt.subplots(1, n, figsize=(2.8 * n, 3.9), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(max(2.8 * n, 5.6), 4.2), squeeze=False,
+                             layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.08)
     images = _common_crop([matplotlib.image.imread(png) for png, _, _ in panels])
     for ax, image, (_, info, summary) in zip(axes[0], images, panels, strict=False):
         ax.imshow(image)
@@ -624,7 +1004,6 @@ def plot_deposits(
         ax.set_axis_off()
     _structure_legend(fig)
     fig.suptitle(title + " (side view along y, vapour not drawn; first replica)", fontsize=9)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.93))
     return fig
 
 
@@ -662,39 +1041,36 @@ def plot_deposition_vs_rate(runs: pd.DataFrame, title: str) -> plt.Figure:
     """Final roughness, crystallinity, porosity and defects versus deposition rate: every
     replica as a point, the replica mean +- standard error as a line, one colour per
     substrate."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(2, 3, figsize=(10, 6), squeeze=False)
+    _theme()
+    fig, axes = plt.subplots(2, 3, figsize=(10, 6.2), squeeze=False, layout="constrained")
     rng = np.random.default_rng(0)
+    all_rates = runs["rate_atoms_per_ps"].to_numpy(dtype=float)
+    handles = []
     for k, (substrate, group) in enumerate(runs.groupby("substrate", sort=False)):
         colour = f"C{k}"
         label = f"{substrate} ({group['heat_removal'].iloc[0]})"
+        handles.append(matplotlib.lines.Line2D([], [], color=colour, marker="o", ms=4,
+                                               label=label))
         for ax, (column, ylabel) in zip(axes.ravel(), DEPOSITION_PANELS, strict=True):
             values = pd.to_numeric(group[column], errors="coerce")
             rates = group["rate_atoms_per_ps"].to_numpy(dtype=float)
-            first_panel = column == DEPOSITION_PANELS[0][0]
             jittered = _jitter(rates, rng, 0.03)
-            ax.scatter(jittered, values, s=14, color=colour, alpha=0.7,
-                       label=label if first_panel else None)
+            ax.scatter(jittered, values, s=14, color=colour, alpha=0.7)
             stats = values.groupby(rates).agg(["mean", "std", "count"])
             sem = stats["std"] / np.sqrt(stats["count"])
             ax.errorbar(stats.index, stats["mean"], yerr=sem, color=colour, lw=1.2, capsize=3)
             ax.set_ylabel(ylabel)
-            ax.set_xscale("log")
-            ax.set_xlim(min(rates) / 1.3, max(rates) * 1.3)
-            ax.set_xticks(sorted(set(rates)))
-            ax.set_xticklabels([f"{r:g}" for r in sorted(set(rates))])
-            ax.minorticks_off()
-            if values.isna().all():
-                ax.text(0.5, 0.5, "not measured\n(no crystal for DXA)" if "disloc" in column
-                        else "no data", transform=ax.transAxes, ha="center", fontsize=8,
-                        color="grey")
+            _value_axis(ax, all_rates, sorted(set(all_rates)))
+    for ax, (column, _) in zip(axes.ravel(), DEPOSITION_PANELS, strict=True):
+        if pd.to_numeric(runs[column], errors="coerce").isna().all():
+            ax.text(0.5, 0.5, "not measured\n(no crystal for DXA)" if "disloc" in column
+                    else "no data", transform=ax.transAxes, ha="center", fontsize=8,
+                    color="grey")
     for ax in axes[1]:
         ax.set_xlabel("deposition rate (Li/ps on the box)")
-    axes[0][0].legend(fontsize=7)
-    fig.suptitle(title + "\npoints: replicas; lines: replica mean +- standard error", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+    _legend_below(fig, handles, ncol=4)
+    fig.suptitle(title + ": points, replicas; lines, replica mean +- standard error", fontsize=9)
+    return _finish(fig)
 
 
 def plot_deposition_traces(
@@ -702,8 +1078,8 @@ def plot_deposition_traces(
 ) -> plt.Figure:
     """Per run against time: atoms retained and reflected, crystalline fraction, roughness;
     one colour per rate, one line style per substrate."""
-    sns.set_theme(style="ticks", context="paper")
-    fig, axes = plt.subplots(4, 1, figsize=(7.5, 9), sharex=True)
+    _theme()
+    fig, axes = plt.subplots(4, 1, figsize=(7.0, 9), sharex=True, layout="constrained")
     rates = sorted({float(r["rate_atoms_per_ps"]) for r in runs}, reverse=True)
     substrates = list(dict.fromkeys(str(r["substrate"]) for r in runs))
     styles = ["-", "--", ":", "-."]
@@ -721,8 +1097,7 @@ def plot_deposition_traces(
                                  "RMS roughness (nm)"), strict=True):
         ax.set_ylabel(ylabel)
     axes[-1].set_xlabel("time (ps)")
-    axes[0].legend(fontsize=7, ncol=2)
+    handles, labels = axes[0].get_legend_handles_labels()
+    _legend_below(fig, [h for h, _ in zip(handles, labels, strict=True)], ncol=3)
     fig.suptitle(title + ": traces (every replica)", fontsize=9)
-    sns.despine(fig)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)

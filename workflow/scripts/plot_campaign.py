@@ -32,10 +32,11 @@ with redirect_to_log(snakemake.log[0]) as log:
                                              "thermostat", "thermostat_damping_ps",
                                              "atom_flux_atoms_per_ps"]])
     grid_curves = main_curves[main_curves["group"] == "grid"]
-    title, threshold = params.title, params.threshold
-    save(plot_incubation_vs_size(main, main_stats, title), out.incubation_png,
+    title, threshold, size_axis = params.title, params.threshold, params.size_axis
+    save(plot_incubation_vs_size(main, main_stats, title, size_axis), out.incubation_png,
          out.incubation_svg)
-    save(plot_crystallinity_vs_size(main, threshold, title), out.size_png, out.size_svg)
+    save(plot_crystallinity_vs_size(main, threshold, title, size_axis), out.size_png,
+         out.size_svg)
     save(plot_crystallinity_vs_density(main, title), out.density_png, out.density_svg)
     save(plot_phase_map(main[main["group"] == "grid"], threshold, title), out.phase_png,
          out.phase_svg)
@@ -46,4 +47,5 @@ with redirect_to_log(snakemake.log[0]) as log:
     save(plot_critical_size(critical.merge(
         main[["thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps"]].drop_duplicates()
     ), title), out.critical_png, out.critical_svg)
-    log(f"figures from {len(campaign)} runs ({len(main)} with coupling {params.base_coupling})")
+    log(f"figures from {len(campaign)} runs ({len(main)} with coupling {params.base_coupling}); "
+        f"size axis: {size_axis}")

@@ -1,0 +1,167 @@
+"""Every figure from synthetic campaign tables: no overlapping text, axes that dominate the
+canvas, sizes on a log axis only where they span a decade, crystallinity axes that name the
+structure they count, percolating runs marked.  (Looking at the figures stays a human's job:
+``python tests/synthetic_campaign.py`` is not a script, but the fixtures below show how the
+tables are made.)"""
+
+from __future__ import annotations
+
+import matplotlib.image
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from glassy_li import plots
+from glassy_li.plots import overlapping_texts, spans_decade
+
+from .synthetic_campaign import BOUNDARIES, deposition_tables, li_campaign, metals_campaign
+
+BASE = "nose-hoover-0.1ps"
+COUPLING_KEYS = ["thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps"]
+
+
+def campaign_figures(campaign, size_axis="ensemble_size_atoms"):
+    """The figures of ``plot_campaign.py`` (same selections), by name."""
+    table = campaign.table
+    statistics, curves = campaign.statistics()
+    main = table[table["coupling"] == BASE]
+    main_stats = statistics.merge(main[COUPLING_KEYS].drop_duplicates())
+    main_curves = curves.merge(main_stats[["group", "metal", "potential", "initial_state",
+                                           "packing_density_g_cm3", "ensemble_size_atoms",
+                                           *COUPLING_KEYS]])
+    critical = campaign.critical().merge(main[COUPLING_KEYS].drop_duplicates())
+    yield "incubation_vs_size", plots.plot_incubation_vs_size(main, main_stats, "t", size_axis)
+    yield "crystallinity_vs_size", plots.plot_crystallinity_vs_size(main, 0.5, "t", size_axis)
+    yield "crystallinity_vs_density", plots.plot_crystallinity_vs_density(main, "t")
+    yield "phase_map", plots.plot_phase_map(main[main["group"] == "grid"], 0.5, "t")
+    yield "survival_curves", plots.plot_survival_curves(
+        main_curves[main_curves["group"] == "grid"], main_stats, "t")
+    yield "coupling_comparison", plots.plot_coupling_comparison(
+        table[table["group"] == "grid"], "t")
+    yield "critical_size", plots.plot_critical_size(critical, "t")
+
+
+@pytest.fixture(scope="module")
+def li():
+    return li_campaign()
+
+
+@pytest.fixture(scope="module")
+def metals():
+    return metals_campaign()
+
+
+def check(fig, name):
+    overlaps = overlapping_texts(fig)
+    plt.close(fig)
+    assert not overlaps, f"{name}: overlapping texts {overlaps}"
+
+
+@pytest.mark.parametrize("size_axis", ["ensemble_size_atoms", "largest_embryo_atoms"])
+def test_campaign_figures_have_no_overlapping_text(li, metals, size_axis):
+    for campaign in (li, metals):
+        for name, fig in campaign_figures(campaign, size_axis):
+            check(fig, name)
+
+
+def test_incubation_axes_dominate_and_legend_sits_below(li):
+    table = li.table
+    statistics, _ = li.statistics()
+    fig = plots.plot_incubation_vs_size(table[table["coupling"] == BASE], statistics, "t")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.get_tightbbox(renderer)
+    main_axes = fig.axes[0].get_window_extent(renderer)
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert main_axes.width > 0.75 * canvas.width * fig.dpi  # tightbbox is in inches
+    assert legend.y1 <= fig.axes[1].get_tightbbox(renderer).y0 + 1  # below the axes
+    plt.close(fig)
+
+
+def test_size_axis_is_logarithmic_only_across_a_decade(li):
+    table = li.table
+    assert spans_decade([100, 1500]) and not spans_decade([100, 700])
+    wide = plots.plot_crystallinity_vs_size(table, 0.5, "t")
+    assert wide.axes[0].get_xscale() == "log"
+    narrow = plots.plot_crystallinity_vs_size(
+        table[table["ensemble_size_atoms"].isin([300, 700])], 0.5, "t")
+    assert narrow.axes[0].get_xscale() == "linear"
+    plt.close("all")
+
+
+def test_size_axis_can_be_the_embryo_that_formed(li):
+    table = li.table
+    fig = plots.plot_crystallinity_vs_size(table, 0.5, "t", "largest_embryo_atoms")
+    assert fig.axes[0].get_xlabel().startswith("largest embryo formed")
+    x = np.concatenate([c.get_offsets()[:, 0] for c in fig.axes[0].collections
+                        if len(c.get_offsets())])
+    # points sit at the embryos' sizes (within the series offsets), not at the ensemble sizes
+    assert np.nanmin(x) < 0.5 * table["ensemble_size_atoms"].min()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="size_axis"):
+        plots.plot_incubation_vs_size(table, li.statistics()[0], "t", "diameter")
+
+
+def test_crystallinity_axes_name_their_structure_and_percolation_is_marked(li, metals):
+    for name, fig in campaign_figures(li):
+        texts = [ax.get_ylabel() for ax in fig.axes] + [ax.get_xlabel() for ax in fig.axes]
+        for text in texts:
+            if "crystallinity" in text:
+                assert "bcc" in text, (name, text)
+        legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        if name in ("incubation_vs_size", "crystallinity_vs_size", "phase_map",
+                    "crystallinity_vs_density"):
+            assert plots.PERCOLATING_LABEL in legend_texts, name
+        plt.close(fig)
+    fig = plots.plot_crystallinity_vs_size(metals.table, 0.5, "t")
+    assert fig.axes[0].get_ylabel().startswith("final bcc/hcp crystallinity")
+    assert "any-crystal" in fig.axes[1].get_ylabel()
+    plt.close(fig)
+
+
+def test_traces_have_no_overlapping_text(li):
+    runs = [r for r in li.runs if r["ensemble_size_atoms"] == 1500 and r["coupling"] == BASE]
+    traces = [(r, li.thermo[r["run_id"]], li.structure[r["run_id"]]) for r in runs]
+    fig = plots.plot_traces(traces, BOUNDARIES, 0.5, "t: runs of 1500 atoms")
+    assert fig.axes[2].get_ylabel().startswith("bcc crystallinity")
+    check(fig, "traces")
+
+
+@pytest.fixture(scope="module")
+def picture(tmp_path_factory):
+    """A stand-in for a rendered embryo: a blue disc on white."""
+    path = tmp_path_factory.mktemp("renders") / "embryo.png"
+    y, x = np.mgrid[-1:1:160j, -1:1:160j]
+    image = np.ones((160, 160, 3))
+    image[x * x + y * y < 0.5] = (0.2, 0.4, 0.9)
+    matplotlib.image.imsave(path, image)
+    return path
+
+
+def test_rendered_figures_have_no_overlapping_text(li, picture):
+    fractions = {"other": 0.5, "fcc": 0.02, "hcp": 0.01, "bcc": 0.45, "ico": 0.02}
+    info = {"embryo_atoms": 650, "fractions": fractions}
+    run = next(r for r in li.runs if r["ensemble_size_atoms"] == 1500)
+    snapshots = [(t, picture, info) for t in (0.0, 40.0, 80.0, 130.0)]
+    check(plots.plot_trace_snapshots(run, li.thermo[run["run_id"]], li.structure[run["run_id"]],
+                                     BOUNDARIES, snapshots, 0.5, "t"), "trace_snapshots")
+    sized = [r for r in li.runs if r["replica"] == 0 and r["coupling"] == BASE
+             and r["group"] == "grid" and r["packing_density_g_cm3"] == 0.0534]
+    check(plots.plot_final_embryos([(r, picture, picture, info) for r in sized], 5.0, "t"),
+          "final_embryos")
+    runs, frames, dicts = deposition_tables()
+    summaries = [{**r, "rms_roughness_nm": 0.3, "porosity": 0.02} for r in dicts[::2]]
+    check(plots.plot_deposits([(picture, info, s) for s in summaries[:3]], "t"), "deposits")
+    check(plots.plot_deposition_vs_rate(runs, "t"), "deposition_vs_rate")
+    check(plots.plot_deposition_traces(dicts, frames, "t"), "deposition_traces")
+
+
+def test_the_overlap_check_sees_overlaps():
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "no median\n0/2 transformed")
+    ax.text(0.52, 0.5, "no median\n0/3 transformed")
+    assert overlapping_texts(fig) == [("no median\n0/2 transformed", "no median\n0/3 transformed")]
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0.5, 0.501])  # two tick labels on top of each other
+    assert ("0.500", "0.501") in overlapping_texts(fig)
+    plt.close(fig)
