@@ -216,3 +216,44 @@ def deposition_tables(seed: int = 2):
                     "rms_roughness_nm": 0.2 + 0.1 * rate * np.clip(t * rate / 250, 0, 1)}))
                 runs.append(run)
     return pd.DataFrame(rows), frames, runs
+
+
+def draw_all(out: str, size_axis: str = "ensemble_size_atoms") -> list[str]:
+    """Every campaign and deposition figure from the synthetic tables, as PNGs in ``out``."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from glassy_li import plots  # noqa: PLC0415
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig, name):
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+        plots.plt.close(fig)
+        written.append(str(path))
+
+    base = coupling_label(*COUPLINGS[0])
+    for label, campaign in (("li", li_campaign()), ("metals", metals_campaign())):
+        statistics, curves = campaign.statistics()
+        for name, fig in plots.campaign_figures(campaign.table, statistics, curves,
+                                                campaign.critical(), SETTINGS.threshold,
+                                                f"synthetic {label}", base, size_axis):
+            save(fig, f"{label}_{name}")
+    li = li_campaign()
+    traces = [(r, li.thermo[r["run_id"]], li.structure[r["run_id"]]) for r in li.runs
+              if r["ensemble_size_atoms"] == 1500 and r["coupling"] == base]
+    save(plots.plot_traces(traces, BOUNDARIES, SETTINGS.threshold, "synthetic li: 1500 atoms"),
+         "li_traces")
+    runs, frames, run_dicts = deposition_tables()
+    save(plots.plot_deposition_vs_rate(runs, "synthetic deposition"), "deposition_vs_rate")
+    save(plots.plot_deposition_traces(run_dicts, frames, "synthetic deposition"),
+         "deposition_traces")
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    print("\n".join(draw_all(*sys.argv[1:])))

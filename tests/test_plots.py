@@ -1,8 +1,8 @@
-"""Every figure from synthetic campaign tables: no overlapping text, axes that dominate the
-canvas, sizes on a log axis only where they span a decade, crystallinity axes that name the
-structure they count, percolating runs marked.  (Looking at the figures stays a human's job:
-``python tests/synthetic_campaign.py`` is not a script, but the fixtures below show how the
-tables are made.)"""
+"""Every figure from synthetic campaign tables (tests/synthetic_campaign.py): no overlapping
+text, axes that dominate the canvas, sizes on a log axis only where they span a decade,
+crystallinity axes that name the structure they count, percolating runs marked.  Whether a
+figure reads well is still for a person to look at: ``python -m tests.synthetic_campaign
+OUT`` draws them all into OUT."""
 
 from __future__ import annotations
 
@@ -17,28 +17,13 @@ from glassy_li.plots import overlapping_texts, spans_decade
 from .synthetic_campaign import BOUNDARIES, deposition_tables, li_campaign, metals_campaign
 
 BASE = "nose-hoover-0.1ps"
-COUPLING_KEYS = ["thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps"]
 
 
 def campaign_figures(campaign, size_axis="ensemble_size_atoms"):
-    """The figures of ``plot_campaign.py`` (same selections), by name."""
-    table = campaign.table
+    """The figures of ``rule plot_campaign`` (same selections), by name."""
     statistics, curves = campaign.statistics()
-    main = table[table["coupling"] == BASE]
-    main_stats = statistics.merge(main[COUPLING_KEYS].drop_duplicates())
-    main_curves = curves.merge(main_stats[["group", "metal", "potential", "initial_state",
-                                           "packing_density_g_cm3", "ensemble_size_atoms",
-                                           *COUPLING_KEYS]])
-    critical = campaign.critical().merge(main[COUPLING_KEYS].drop_duplicates())
-    yield "incubation_vs_size", plots.plot_incubation_vs_size(main, main_stats, "t", size_axis)
-    yield "crystallinity_vs_size", plots.plot_crystallinity_vs_size(main, 0.5, "t", size_axis)
-    yield "crystallinity_vs_density", plots.plot_crystallinity_vs_density(main, "t")
-    yield "phase_map", plots.plot_phase_map(main[main["group"] == "grid"], 0.5, "t")
-    yield "survival_curves", plots.plot_survival_curves(
-        main_curves[main_curves["group"] == "grid"], main_stats, "t")
-    yield "coupling_comparison", plots.plot_coupling_comparison(
-        table[table["group"] == "grid"], "t")
-    yield "critical_size", plots.plot_critical_size(critical, "t")
+    return plots.campaign_figures(campaign.table, statistics, curves, campaign.critical(), 0.5,
+                                  "t", BASE, size_axis)
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +94,7 @@ def test_crystallinity_axes_name_their_structure_and_percolation_is_marked(li, m
             if "crystallinity" in text:
                 assert "bcc" in text, (name, text)
         legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-        if name in ("incubation_vs_size", "crystallinity_vs_size", "phase_map",
-                    "crystallinity_vs_density"):
+        if name in ("incubation", "size", "phase", "density"):
             assert plots.PERCOLATING_LABEL in legend_texts, name
         plt.close(fig)
     fig = plots.plot_crystallinity_vs_size(metals.table, 0.5, "t")

@@ -43,6 +43,7 @@ from .statistics import sphere_diameter_nm  # noqa: E402
 
 __all__ = [
     "SIZE_AXES",
+    "campaign_figures",
     "plot_coupling_comparison",
     "plot_critical_size",
     "plot_deposition_traces",
@@ -862,6 +863,38 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
     fig.suptitle(f"{title}: critical size (logistic fit, {confidence:.0%} bootstrap interval; "
                  "arrows: bounds where no fit)", fontsize=9)
     return _finish(fig)
+
+
+COUPLING_KEYS = ["thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps"]
+
+
+def campaign_figures(
+    campaign: pd.DataFrame,
+    statistics: pd.DataFrame,
+    survival: pd.DataFrame,
+    critical: pd.DataFrame,
+    threshold: float,
+    title: str,
+    base_coupling: str,
+    size_axis: str = "ensemble_size_atoms",
+):
+    """The campaign-level figures from the campaign tables, as ``(name, figure)`` pairs:
+    ``incubation, size, density, phase, survival, coupling, critical`` (the names of
+    ``rule plot_campaign``'s outputs).  The size and density figures show the md-section
+    coupling (``base_coupling``) only; the coupling sweep has its own figure."""
+    main = campaign[campaign["coupling"] == base_coupling]
+    couplings = main[COUPLING_KEYS].drop_duplicates()
+    main_stats = statistics.merge(couplings)
+    main_curves = survival.merge(main_stats[[*SERIES_KEYS, "ensemble_size_atoms",
+                                             *COUPLING_KEYS]])
+    yield "incubation", plot_incubation_vs_size(main, main_stats, title, size_axis)
+    yield "size", plot_crystallinity_vs_size(main, threshold, title, size_axis)
+    yield "density", plot_crystallinity_vs_density(main, title)
+    yield "phase", plot_phase_map(main[main["group"] == "grid"], threshold, title)
+    yield "survival", plot_survival_curves(main_curves[main_curves["group"] == "grid"],
+                                           main_stats, title)
+    yield "coupling", plot_coupling_comparison(campaign[campaign["group"] == "grid"], title)
+    yield "critical", plot_critical_size(critical.merge(couplings), title)
 
 
 def _structure_legend(fig: plt.Figure) -> None:
