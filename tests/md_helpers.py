@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from glassy_li.config import resolve_potential
-from glassy_li.md import MDProtocol, run_md
+from glassy_li.md import MDProtocol, PotentialSetup, run_md
 from glassy_li.structure import bcc_lattice
 from glassy_li.system import InitialSystem, write_lammps_data
 
@@ -20,9 +20,12 @@ BASKES = {
 }
 
 
-def run_short_md(tmp_path: Path, system: InitialSystem, **protocol) -> dict[str, Path]:
-    """Run the three-stage template on ``system`` and return the output paths."""
-    potential = resolve_potential("meam-baskes1992", BASKES)
+def run_short_md(
+    tmp_path: Path, system: InitialSystem, potential: PotentialSetup | None = None, **protocol
+) -> dict[str, Path]:
+    """Run the three-stage template on ``system`` (default potential: the Baskes MEAM) and
+    return the output paths."""
+    potential = potential or resolve_potential("meam-baskes1992", BASKES)
     settings = {
         "timestep_fs": 1.0,
         "thermo_interval_ps": 0.1,

@@ -66,20 +66,39 @@ def test_metal_with_unknown_reference_structure_is_refused(config):
          "potential_presets.meam-baskes1992-k.metal"),
         (lambda c: c["metals"]["Mg"].pop("lattice_constant_c_A"),
          "metals.Mg.lattice_constant_c_A"),
-        (lambda c: c["md"].update(heat_temperature_fraction_of_melting=1.1),
+        (lambda c: c["md"].update(heat_temperature_K=500),
          "md.heat_temperature_K' / 'md.heat_temperature_fraction_of_melting"),
         (lambda c: c["system"].update(packing_densities_g_cm3=None),
          "system.packing_densities_g_cm3' / 'system.packing_densities_fraction_of_bulk"),
-        (lambda c: (c["md"].update(final_temperature_K=None,
-                                   final_temperature_fraction_of_melting=0.66),
-                    c["potential_presets"]["meam-baskes1992"].pop("melting_point_K", None)),
-         "potential_presets.meam-baskes1992.melting_point_K"),
+        (lambda c: c["potential_presets"]["eam-nichol2016-li"].pop("melting_point_K", None),
+         "potential_presets.eam-nichol2016-li.melting_point_K"),
     ],
 )
 def test_inconsistent_metal_settings_name_their_key(config, change, named):
     bad = copy.deepcopy(config)
     change(bad)
     assert named in refused(bad)
+
+
+def test_positive_control_temperatures_as_fractions_of_the_melting_point(config):
+    """A control's fraction keys scale the preset's own melting point; K and fraction of one
+    temperature together are refused, naming both keys."""
+    config["potential"] = "meam-baskes1992-na"
+    config["positive_controls"] = [{
+        "label": "seed", "initial_state": "seeded-droplet", "ensemble_size_atoms": 300,
+        "packing_density_g_cm3": 0.0968, "replicas": 1,
+        "heat_temperature_fraction_of_melting": 0.66,
+        "final_temperature_fraction_of_melting": 0.66,
+    }]
+    config["deposition"]["enabled"] = False
+    runs = Campaign.from_config(copy.deepcopy(config)).runs()
+    control = runs[runs["group"] == "control-seed"].iloc[0]
+    melting_K = config["potential_presets"]["meam-baskes1992-na"]["melting_point_K"]
+    assert control["final_temperature_K"] == pytest.approx(0.66 * melting_K)
+    assert control["heat_temperature_K"] == pytest.approx(0.66 * melting_K)
+    assert f"Th-{0.66 * melting_K:.4g}K" in control["run_id"]  # kelvins in the run path
+    config["positive_controls"][0]["final_temperature_K"] = 300
+    assert "positive_controls[0].final_temperature_K" in refused(config)
 
 
 def test_snakemake_refuses_a_metal_without_mass_before_any_job(repo, tmp_path):
@@ -114,14 +133,15 @@ def test_metals_campaign_runs_each_metal_at_its_reduced_conditions(metals_campai
     assert protocol.mass_amu == pytest.approx(39.098) and protocol.timestep_fs == 2.0
 
 
-def test_li_defaults_stay_the_papers(config):
+def test_li_defaults_are_homologous_at_the_papers_density(config):
     campaign = Campaign.from_config(config)
     runs = campaign.runs()
     assert set(runs["metal"]) == {"Li"}
     grid = runs[runs["group"] == "grid"]
-    assert set(grid["heat_temperature_K"]) == {500.0}
-    assert set(grid["final_temperature_K"]) == {300.0}
-    assert 0.0534 in set(grid["packing_density_g_cm3"])
+    melting_K = config["potential_presets"][config["potential"]]["melting_point_K"]
+    assert np.allclose(grid["heat_temperature_K"], 1.10 * melting_K)
+    assert np.allclose(grid["final_temperature_K"], 0.55 * melting_K)
+    assert set(grid["packing_density_g_cm3"]) == {0.0534}
     settings = campaign.structure_settings()
     assert (settings.cluster_cutoff_A, settings.domain_cutoff_A) == (4.0, 3.3)
 
@@ -252,6 +272,9 @@ def test_user_supplied_zn_preset_works_through_the_preset_mechanism(config, tmp_
         "files": {"ffield": str(ffield)}, "timestep_fs": 0.5,
     }
     config["potential"] = "reaxff-zn"
+    config["md"].update(heat_temperature_K=700, heat_temperature_fraction_of_melting=None,
+                        final_temperature_K=400, final_temperature_fraction_of_melting=None)
+    config["positive_controls"] = []  # the default's control is given in fractions of T_m
     config["deposition"]["enabled"] = False   # the deposition campaign is Li's (bcc Li slab)
     campaign = Campaign.from_config(config)
     assert campaign.potential().mass_amu == pytest.approx(65.38)

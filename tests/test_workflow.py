@@ -23,6 +23,7 @@ system:
   ensemble_sizes_atoms: [30, 60]
   packing_densities_g_cm3: [0.0534, 0.2136]
 positive_controls: []
+potential: meam-baskes1992   # the fastest wheel preset: this test checks machinery, not physics
 md:
   heat_temperature_K: 500
   heat_duration_ps: 2
@@ -84,12 +85,15 @@ def isolated_atom_energy_eV() -> float:
         lmp.close()
 
 
-def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
-    """Copy the workflow into ``workdir`` and run it there on ``config_text``."""
+def run_campaign(
+    repo: Path, workdir: Path, config_text: str, targets: tuple[str, ...] = ("all",)
+) -> None:
+    """Copy the workflow into ``workdir`` and make ``targets`` there on ``config_text``."""
     copy_workflow(workdir, repo)
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml",
+         *targets],
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -101,7 +105,7 @@ def run_campaign(repo: Path, workdir: Path, config_text: str) -> None:
 
 @pytest.mark.slow
 def test_tiny_campaign_end_to_end(repo, tmp_path):
-    run_campaign(repo, tmp_path, TINY)
+    run_campaign(repo, tmp_path, TINY, targets=("all", "deposition"))
 
     campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
     # 2 sizes x 2 densities x 1 replica x 1 state, plus 2 more couplings at one point
@@ -180,7 +184,7 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
                  "build_substrate", "run_deposition", "analyse_deposition", "render_deposit"):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
 
-    # the deposition campaign ran with it: 2 substrates x 2 rates x 1 replica
+    # the deposition target ran beside it: 2 substrates x 2 rates x 1 replica
     runs = pd.read_csv(tmp_path / "results" / "tables" / "deposition_runs.tsv", sep="\t")
     assert len(runs) == 4
     assert set(runs["heat_removal"]) == {"wall-layer", "substrate-layers"}

@@ -142,7 +142,7 @@ def check_potential(
         "throughput_steps": throughput_steps,
     }
     script = write_inputs(
-        work, parameters, template_dir, potential.extra_commands, ("check_potential.lammps",)
+        work, parameters, template_dir, potential.after_pair_coeff, ("check_potential.lammps",)
     )
     start = time.perf_counter()
     text = _run_lammps(work, script.name, log_file, FINISHED, f"checks of preset {potential.name}")
@@ -274,7 +274,7 @@ def melting_point(
             "thermo_every": max(1, coexistence // 10),
         }
         script = write_inputs(
-            work, parameters, template_dir, potential.extra_commands, ("check_melting.lammps",)
+            work, parameters, template_dir, potential.after_pair_coeff, ("check_melting.lammps",)
         )
         _run_lammps(work, script.name, log_file, MELTING_FINISHED,
                     f"melting check of preset {potential.name}")

@@ -212,14 +212,27 @@ def _validate_temperatures_and_densities(config: dict[str, Any]) -> None:
     _one_of(md, "md", "final_temperature_K", "final_temperature_fraction_of_melting")
     _one_of(config["system"], "system", "packing_densities_g_cm3",
             "packing_densities_fraction_of_bulk")
-    fractions = [key for key in ("heat_temperature_fraction_of_melting",
-                                 "final_temperature_fraction_of_melting") if md[key] is not None]
+    fractions = [f"md.{key}" for key in ("heat_temperature_fraction_of_melting",
+                                         "final_temperature_fraction_of_melting")
+                 if md[key] is not None]
+    for index, control in enumerate(config.get("positive_controls") or []):
+        for key in ("heat_temperature", "final_temperature"):
+            if control.get(f"{key}_K") is not None and (
+                control.get(f"{key}_fraction_of_melting") is not None
+            ):
+                raise ConfigError(
+                    f"config key 'positive_controls[{index}].{key}_K' / "
+                    f"'positive_controls[{index}].{key}_fraction_of_melting': give at most one "
+                    "(both are set)"
+                )
+            if control.get(f"{key}_fraction_of_melting") is not None:
+                fractions.append(f"positive_controls[{index}].{key}_fraction_of_melting")
     for name in potential_names(config) if fractions else []:
         if config["potential_presets"][name].get("melting_point_K") is None:
             raise ConfigError(
                 f"config key 'potential_presets.{name}.melting_point_K': missing, but "
-                f"md.{fractions[0]} gives temperatures as fractions of the potential's melting "
-                f"point (measure it with `snakemake --cores 2 potential_checks`, or give md."
+                f"{fractions[0]} gives temperatures as fractions of the potential's melting "
+                f"point (measure it with `snakemake --cores 2 potential_checks`, or give "
                 f"{fractions[0].replace('fraction_of_melting', 'K')})"
             )
 
@@ -726,7 +739,7 @@ class Campaign:
                     couplings, states, rhos, sizes, range(cfg["replicas"])
                 ):
                     add(potential, "grid", state, rho, size, replica, heat_T, final_T, coupling)
-            self._add_controls(add, potential, heat_T, final_T, base)
+            self._add_controls(add, potential, base)
         # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
         table = pd.DataFrame(rows).drop_duplicates()
         if table["run_id"].duplicated().any():
@@ -734,9 +747,27 @@ class Campaign:
             raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
         return table.set_index("run_id", drop=False)
 
-    def _add_controls(self, add, potential: str, heat_T: float, final_T: float, base) -> None:
+    def control_temperatures_K(
+        self, control: Mapping[str, Any], potential: str
+    ) -> tuple[float, float]:
+        """(heat, final) temperatures (K) of a positive control: its own kelvins or fractions
+        of the potential's melting point, else the campaign's."""
+        heat_K, final_K = self.temperatures_K(potential)
+        melting_K = self.config["potential_presets"][potential].get("melting_point_K")
+
+        def pick(key: str, default: float) -> float:
+            if control.get(f"{key}_K") is not None:
+                return float(control[f"{key}_K"])
+            if control.get(f"{key}_fraction_of_melting") is not None:
+                return float(control[f"{key}_fraction_of_melting"]) * float(melting_K)
+            return default
+
+        return pick("heat_temperature", heat_K), pick("final_temperature", final_K)
+
+    def _add_controls(self, add, potential: str, base) -> None:
         cfg = self.config
         for control in cfg.get("positive_controls", []):
+            heat_T, final_T = self.control_temperatures_K(control, potential)
             for replica in range(control.get("replicas", cfg["replicas"])):
                 add(
                     potential,
@@ -745,7 +776,7 @@ class Campaign:
                     control["packing_density_g_cm3"],
                     control["ensemble_size_atoms"],
                     replica,
-                    control.get("heat_temperature_K", heat_T),
-                    control.get("final_temperature_K", final_T),
+                    heat_T,
+                    final_T,
                     base,
                 )

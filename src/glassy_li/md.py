@@ -74,6 +74,13 @@ class PotentialSetup:
     extra_commands: tuple[str, ...] = ()
     """LAMMPS commands run right after ``pair_coeff`` (e.g. charge equilibration)."""
 
+    @property
+    def after_pair_coeff(self) -> tuple[str, ...]:
+        """Commands every input runs right after ``pair_coeff``: the metal's mass first (an
+        EAM table sets its own, e.g. 7.0 for Li in the Nichol-Ackland files, which would
+        otherwise override the data file's), then the preset's ``extra_commands``."""
+        return (f"mass * {self.mass_amu!r}", *self.extra_commands)
+
 
 @dataclass(frozen=True)
 class MDProtocol:
@@ -588,7 +595,7 @@ def run_and_publish(
         log_file,
         templates=templates,
         template_dir=template_dir,
-        extra_commands=potential.extra_commands,
+        extra_commands=potential.after_pair_coeff,
         n_ranks=n_ranks,
         mpi_launcher=mpi_launcher,
         walltime_budget_s=walltime_budget_s,

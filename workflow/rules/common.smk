@@ -401,8 +401,9 @@ DEPOSITION_FIGURES = {
 
 
 def final_outputs():
+    """What a plain `snakemake` makes: the embryo campaign. The deposition campaign is its
+    own target (`snakemake deposition`)."""
     return [
-        *deposition_outputs(),
         *[f"results/tables/{name}.tsv" for name in TABLES],
         "results/tables/config.yaml",
         *[f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")],

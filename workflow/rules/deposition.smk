@@ -1,6 +1,6 @@
 # The deposition campaign (the paper's Fig 7): substrate -> LAMMPS deposition -> per-frame
-# deposit analysis -> tables, renders and figures versus rate.  `snakemake deposition` runs
-# it alone; rule all includes it unless deposition.enabled is false.
+# deposit analysis -> tables, renders and figures versus rate.  Its own target:
+# `snakemake --cores 2 deposition` (rule all runs the embryo campaign only).
 
 
 rule build_substrate:
