@@ -80,6 +80,8 @@ system:
   packing_densities_g_cm3: [{rho}]
 positive_controls: []
 coupling_sweep: {{couplings: []}}
+potential_mirrors: [{REPO.parent / "shared" / "potentials"}]
+potential_cache_dir: {REPO / "resources" / "potentials"}
 md:
 {md}
 figures: {{trace_snapshots: 2, render_size_px: 120}}
@@ -122,18 +124,16 @@ def fresh_md_copy(md_dir: Path, dest: Path) -> Path:
     return dest
 
 
-MD_700 = """  heat_temperature_K: 500
-  heat_duration_ps: 20
+MD_700 = """  heat_duration_ps: 20
   quench_rate_K_per_ps: 20
-  final_temperature_K: 300
-  equilibrate_duration_ps: 30
+  equilibrate_duration_ps: 80
   trajectory_interval_ps: 2
   thermo_interval_ps: 0.5
 """
 
 
 def bench_md(tmp: Path) -> Path:
-    """Workflow job vs bare lmp on the same input: 700 atoms, 60 ps."""
+    """Workflow job vs bare lmp on the same input: 700 atoms, 110 ps."""
     work = tmp / "md"
     copy_workflow(work)
     config = campaign_config("bench-md", [700], 1, MD_700)
@@ -211,10 +211,8 @@ def bench_overhead(tmp: Path) -> None:
     """~50 tiny jobs: 10 runs of 20 atoms x (system, MD, structure, summary, provenance) + 8."""
     work = tmp / "overhead"
     copy_workflow(work)
-    md = """  heat_temperature_K: 500
-  heat_duration_ps: 1
+    md = """  heat_duration_ps: 1
   quench_rate_K_per_ps: 200
-  final_temperature_K: 300
   equilibrate_duration_ps: 1
   trajectory_interval_ps: 0.5
   thermo_interval_ps: 0.1
@@ -258,10 +256,8 @@ def bench_bytes(campaign: Path) -> None:
 def bench_memory(tmp: Path) -> None:
     work = tmp / "memory"
     copy_workflow(work)
-    md = """  heat_temperature_K: 500
-  heat_duration_ps: 4
+    md = """  heat_duration_ps: 4
   quench_rate_K_per_ps: 200
-  final_temperature_K: 300
   equilibrate_duration_ps: 4
   trajectory_interval_ps: 1
   thermo_interval_ps: 0.5

@@ -44,7 +44,7 @@ def test_the_default_campaign_uses_the_nichol_ackland_potential_on_homologous_te
     melting_K = config["potential_presets"][DEFAULT_PRESET]["melting_point_K"]
     heat_K, final_K = default_campaign.temperatures_K()
     # the paper's 500 K is 1.10 of real Li's 453.7 K; the hold is 0.55 of the potential's
-    # 657 K (361 K), where its droplets order within the default's 250 ps (at the paper's
+    # 651 K (358 K), where its droplets order within the default's 250 ps (at the paper's
     # 0.66, 434 K, 1500-atom droplets stayed amorphous for 200 ps: README)
     assert heat_K == pytest.approx(1.10 * melting_K)
     assert final_K == pytest.approx(0.55 * melting_K)
@@ -122,7 +122,7 @@ def test_large_droplets_crystallise_and_small_ones_stay_amorphous(
     repo, tmp_path, shared_potentials
 ):
     """Through the workflow's own rules: 1500-atom droplets quenched to the default hold
-    (0.55 of the potential's 657 K, i.e. 0.66 of its authors' 551 K) reach crystallinity 0.5
+    (0.55 of the potential's 651 K, about 0.66 of its authors' 551 K) reach crystallinity 0.5
     and hold it for the persistence window within 300 ps of the hold in at least one of two
     seeds; 100-atom droplets, held as long, never do."""
     copy_workflow(tmp_path, repo)

@@ -30,11 +30,14 @@ system:
   ensemble_sizes_atoms: [300]
   packing_densities_g_cm3: [0.2136]
 positive_controls: []
+potential: meam-baskes1992   # the fastest wheel preset: machinery, not physics
 md:
   heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
   heat_duration_ps: 2
   quench_rate_K_per_ps: 20
   final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
   equilibrate_duration_ps: 6
   trajectory_interval_ps: 0.5
   thermo_interval_ps: 0.1

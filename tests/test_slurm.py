@@ -31,15 +31,18 @@ system:
   ensemble_sizes_atoms: [60]
   packing_densities_g_cm3: [0.2136]
 positive_controls: []
+potential: meam-baskes1992   # the fastest wheel preset: machinery, not physics
 coupling_sweep:
   couplings: []
 deposition:
   enabled: false
 md:
   heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
   heat_duration_ps: 1
   quench_rate_K_per_ps: 200
   final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
   equilibrate_duration_ps: 2
   trajectory_interval_ps: 0.5
   thermo_interval_ps: 0.1

@@ -26,9 +26,11 @@ positive_controls: []
 potential: meam-baskes1992   # the fastest wheel preset: this test checks machinery, not physics
 md:
   heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
   heat_duration_ps: 2
   quench_rate_K_per_ps: 100
   final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
   equilibrate_duration_ps: 4
   trajectory_interval_ps: 1
   thermo_interval_ps: 0.2
@@ -223,9 +225,11 @@ potential_presets:
       ffield: {ffield}
 md:
   heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
   heat_duration_ps: 1
   quench_rate_K_per_ps: 200
   final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
   equilibrate_duration_ps: 2
   trajectory_interval_ps: 0.5
   thermo_interval_ps: 0.05

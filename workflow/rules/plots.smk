@@ -14,7 +14,10 @@ rule plot_traces:
         runs=trace_run_info(),
         boundaries=[boundaries_of(run) for run in trace_runs()],
         threshold=config["incubation"]["threshold"],
-        title=f"{config['campaign_name']}: runs of {config['figures']['trace_size_atoms'] or 'the largest'} atoms",
+        title=lambda wildcards: (
+            f"{config['campaign_name']}: the "
+            f"{int(MAIN_GRID.loc[trace_runs()[0], 'ensemble_size_atoms'])}-atom runs"
+        ),
         made_with=made_with(),
     log:
         "results/logs/plots/traces.log",
