@@ -104,6 +104,7 @@ def campaign_config(
         "pair_coeff": "* * {table} Li",
         "files": {KEY: {"url": url, "sha256": LI_SHA256}},
         "timestep_fs": 1.0,
+        "melting_point_K": 651.0,  # the default campaign's temperatures are fractions of it
     }
     config["potential"] = PRESET
     config["deposition"]["potential"] = None
@@ -288,6 +289,7 @@ potential_presets:
     pair_coeff: "* * {{table}} Li"
     files:
       table: {{url: "{url}", sha256: {LI_SHA256}}}
+    melting_point_K: 651
     timestep_fs: 1.0
 potential_cache_dir: resources/potentials
 potential_mirrors: []

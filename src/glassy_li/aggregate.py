@@ -62,9 +62,9 @@ GROUP_KEYS = [
 ]
 """Columns that define a group of replicas."""
 SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
+"""Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 PERCOLATING = "percolating"
 """Run-row flag: the largest cluster percolates in some frame of the final window."""
-"""Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 
 
 @dataclass(frozen=True)

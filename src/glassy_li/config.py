@@ -196,10 +196,14 @@ def _validate_metals(config: dict[str, Any]) -> None:
 def _one_of(section: Mapping[str, Any], prefix: str, first: str, second: str) -> None:
     given = [key for key in (first, second) if section.get(key) is not None]
     if len(given) != 1:
-        state = "both are set" if given else "neither is set"
+        state = (
+            f"both are set: {section[first]!r} and {section[second]!r}; a config given with "
+            "--configfile overrides config/config.yaml key by key, so set the one you do not "
+            "use to null"
+            if given else "neither is set"
+        )
         raise ConfigError(
-            f"config key '{prefix}.{first}' / '{prefix}.{second}': give exactly one ({state}; "
-            "set the other to null)"
+            f"config key '{prefix}.{first}' / '{prefix}.{second}': give exactly one ({state})"
         )
 
 
@@ -223,7 +227,8 @@ def _validate_temperatures_and_densities(config: dict[str, Any]) -> None:
                 raise ConfigError(
                     f"config key 'positive_controls[{index}].{key}_K' / "
                     f"'positive_controls[{index}].{key}_fraction_of_melting': give at most one "
-                    "(both are set)"
+                    f"(both are set: {control[f'{key}_K']!r} K and "
+                    f"{control[f'{key}_fraction_of_melting']!r} of the melting point)"
                 )
             if control.get(f"{key}_fraction_of_melting") is not None:
                 fractions.append(f"positive_controls[{index}].{key}_fraction_of_melting")

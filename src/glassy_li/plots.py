@@ -184,6 +184,22 @@ def _structure_of(runs) -> str:
     return "/".join(found)
 
 
+def transition_criterion(campaign: pd.DataFrame) -> str:
+    """What counts as a transition in these runs, e.g. ``bcc crystallinity >= 0.5``: the
+    order parameter (named by the structure it counts) and the threshold of the run rows."""
+    if not len(campaign) or "order_parameter" not in campaign:
+        return "transition"
+    order = str(campaign["order_parameter"].iloc[0])
+    threshold = float(campaign["threshold"].iloc[0]) if "threshold" in campaign else np.nan
+    names = {
+        "crystallinity": f"{_structure_of(campaign)} crystallinity",
+        "any_crystal_crystallinity": "any-crystal crystallinity",
+        "largest_reference_domain_atoms": f"largest {_structure_of(campaign)} domain (atoms)",
+        "largest_bcc_domain_atoms": "largest bcc domain (atoms)",
+    }
+    return f"{names.get(order, order)} >= {threshold:g}"
+
+
 def crystallinity_label(structure: str, prefix: str = "", newline: bool = True,
                         short: bool = False) -> str:
     """Axis label of the normalised order parameter, naming the structure it counts."""
@@ -496,7 +512,8 @@ def plot_incubation_vs_size(
     ax.set_ylabel("incubation time (ps)")
     ax_fraction.set_ylim(-0.08, 1.08)
     ax_fraction.set_yticks([0, 0.5, 1])
-    ax_fraction.set_ylabel("crystalline\nby run end")
+    ax_fraction.set_ylabel(f"fraction with\n{transition_criterion(campaign)}\nby run end",
+                           fontsize=8)
     ax_fraction.set_xlabel(SIZE_AXES[size_axis])
     handles += _status_handles(campaign["status"].unique(), {
         TRANSFORMED: "transformed, at its incubation time",
@@ -521,7 +538,7 @@ def plot_incubation_vs_size(
 
 
 def plot_survival_curves(
-    curves: pd.DataFrame, statistics: pd.DataFrame, title: str
+    curves: pd.DataFrame, statistics: pd.DataFrame, title: str, criterion: str = "transition"
 ) -> plt.Figure:
     """Kaplan-Meier survival S(t) (probability of no transition by t), one line per size,
     one panel per (metal, potential, initial state, density) of the main grid, at most four
@@ -572,8 +589,8 @@ def plot_survival_curves(
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel("P(no transition by t)")
-    fig.suptitle(f"{title}: Kaplan-Meier survival (band: pointwise interval; "
-                 "|: end of observation; dotted: median)", fontsize=9)
+    fig.suptitle(f"{title}: Kaplan-Meier survival, transition = {criterion} (band: pointwise "
+                 "interval; |: end of observation; dotted: median)", fontsize=9)
     return _finish(fig)
 
 
@@ -615,9 +632,10 @@ def plot_phase_map(campaign: pd.DataFrame, threshold: float, title: str) -> plt.
                  fraction=0.05, aspect=25, pad=0.02)
     handles = [
         matplotlib.lines.Line2D([], [], ls="", marker="o", ms=8, color="grey", mec="black",
-                                label="crystalline (transformed or at the reference time)"),
+                                label=f"{transition_criterion(campaign)} (transformed or "
+                                "at the reference time)"),
         matplotlib.lines.Line2D([], [], ls="", marker="X", ms=8, color="grey", mec="black",
-                                label=f"not transformed (threshold {threshold:g})"),
+                                label="never reached it (censored)"),
     ]
     if percolates.any():
         handles.append(_percolating_handle())
@@ -892,7 +910,7 @@ def campaign_figures(
     yield "density", plot_crystallinity_vs_density(main, title)
     yield "phase", plot_phase_map(main[main["group"] == "grid"], threshold, title)
     yield "survival", plot_survival_curves(main_curves[main_curves["group"] == "grid"],
-                                           main_stats, title)
+                                           main_stats, title, transition_criterion(main))
     yield "coupling", plot_coupling_comparison(campaign[campaign["group"] == "grid"], title)
     yield "critical", plot_critical_size(critical.merge(couplings), title)
 

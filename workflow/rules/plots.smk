@@ -82,7 +82,7 @@ rule plot_campaign:
         critical_svg="results/figures/critical_size.svg",
     params:
         threshold=config["incubation"]["threshold"],
-        size_axis=config["figures"].get("size_axis", "ensemble_size_atoms"),
+        size_axis=config["figures"]["size_axis"],
         base_coupling=BASE_COUPLING,
         title=config["campaign_name"],
         made_with=made_with(),
