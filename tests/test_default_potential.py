@@ -160,7 +160,7 @@ def test_large_droplets_crystallise_and_small_ones_stay_amorphous(
     )
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "droplets.yaml",
-         "results/tables/campaign.tsv"],
+         "--", "results/tables/campaign.tsv"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1500, check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]

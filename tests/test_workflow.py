@@ -95,7 +95,7 @@ def run_campaign(
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml",
-         *targets],
+         "--", *targets],
         cwd=workdir,
         capture_output=True,
         text=True,

@@ -65,6 +65,9 @@ SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
 """Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 PERCOLATING = "percolating"
 """Run-row flag: the largest cluster percolates in some frame of the final window."""
+NETWORK_NOT_EMBRYO = ("final_largest_embryo_atoms", "final_largest_embryo_rg_nm")
+"""Run-row columns left empty (NaN) when the largest cluster percolates: its size and radius
+are the box's network, not an embryo's (the structure fractions stay, flagged)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,10 @@ def summarise_run(
     )
     fraction = row["final_largest_cluster_percolates"]
     row[PERCOLATING] = bool(fraction > 0) if np.isfinite(fraction) else None
+    if row[PERCOLATING]:
+        # a network through the periodic box is not an embryo: no embryo size or radius
+        for column in NETWORK_NOT_EMBRYO:
+            row[column] = np.nan
     return row
 
 
