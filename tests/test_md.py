@@ -124,9 +124,13 @@ def test_atom_flux_inserts_rate_times_time(tmp_path):
     assert read_lammps_data(out["final"]).n_atoms == 64
     frames = list(read_lammps_dump(out["trajectory"]))
     assert len(frames[0].ids) == 60 and len(frames[-1].ids) == 64
-    # the temperature compute follows the growing atom count: no spike from stale dof
+    # the temperature compute follows the growing atom count: no spike from stale dof, and
+    # the hold sits at its target (single samples of 64 atoms scatter by about +-35 K: a
+    # 190 K sample was seen, so the band on samples is wide and the mean carries the test)
     thermo = pd.read_csv(out["thermo"], sep="\t")
-    assert thermo["temperature_K"].iloc[5:].between(200, 800).all()
+    assert thermo["temperature_K"].iloc[5:].between(150, 900).all()
+    hold = thermo.loc[thermo["stage"] == "equilibrate", "temperature_K"]
+    assert hold.mean() == pytest.approx(300, abs=30)
 
 
 def test_hold_without_thermostat_conserves_energy(tmp_path):

@@ -109,7 +109,8 @@ def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
     assert not list((killed / "results" / "runs").rglob("thermo.tsv"))  # nothing published
 
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "--unlock"], cwd=killed, check=True, capture_output=True
+        [sys.executable, "-m", "snakemake", "--unlock", "--configfile", "tiny.yaml"], cwd=killed,
+        check=True, capture_output=True,
     )
     assert snakemake(killed).wait(timeout=600) == 0
     assert uninterrupted.wait(timeout=600) == 0

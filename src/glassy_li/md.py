@@ -76,10 +76,18 @@ class PotentialSetup:
 
     @property
     def after_pair_coeff(self) -> tuple[str, ...]:
-        """Commands every input runs right after ``pair_coeff``: the metal's mass first (an
-        EAM table sets its own, e.g. 7.0 for Li in the Nichol-Ackland files, which would
-        otherwise override the data file's), then the preset's ``extra_commands``."""
-        return (f"mass * {self.mass_amu!r}", *self.extra_commands)
+        """Commands every input runs right after ``pair_coeff``: for EAM tables the metal's
+        mass first (a table sets its own at ``pair_coeff``, e.g. 7.0 for Li in the
+        Nichol-Ackland files, which would override the data file's), then the preset's
+        ``extra_commands``.
+
+        Other styles get no ``mass`` command: with it, a run resumed from a restart no longer
+        continues bit for bit (measured with the Baskes MEAM: the tables' sixth digits part
+        about 1 ps after the resume; cause not found), and the MEAM library sets the
+        element's own mass (Li 6.939) anyway. EAM runs pay that price for the right mass:
+        resumed, they continue statistically, not bit for bit (README, restarts)."""
+        mass = (f"mass * {self.mass_amu!r}",) if self.pair_style.startswith("eam") else ()
+        return (*mass, *self.extra_commands)
 
 
 @dataclass(frozen=True)
