@@ -3,10 +3,11 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from glassy_li.config import resolve_potential
 from glassy_li.md import MDProtocol, PotentialSetup, run_md
-from glassy_li.structure import bcc_lattice
+from glassy_li.structure import Frame, bcc_lattice, read_lammps_dump
 from glassy_li.system import InitialSystem, write_lammps_data
 
 BASKES = {
@@ -68,3 +69,23 @@ def msd_nm2(first: np.ndarray, second: np.ndarray) -> float:
     d = second - first
     d -= d.mean(axis=0)
     return float((d**2).sum(axis=1).mean()) / 100.0
+
+
+def thermalised_bcc_crystal(
+    tmp_path: Path, potential: PotentialSetup | None = None
+) -> tuple[float, Frame]:
+    """A periodic 432-atom bcc crystal held 8 ps at 300 K (4 ps "heat" at 300 K, a flat
+    quench, 4 ps hold): the mean temperature of its last 4 ps (K) and its last frame."""
+    out = run_short_md(
+        tmp_path,
+        bcc_crystal(6),
+        potential=potential,
+        heat_temperature_K=300.0,
+        heat_duration_ps=4.0,
+        quench_rate_K_per_ps=10.0,
+        final_temperature_K=300.0,
+        equilibrate_duration_ps=4.0,
+    )
+    thermo = pd.read_csv(out["thermo"], sep="\t")
+    late_K = float(thermo.loc[thermo["time_ps"] >= 4.0, "temperature_K"].mean())
+    return late_K, list(read_lammps_dump(out["trajectory"]))[-1]

@@ -22,10 +22,9 @@ from glassy_li.project import copy_workflow
 from glassy_li.structure import (
     STRUCTURE_TYPES,
     identify_structures,
-    read_lammps_dump,
 )
 
-from .md_helpers import bcc_crystal, run_short_md
+from .md_helpers import thermalised_bcc_crystal
 
 DEFAULT_PRESET = "eam-nichol2016-li"
 
@@ -98,21 +97,8 @@ def test_thermalised_bcc_crystal_reads_bcc_with_the_default_potential_and_method
 ):
     """A 432-atom bcc crystal held at 300 K with the default potential reads >= 85% bcc from
     the default structure identification (PTM on 2-ps time-averaged positions)."""
-    out = run_short_md(
-        tmp_path,
-        bcc_crystal(6),
-        potential=default_campaign.preset(DEFAULT_PRESET),
-        heat_temperature_K=300.0,
-        heat_duration_ps=4.0,
-        quench_rate_K_per_ps=10.0,
-        final_temperature_K=300.0,
-        equilibrate_duration_ps=4.0,
-    )
-    thermo = pd.read_csv(out["thermo"], sep="\t")
-    assert thermo.loc[thermo["time_ps"] >= 4.0, "temperature_K"].mean() == pytest.approx(
-        300.0, abs=30.0
-    )
-    last = list(read_lammps_dump(out["trajectory"]))[-1]
+    late_K, last = thermalised_bcc_crystal(tmp_path, default_campaign.preset(DEFAULT_PRESET))
+    assert late_K == pytest.approx(300.0, abs=30.0)
     settings = default_campaign.structure_settings(DEFAULT_PRESET)
     types = identify_structures(last.averaged_A, last.box_lo_A, last.box_edges_A, settings)
     assert np.mean(types == STRUCTURE_TYPES["bcc"]) >= 0.85

@@ -25,7 +25,7 @@ from glassy_li.structure import (
 )
 from glassy_li.system import generate_system
 
-from .md_helpers import bcc_crystal, msd_nm2, run_short_md
+from .md_helpers import msd_nm2, run_short_md, thermalised_bcc_crystal
 
 DEFAULT = StructureSettings()
 THRESHOLD = 0.5  # the default incubation threshold on crystallinity
@@ -170,19 +170,8 @@ def test_cluster_numbering_and_sizes():
 
 @pytest.mark.slow
 def test_thermalised_bcc_crystal_reads_bcc_with_the_default_method(tmp_path):
-    out = run_short_md(
-        tmp_path,
-        bcc_crystal(6),
-        heat_temperature_K=300.0,
-        heat_duration_ps=4.0,
-        quench_rate_K_per_ps=10.0,
-        final_temperature_K=300.0,
-        equilibrate_duration_ps=4.0,
-    )
-    thermo = pd.read_csv(out["thermo"], sep="\t")
-    late = thermo[thermo["time_ps"] >= 4.0]
-    assert late["temperature_K"].mean() == pytest.approx(300.0, abs=30.0)
-    last = list(read_lammps_dump(out["trajectory"]))[-1]
+    late_K, last = thermalised_bcc_crystal(tmp_path)
+    assert late_K == pytest.approx(300.0, abs=30.0)
     assert last.averaged_A is not None
     averaged = identify_structures(last.averaged_A, last.box_lo_A, last.box_edges_A, DEFAULT)
     assert np.mean(averaged == BCC) >= 0.85

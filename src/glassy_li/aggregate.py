@@ -125,10 +125,6 @@ def summarise_run(
     final = structure[structure["time_ps"] >= end - settings.final_window_ps - 1e-9]
     final_thermo = thermo[thermo["time_ps"] >= end - settings.final_window_ps - 1e-9]
 
-    def mean(table: pd.DataFrame, column: str) -> float:
-        # NaN for a column a structure table written before it existed does not have
-        return float(table[column].astype(float).mean()) if column in table else np.nan
-
     row: dict[str, object] = dict(run)
     row.update(
         order_parameter=settings.order_parameter,
@@ -139,29 +135,31 @@ def summarise_run(
         incubation_time_ps=result.incubation_time_ps,
         censored_at_ps=result.observed_until_ps if result.status == CENSORED else np.nan,
         crystalline_at_reference=result.status == CRYSTALLINE_AT_REFERENCE,
-        final_crystallinity=mean(final, "crystallinity"),
-        final_any_crystal_crystallinity=mean(final, "any_crystal_crystallinity"),
-        final_bcc_fraction_all_atoms=mean(final, "fraction_bcc"),
-        final_bcc_fraction_largest_embryo=mean(final, "largest_embryo_bcc_fraction"),
-        final_fcc_fraction_largest_embryo=mean(final, "largest_embryo_fcc_fraction"),
-        final_hcp_fraction_largest_embryo=mean(final, "largest_embryo_hcp_fraction"),
-        final_ico_fraction_largest_embryo=mean(final, "largest_embryo_ico_fraction"),
-        final_any_crystal_fraction_largest_embryo=mean(
+        final_crystallinity=_column_mean(final, "crystallinity"),
+        final_any_crystal_crystallinity=_column_mean(final, "any_crystal_crystallinity"),
+        final_bcc_fraction_all_atoms=_column_mean(final, "fraction_bcc"),
+        final_bcc_fraction_largest_embryo=_column_mean(final, "largest_embryo_bcc_fraction"),
+        final_fcc_fraction_largest_embryo=_column_mean(final, "largest_embryo_fcc_fraction"),
+        final_hcp_fraction_largest_embryo=_column_mean(final, "largest_embryo_hcp_fraction"),
+        final_ico_fraction_largest_embryo=_column_mean(final, "largest_embryo_ico_fraction"),
+        final_any_crystal_fraction_largest_embryo=_column_mean(
             final, "largest_embryo_any_crystal_fraction"
         ),
-        final_largest_bcc_domain_atoms=mean(final, "largest_bcc_domain_atoms"),
-        final_reference_fraction_largest_embryo=mean(final, "largest_embryo_reference_fraction"),
-        final_largest_reference_domain_atoms=mean(final, "largest_reference_domain_atoms"),
-        final_largest_embryo_atoms=mean(final, "largest_embryo_atoms"),
-        final_largest_embryo_rg_nm=mean(final, "largest_embryo_rg_nm"),
-        final_largest_embryo_msd_nm2=mean(final, "largest_embryo_msd_nm2"),
-        final_largest_embryo_diffusion_nm2_per_ps=mean(
+        final_largest_bcc_domain_atoms=_column_mean(final, "largest_bcc_domain_atoms"),
+        final_reference_fraction_largest_embryo=_column_mean(
+            final, "largest_embryo_reference_fraction"
+        ),
+        final_largest_reference_domain_atoms=_column_mean(final, "largest_reference_domain_atoms"),
+        final_largest_embryo_atoms=_column_mean(final, "largest_embryo_atoms"),
+        final_largest_embryo_rg_nm=_column_mean(final, "largest_embryo_rg_nm"),
+        final_largest_embryo_msd_nm2=_column_mean(final, "largest_embryo_msd_nm2"),
+        final_largest_embryo_diffusion_nm2_per_ps=_column_mean(
             final, "largest_embryo_diffusion_nm2_per_ps"
         ),
-        final_n_embryos=mean(final, "n_embryos"),
+        final_n_embryos=_column_mean(final, "n_embryos"),
         final_n_atoms=int(structure["n_atoms"].iloc[-1]),
-        final_largest_cluster_percolates=mean(final, "largest_cluster_percolates"),
-        percolating_frames_fraction=mean(structure, "largest_cluster_percolates"),
+        final_largest_cluster_percolates=_column_mean(final, "largest_cluster_percolates"),
+        percolating_frames_fraction=_column_mean(structure, "largest_cluster_percolates"),
         final_temperature_measured_K=float(final_thermo["temperature_K"].mean()),
         final_pe_eV_per_atom=float(final_thermo["pe_eV_per_atom"].mean()),
         simulated_ps=end,
@@ -197,8 +195,10 @@ def n_percolating(runs: pd.DataFrame) -> int:
     return int(percolating(runs).sum())
 
 
-def _column_mean(runs: pd.DataFrame, column: str) -> float:
-    return float(runs[column].mean()) if column in runs else np.nan
+def _column_mean(table: pd.DataFrame, column: str) -> float:
+    """Mean of a column as floats; NaN where the table (e.g. one written before the column
+    existed) does not have it."""
+    return float(table[column].astype(float).mean()) if column in table else np.nan
 
 
 def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:

@@ -193,9 +193,12 @@ def _validate_metals(config: dict[str, Any]) -> None:
         preset.setdefault("mass_amu", metals[preset["metal"]]["mass_amu"])
 
 
-def _one_of(section: Mapping[str, Any], prefix: str, first: str, second: str) -> None:
+def _one_of(
+    section: Mapping[str, Any], prefix: str, first: str, second: str, required: bool = True
+) -> None:
+    """Refuse ``first`` and ``second`` both set (and, when ``required``, neither set)."""
     given = [key for key in (first, second) if section.get(key) is not None]
-    if len(given) != 1:
+    if len(given) == 2 or (required and not given):
         state = (
             f"both are set: {section[first]!r} and {section[second]!r}; a config given with "
             "--configfile overrides config/config.yaml key by key, so set the one you do not "
@@ -203,7 +206,8 @@ def _one_of(section: Mapping[str, Any], prefix: str, first: str, second: str) ->
             if given else "neither is set"
         )
         raise ConfigError(
-            f"config key '{prefix}.{first}' / '{prefix}.{second}': give exactly one ({state})"
+            f"config key '{prefix}.{first}' / '{prefix}.{second}': give "
+            f"{'exactly' if required else 'at most'} one ({state})"
         )
 
 
@@ -221,15 +225,8 @@ def _validate_temperatures_and_densities(config: dict[str, Any]) -> None:
                  if md[key] is not None]
     for index, control in enumerate(config.get("positive_controls") or []):
         for key in ("heat_temperature", "final_temperature"):
-            if control.get(f"{key}_K") is not None and (
-                control.get(f"{key}_fraction_of_melting") is not None
-            ):
-                raise ConfigError(
-                    f"config key 'positive_controls[{index}].{key}_K' / "
-                    f"'positive_controls[{index}].{key}_fraction_of_melting': give at most one "
-                    f"(both are set: {control[f'{key}_K']!r} K and "
-                    f"{control[f'{key}_fraction_of_melting']!r} of the melting point)"
-                )
+            _one_of(control, f"positive_controls[{index}]", f"{key}_K",
+                    f"{key}_fraction_of_melting", required=False)
             if control.get(f"{key}_fraction_of_melting") is not None:
                 fractions.append(f"positive_controls[{index}].{key}_fraction_of_melting")
     for name in potential_names(config) if fractions else []:
@@ -240,6 +237,18 @@ def _validate_temperatures_and_densities(config: dict[str, Any]) -> None:
                 f"point (measure it with `snakemake --cores 2 potential_checks`, or give "
                 f"{fractions[0].replace('fraction_of_melting', 'K')})"
             )
+
+
+def _temperature_K(
+    section: Mapping[str, Any], key: str, melting_K: float | None
+) -> float | None:
+    """``section``'s ``<key>_K``, or its ``<key>_fraction_of_melting`` times ``melting_K``
+    (the preset's melting point); None when it gives neither."""
+    if section.get(f"{key}_K") is not None:
+        return float(section[f"{key}_K"])
+    if section.get(f"{key}_fraction_of_melting") is not None:
+        return float(section[f"{key}_fraction_of_melting"]) * float(melting_K)
+    return None
 
 
 def preset_timestep_fs(config: Mapping[str, Any], preset_name: str) -> float:
@@ -478,15 +487,14 @@ class Campaign:
     def temperatures_K(self, preset_name: str | None = None) -> tuple[float, float]:
         """(heat, final) temperatures in K: md's kelvin values, or its fractions of the
         preset's measured melting point."""
+        melting_K = self.config["potential_presets"][preset_name or self.potential_name].get(
+            "melting_point_K"
+        )
         md = self.config["md"]
-        preset = self.config["potential_presets"][preset_name or self.potential_name]
-
-        def kelvin(key: str) -> float:
-            if md[f"{key}_K"] is not None:
-                return float(md[f"{key}_K"])
-            return float(md[f"{key}_fraction_of_melting"]) * float(preset["melting_point_K"])
-
-        return kelvin("heat_temperature"), kelvin("final_temperature")
+        heat_K = _temperature_K(md, "heat_temperature", melting_K)
+        final_K = _temperature_K(md, "final_temperature", melting_K)
+        assert heat_K is not None and final_K is not None  # validate_config: exactly one each
+        return heat_K, final_K
 
     def packing_densities_g_cm3(self, preset_name: str | None = None) -> list[float]:
         """The grid's packing densities (g/cm3) for a preset's metal."""
@@ -759,15 +767,10 @@ class Campaign:
         of the potential's melting point, else the campaign's."""
         heat_K, final_K = self.temperatures_K(potential)
         melting_K = self.config["potential_presets"][potential].get("melting_point_K")
-
-        def pick(key: str, default: float) -> float:
-            if control.get(f"{key}_K") is not None:
-                return float(control[f"{key}_K"])
-            if control.get(f"{key}_fraction_of_melting") is not None:
-                return float(control[f"{key}_fraction_of_melting"]) * float(melting_K)
-            return default
-
-        return pick("heat_temperature", heat_K), pick("final_temperature", final_K)
+        own_heat_K = _temperature_K(control, "heat_temperature", melting_K)
+        own_final_K = _temperature_K(control, "final_temperature", melting_K)
+        return (heat_K if own_heat_K is None else own_heat_K,
+                final_K if own_final_K is None else own_final_K)
 
     def _add_controls(self, add, potential: str, base) -> None:
         cfg = self.config
