@@ -6,7 +6,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/potentials.yaml"
+# The default campaign. A study given with --configfile replaces it (it inherits it only
+# when it says `extends: default`); the presets of config/potentials.yaml come first either
+# way (workflow/rules/common.smk composes and validates the config once).
 configfile: "config/config.yaml"
 
 
@@ -17,14 +19,15 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/system.smk"
 include: "workflow/rules/md.smk"
 include: "workflow/rules/structure.smk"
-include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/render.smk"
 include: "workflow/rules/plots.smk"
+include: "workflow/rules/render.smk"
+include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/checks.smk"
+include: "workflow/rules/deposition_common.smk"
 include: "workflow/rules/deposition.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True

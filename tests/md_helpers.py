@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from glassy_li.config import resolve_potential
-from glassy_li.md import MDProtocol, PotentialSetup, run_md
+from glassy_li.lammps_run import PotentialSetup
+from glassy_li.md import MDProtocol, run_md
 from glassy_li.structure import Frame, bcc_lattice, read_lammps_dump
 from glassy_li.system import InitialSystem, write_lammps_data
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from glassy_li.config import Campaign, ConfigError, load_config
+from glassy_li.campaign import Campaign
+from glassy_li.config import ConfigError, load_config
 
 
 @pytest.fixture
@@ -228,11 +229,68 @@ def test_bad_deposition_values_name_their_key(config, change, named, value):
 
 
 def test_deposition_runs_pair_replicas_across_rates(config):
-    runs = Campaign.from_config(config).deposition_runs()
+    runs = Campaign.from_config(config).deposition.deposition_runs()
     deposition = config["deposition"]
     assert len(runs) == len(deposition["rates_atoms_per_ps"]) * deposition["replicas"]
     assert runs.groupby("replica")["seed"].nunique().eq(1).all()
     assert runs["seed"].nunique() == deposition["replicas"]
     disabled = copy.deepcopy(config)
     disabled["deposition"]["enabled"] = False
-    assert Campaign.from_config(disabled).deposition_runs().empty
+    assert Campaign.from_config(disabled).deposition.deposition_runs().empty
+
+
+@pytest.mark.parametrize(
+    ("study", "key"),
+    [
+        ("system:\n  ensemble_sizes_atoms: [100, -5]\n", "system.ensemble_sizes_atoms[1]"),
+        ("potential: no-such-preset\n", "potential"),
+    ],
+)
+def test_snakemake_names_a_bad_key_in_one_line_before_any_job(repo, tmp_path, study, key):
+    """A schema error (negative size) and a semantic one (unknown preset): one stderr line
+    naming the key path and the value, no traceback, no job started."""
+    overlay = tmp_path / "bad.yaml"
+    overlay.write_text("campaign_name: bad\n" + study)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(overlay)],
+        cwd=repo, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("config key '")] == lines, lines
+    assert len(lines) == 1 and lines[0].startswith(f"config key '{key}': ")
+    assert ("-5" if "-5" in study else "no-such-preset") in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "rule " not in result.stdout  # nothing planned
+
+
+def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):
+    """Without `extends`, a study starts from the schema's defaults (no positive control, no
+    deposition); `extends: default` inherits config/config.yaml, explicitly."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("campaign_name: plain\nsystem:\n  ensemble_sizes_atoms: [200]\n")
+    study = Campaign.from_files(plain)
+    assert study.config["positive_controls"] == []
+    assert study.config["deposition"]["enabled"] is False
+    assert set(study.runs()["group"]) == {"grid"}
+    inherits = tmp_path / "inherits.yaml"
+    inherits.write_text("extends: default\ncampaign_name: inherits\n")
+    inherited = Campaign.from_files(inherits)
+    assert inherited.config["deposition"]["enabled"] is True
+    assert "control-bcc-seed" in set(inherited.runs()["group"])
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(f"extends: {loop}\n")
+    with pytest.raises(ConfigError, match="config key 'extends': .*loop"):
+        Campaign.from_files(loop)
+
+
+def test_runs_of_different_protocols_never_share_a_folder(config):
+    """Run paths end in a digest of what their files depend on: a longer hold gives other
+    folders; a longer restart interval (no change to the physics) the same ones."""
+    runs = Campaign.from_config(config).runs().index
+    longer = copy.deepcopy(config)
+    longer["md"]["equilibrate_duration_ps"] = 500
+    assert not set(Campaign.from_config(longer).runs().index) & set(runs)
+    restarts = copy.deepcopy(config)
+    restarts["md"]["restart_interval_ps"] = 50
+    assert list(Campaign.from_config(restarts).runs().index) == list(runs)

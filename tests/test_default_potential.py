@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glassy_li.campaign import Campaign
 from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
-from glassy_li.config import Campaign, load_config
+from glassy_li.config import load_config
 from glassy_li.lammps_env import import_lammps
 from glassy_li.project import copy_workflow
 from glassy_li.structure import (

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.config import Campaign
+from glassy_li.campaign import Campaign
 from glassy_li.deposit_analysis import (
     DepositAnalysisSettings,
     analyse_deposit_frame,
@@ -36,7 +36,7 @@ from glassy_li.deposition import (
     run_deposition,
     write_deposition_data,
 )
-from glassy_li.md import WalltimeReached
+from glassy_li.lammps_run import WalltimeReached
 from glassy_li.structure import Frame, StructureSettings, read_lammps_dump
 
 A = 3.51

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from glassy_li.config import Campaign, ConfigError, load_config, resolve_potential
+from glassy_li.campaign import Campaign
+from glassy_li.config import ConfigError, load_config, resolve_potential
 from glassy_li.potential_files import PotentialFiles, RemoteFile, sha256_of
 from glassy_li.project import copy_workflow
 

@@ -1,9 +1,10 @@
 """Structure identification: the physics invariants the campaign's conclusions rest on.
 
-Reference data: ``data/bcc_sphere_reference.tsv`` is the bcc fraction that OVITO 3.17's PTM
-(RMSD cutoff 0.1) gives perfect bcc spheres centred on a lattice site; made by
-``glassy_li.structure.reference_fraction`` (see the file's header).  DEVELOPERS.md quotes
-about 19% at 100 atoms, 50% at 700 and 63% at 2000.
+Reference data: ``data/bcc_sphere_reference.tsv`` counts, independently of glassy_li and OVITO
+(numpy and integer arithmetic, ``data/make_bcc_sphere_reference.py``), the atoms of perfect
+whole-shell bcc spheres whose 8 first- and 6 second-shell neighbours are all present: the
+atoms PTM's 14-neighbour bcc template can match (see ``data/README.md``).  DEVELOPERS.md
+quotes about 19% at 100 atoms, 50% at 700 and 63% at 2000.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from glassy_li.structure import (
     BCC,
+    STRUCTURE_TYPES,
     Frame,
     StructureSettings,
     analyse_frame,
@@ -42,12 +44,60 @@ def frame_of(positions: np.ndarray, edge: float) -> Frame:
     )
 
 
-def test_reference_fractions_match_the_recorded_table(repo):
+LI_LATTICE_CONSTANT_A = 3.51  # what reference_fraction builds its spheres with
+BCC_NEIGHBOUR_OFFSETS = [  # in units of a/2: 8 first-shell (a sqrt(3)/2), 6 second-shell (a)
+    *((i, j, k) for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)),
+    *(tuple(s * e) for e in np.eye(3, dtype=int) for s in (-2, 2)),
+]
+
+
+def complete_shell_atoms(positions_A: np.ndarray, lattice_constant_A: float) -> np.ndarray:
+    """Per atom of a piece of perfect bcc lattice: are its 8 first- and 6 second-shell
+    neighbours all present (the only atoms PTM's bcc template can match)."""
+    half = lattice_constant_A / 2
+    sites = np.rint((positions_A - positions_A[0]) / half).astype(int)
+    assert np.allclose(sites * half, positions_A - positions_A[0], atol=1e-6)
+    present = {tuple(site) for site in sites.tolist()}
+    return np.array(
+        [
+            all((x + i, y + j, z + k) in present for i, j, k in BCC_NEIGHBOUR_OFFSETS)
+            for x, y, z in sites.tolist()
+        ]
+    )
+
+
+def test_reference_fractions_match_the_independent_complete_shell_count(repo):
     table = pd.read_csv(repo / "tests" / "data" / "bcc_sphere_reference.tsv", sep="\t", comment="#")
     assert DEFAULT.reference_structure == "bcc"
-    for n, fraction in zip(table["n_atoms"], table["bcc_fraction"], strict=True):
-        assert reference_fraction(int(n), DEFAULT) == pytest.approx(fraction, abs=1e-9)
-    # the quoted surface effect: ~19% at 100 atoms, ~50% at 700, ~63% at 2000
+    assert len(table) >= 10
+    # whole-shell spheres: reference_fraction's n nearest sites are exactly the table's sphere,
+    # and PTM must call bcc exactly the atoms with complete first and second shells
+    for n, n_bcc in zip(table["n_atoms"], table["n_bcc"], strict=True):
+        assert reference_fraction(int(n), DEFAULT) * n == pytest.approx(n_bcc, abs=1e-6), n
+
+
+@pytest.mark.parametrize(
+    "n_atoms, centre_offset",
+    [(100, (0, 0, 0)), (700, (0, 0, 0)), (2000, (0, 0, 0)), (700, (0.23, 0.11, 0.37))],
+)
+def test_ptm_calls_bcc_exactly_the_atoms_with_complete_first_and_second_shells(
+    n_atoms, centre_offset
+):
+    # spheres ending in part of a shell (as reference_fraction's 100, 700, 2000): atom by atom
+    sphere = crystal_sphere("bcc", n_atoms, LI_LATTICE_CONSTANT_A, centre_offset)
+    lo = sphere.min(axis=0) - 10.0
+    types = identify_structures(sphere, lo, sphere.max(axis=0) - lo + 10.0, DEFAULT)
+    expected = complete_shell_atoms(sphere, LI_LATTICE_CONSTANT_A)
+    assert 0 < expected.sum() < n_atoms
+    np.testing.assert_array_equal(types == BCC, expected)
+    assert set(np.unique(types[~expected])) == {STRUCTURE_TYPES["other"]}
+    if centre_offset == (0, 0, 0):
+        assert reference_fraction(n_atoms, DEFAULT) == expected.sum() / n_atoms
+
+
+def test_quoted_surface_effect():
+    # DEVELOPERS.md: ~19% at 100 atoms, ~50% at 700, ~63% at 2000 (complete-shell counts:
+    # 20, 339 and 1254 atoms, checked atom by atom above)
     assert reference_fraction(100, DEFAULT) == pytest.approx(0.19, abs=0.02)
     assert reference_fraction(700, DEFAULT) == pytest.approx(0.50, abs=0.03)
     assert reference_fraction(2000, DEFAULT) == pytest.approx(0.63, abs=0.02)

@@ -14,54 +14,9 @@ import pytest
 from glassy_li.lammps_env import import_lammps, lammps_potentials_dir
 from glassy_li.project import copy_workflow
 
-TINY = """
-campaign_name: tiny
-base_seed: 7
-replicas: 1
-system:
-  initial_states: [droplet]
-  ensemble_sizes_atoms: [30, 60]
-  packing_densities_g_cm3: [0.0534, 0.2136]
-positive_controls: []
-potential: meam-baskes1992   # the fastest wheel preset: this test checks machinery, not physics
-md:
-  heat_temperature_K: 500
-  heat_temperature_fraction_of_melting: null
-  heat_duration_ps: 2
-  quench_rate_K_per_ps: 100
-  final_temperature_K: 300
-  final_temperature_fraction_of_melting: null
-  equilibrate_duration_ps: 4
-  trajectory_interval_ps: 1
-  thermo_interval_ps: 0.2
-structure:
-  averaging_window_ps: 1
-incubation:
-  persistence_ps: 2
-  final_window_ps: 2
-figures:
-  trace_size_atoms: 60
-  trace_snapshots: 2
-  render_size_px: 160
-coupling_sweep:
-  ensemble_sizes_atoms: [30]
-  packing_densities_g_cm3: [0.2136]
-  couplings:
-    - {thermostat: none}
-    - {thermostat: nose-hoover, atom_flux_atoms_per_ps: 2.0}
-statistics:
-  bootstrap_samples: 100
-deposition:
-  deposited_atoms: 16
-  rates_atoms_per_ps: [2.0, 1.0]
-  replicas: 1
-  relax_duration_ps: 6
-  trajectory_interval_ps: 2
-  render_size_px: 160
-  substrates:
-    - {kind: inert-wall, lateral_size_A: 12}
-    - {kind: bcc-slab, orientation: "110", lateral_size_A: 10, layers: 5}
-"""
+from .conftest import REPO
+
+TINY = (REPO / ".test" / "config" / "config.yaml").read_text()
 
 
 def isolated_atom_energy_eV() -> float:
@@ -88,10 +43,16 @@ def isolated_atom_energy_eV() -> float:
 
 
 def run_campaign(
-    repo: Path, workdir: Path, config_text: str, targets: tuple[str, ...] = ("all",)
+    repo: Path,
+    workdir: Path,
+    config_text: str,
+    targets: tuple[str, ...] = ("all",),
+    copy: bool = True,
 ) -> None:
-    """Copy the workflow into ``workdir`` and make ``targets`` there on ``config_text``."""
-    copy_workflow(workdir, repo)
+    """Copy the workflow into ``workdir`` (unless ``copy`` is false: it is there) and make
+    ``targets`` there on ``config_text``."""
+    if copy:
+        copy_workflow(workdir, repo)
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml",
@@ -105,11 +66,61 @@ def run_campaign(
     assert result.returncode == 0, result.stderr[-4000:]
 
 
-@pytest.mark.slow
-def test_tiny_campaign_end_to_end(repo, tmp_path):
-    run_campaign(repo, tmp_path, TINY, targets=("all", "deposition"))
+@pytest.fixture(scope="module")
+def tiny_campaign(tmp_path_factory) -> Path:
+    """The .test campaign, run once (nucleation and deposition) in a copy of the project."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    run_campaign(REPO, workdir, TINY, targets=("all", "deposition"))
+    return workdir
 
-    campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
+
+def dry_run_jobs(workdir: Path, config_text: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job `snakemake -n` plans on ``config_text`` in ``workdir``."""
+    (workdir / "study.yaml").write_text(config_text)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "study.yaml"],
+        cwd=workdir, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs, rule = [], None
+    for line in result.stdout.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("rule ") and stripped.endswith(":"):
+            rule = stripped[5:-1]
+            jobs.append((rule, ""))
+        elif stripped.startswith("wildcards:") and jobs:
+            jobs[-1] = (rule, stripped)
+    return jobs
+
+
+@pytest.mark.slow
+def test_a_study_touches_only_its_own_runs(tiny_campaign):
+    """Adding one size plans that size's runs and nothing else; a second campaign name
+    reuses the runs and writes its tables beside the first campaign's without touching them."""
+    bigger = TINY.replace("ensemble_sizes_atoms: [30, 60]", "ensemble_sizes_atoms: [30, 45, 60]")
+    jobs = dry_run_jobs(tiny_campaign, bigger)
+    per_run = [(rule, wildcards) for rule, wildcards in jobs if "run=" in wildcards]
+    assert per_run, jobs
+    assert all("/N-45/" in wildcards for _, wildcards in per_run), per_run
+    # 2 densities x 1 replica x every per-run rule; the 30- and 60-atom runs are not redone
+    assert sum(rule == "run_md" for rule, _ in per_run) == 2, per_run
+
+    first = tiny_campaign / "results" / "tiny"
+    before = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
+    second = TINY.replace("campaign_name: tiny", "campaign_name: tiny-again")
+    assert not [job for job in dry_run_jobs(tiny_campaign, second) if "run=" in job[1]]
+    run_campaign(REPO, tiny_campaign, second, targets=("all",), copy=False)
+    assert (tiny_campaign / "results" / "tiny-again" / "tables" / "campaign.tsv").is_file()
+    after = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
+    assert after == before  # nothing of the first campaign was rewritten or removed
+
+
+@pytest.mark.slow
+def test_tiny_campaign_end_to_end(tiny_campaign):
+    tmp_path = tiny_campaign
+    tables = tmp_path / "results" / "tiny" / "tables"
+
+    campaign = pd.read_csv(tables / "campaign.tsv", sep="\t")
     # 2 sizes x 2 densities x 1 replica x 1 state, plus 2 more couplings at one point
     assert len(campaign) == 6
     sweep = campaign[(campaign["ensemble_size_atoms"] == 30)
@@ -134,19 +145,19 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
     thermostatted = campaign[campaign["thermostat"] != "none"]
     assert thermostatted["final_temperature_measured_K"].between(240, 360).all()
 
-    by_size = pd.read_csv(tmp_path / "results" / "tables" / "summary_by_size.tsv", sep="\t")
+    by_size = pd.read_csv(tables / "summary_by_size.tsv", sep="\t")
     assert len(by_size) == 6
     statistics = pd.read_csv(
-        tmp_path / "results" / "tables" / "incubation_statistics.tsv", sep="\t"
+        tables / "incubation_statistics.tsv", sep="\t"
     )
     assert len(statistics) == 6
     single = statistics[statistics["n_transformed"] == 0]
     assert single["km_median_incubation_ps"].isna().all()
     assert single["note"].str.contains("no median").all()
-    fits = pd.read_csv(tmp_path / "results" / "tables" / "mfpt_fits.tsv", sep="\t")
+    fits = pd.read_csv(tables / "mfpt_fits.tsv", sep="\t")
     assert fits["n_star_atoms"].isna().all()
     assert fits["note"].str.contains("1 replicas, fewer than the minimum 5").all()
-    assert (tmp_path / "results" / "tables" / "critical_size.tsv").stat().st_size > 100
+    assert (tables / "critical_size.tsv").stat().st_size > 100
     for name in (
         "traces",
         "trace_snapshots",
@@ -159,16 +170,16 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
         "coupling_comparison",
     ):
         for ext in ("png", "svg"):
-            figure = tmp_path / "results" / "figures" / f"{name}.{ext}"
+            figure = tmp_path / "results" / "tiny" / "figures" / f"{name}.{ext}"
             assert figure.stat().st_size > 1000, figure
     # the structure table has one row per frame with the stages named
-    structure = next((tmp_path / "results" / "runs").rglob("structure.tsv"))
+    structure = next((tmp_path / "results" / "runs" / "grid").rglob("structure.tsv"))
     table = pd.read_csv(structure, sep="\t")
     assert list(table["stage"].unique()) == ["heat", "quench", "equilibrate"]
     assert table["time_ps"].iloc[-1] == pytest.approx(2 + 2 + 4)
     # provenance: config values, seeds, versions and potential checksums of every run
-    provenance = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").rglob(
-        "provenance.json")]
+    provenance = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").glob(
+        "grid/**/provenance.json")]
     assert len(provenance) == 6
     record = provenance[0]
     assert record["software"]["lammps_run"].startswith("LAMMPS (")
@@ -187,7 +198,7 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
 
     # the deposition target ran beside it: 2 substrates x 2 rates x 1 replica
-    runs = pd.read_csv(tmp_path / "results" / "tables" / "deposition_runs.tsv", sep="\t")
+    runs = pd.read_csv(tables / "deposition_runs.tsv", sep="\t")
     assert len(runs) == 4
     assert set(runs["heat_removal"]) == {"wall-layer", "substrate-layers"}
     assert (runs["inserted_atoms"] == 16).all()
@@ -196,16 +207,18 @@ def test_tiny_campaign_end_to_end(repo, tmp_path):
                        runs["rate_atoms_per_ps"] / runs["lateral_area_nm2"])
     assert runs["heat_removal_statement"].str.contains("Langevin bath").all()
     assert (runs["headroom_nm"] > 1.0).all()  # atoms kept arriving from well above
-    by_rate = pd.read_csv(tmp_path / "results" / "tables" / "deposition_by_rate.tsv", sep="\t")
+    by_rate = pd.read_csv(tables / "deposition_by_rate.tsv", sep="\t")
     assert len(by_rate) == 4 and (by_rate["replicas"] == 1).all()
-    record = json.loads(next((tmp_path / "results" / "deposition").rglob(
+    record = json.loads(next((tmp_path / "results" / "runs" / "deposition").rglob(
         "provenance.json")).read_text())
-    assert set(record["seeds"]) == {"velocity_seed", "deposit_seed", "bath_seed"}
+    assert set(record["seeds"]) == {"system_placement", "velocity_seed", "thermostat_seed",
+                                    "insertion_seed"}
+    assert record["lammps_parameters"]["deposit_atoms"] == 16  # read from the run's params
     assert record["config"]["deposition_protocol"]["deposited_atoms"] == 16
     assert record["software"]["lammps_run"].startswith("LAMMPS (")
     for name in ("deposits_by_rate", "deposition_vs_rate", "deposition_traces"):
         for ext in ("png", "svg"):
-            figure = tmp_path / "results" / "figures" / f"{name}.{ext}"
+            figure = tmp_path / "results" / "tiny" / "figures" / f"{name}.{ext}"
             assert figure.stat().st_size > 1000, figure
 
 
@@ -217,7 +230,6 @@ system:
   initial_states: [droplet]
   ensemble_sizes_atoms: [40]
   packing_densities_g_cm3: [0.2136]
-positive_controls: []
 potential: reaxff
 potential_presets:
   reaxff:
@@ -251,7 +263,9 @@ deposition:
 def test_tiny_reaxff_campaign_condenses_at_li_cohesive_energies(repo, tmp_path, shared_potentials):
     ffield = shared_potentials / "ffield.reax.Li_Aryanfar2015"
     run_campaign(repo, tmp_path, TINY_REAXFF.format(ffield=ffield))
-    campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
+    campaign = pd.read_csv(
+        tmp_path / "results" / "tiny-reaxff" / "tables" / "campaign.tsv", sep="\t"
+    )
     assert len(campaign) == 1
     # kcal/mol read as eV would land ~23x too deep; eV read as kcal/mol ~23x too shallow
     pe = campaign["final_pe_eV_per_atom"].iloc[0]

@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .lammps_env import lmp_command, lmp_environment
-from .md import TEMPLATE_DIR, PotentialSetup, lammps_error_lines, write_inputs
+from .lammps_run import (
+    TEMPLATE_DIR,
+    PotentialSetup,
+    potential_parameters,
+    run_lammps_once,
+    write_inputs,
+)
 from .metals import Metal
 from .structure import (
     CRYSTAL_STRUCTURES,
@@ -55,38 +59,13 @@ FINISHED = "glassy-li: checks finished"
 MELTING_FINISHED = "glassy-li: melting check finished"
 
 
-def _run_lammps(work: Path, script: str, log_file: str | Path, finished: str, what: str) -> str:
-    """Run one LAMMPS input on one core in ``work``; return its log text (raise on failure)."""
-    with open(log_file, "a") as log:
-        completed = subprocess.run(
-            [*lmp_command(1), "-in", script, "-log", "log.lammps"],
-            cwd=work,
-            env=lmp_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-    text = (work / "log.lammps").read_text() if (work / "log.lammps").exists() else ""
-    if completed.returncode != 0 or finished not in text:
-        raise RuntimeError(
-            f"{what} failed in {work}:\n{lammps_error_lines(Path(log_file).read_text())}"
-        )
-    return text
-
-
 def _potential_parameters(potential: PotentialSetup, timestep_fs: float) -> dict:
-    units = lammps_units(potential.units)
+    """The shared potential block's variables, plus the mass (the check inputs build their
+    crystals with ``create_atoms``) and a 0.1 ps thermostat damping."""
     return {
-        "units": potential.units,
-        "atom_style": potential.atom_style,
-        "pair_style": potential.pair_style,
-        "pair_coeff": potential.pair_coeff,
+        **potential_parameters(potential, timestep_fs),
         "mass": potential.mass_amu,
-        "neighbor_skin": potential.neighbor_skin_A / units.distance_to_A,
-        "timestep": timestep_fs * 1e-3 / units.time_to_ps,
-        "thermostat_damping": 0.1 / units.time_to_ps,
-        "energy_to_eV": units.energy_to_eV,
-        "time_to_ps": units.time_to_ps,
+        "thermostat_damping": 0.1 / lammps_units(potential.units).time_to_ps,
     }
 
 
@@ -116,7 +95,7 @@ def check_potential(
     """Run the lattice, NVE and throughput checks of one preset in ``work_dir``; return the
     figures as a flat dict (experimental values and deviations beside the measured ones)."""
     work = _fresh(work_dir)
-    dt_ps = timestep_fs * 1e-3
+    dt_ps = timestep_fs * 1e-3  # ps
     droplet = generate_system(
         700, 0.4 * metal.bulk_density_g_cm3, "droplet", seed=1, mass_amu=potential.mass_amu,
         droplet_density_g_cm3=0.96 * metal.bulk_density_g_cm3,
@@ -145,7 +124,9 @@ def check_potential(
         work, parameters, template_dir, potential.after_pair_coeff, ("check_potential.lammps",)
     )
     start = time.perf_counter()
-    text = _run_lammps(work, script.name, log_file, FINISHED, f"checks of preset {potential.name}")
+    text = run_lammps_once(
+        work, script.name, log_file, FINISHED, f"checks of preset {potential.name}"
+    )
     lattice = (work / "check_lattice.txt").read_text().split()
     a_A, c_A, e_crystal, e_isolated = (float(v) for v in lattice[:4])
     nve = np.loadtxt(work / "check_nve.txt", comments="#")
@@ -239,7 +220,7 @@ def melting_point(
     Returns NaN with a note when no attempt kept both phases.
     """
     units = lammps_units(potential.units)
-    dt_ps = timestep_fs * 1e-3
+    dt_ps = timestep_fs * 1e-3  # ps
 
     def steps(ps: float) -> int:
         return max(1, int(round(ps / dt_ps)))
@@ -276,7 +257,7 @@ def melting_point(
         script = write_inputs(
             work, parameters, template_dir, potential.after_pair_coeff, ("check_melting.lammps",)
         )
-        _run_lammps(work, script.name, log_file, MELTING_FINISHED,
+        run_lammps_once(work, script.name, log_file, MELTING_FINISHED,
                     f"melting check of preset {potential.name}")
         record = np.loadtxt(work / "check_melting.txt", comments="#", ndmin=2)
         second_half = record[len(record) // 2 :]

@@ -400,7 +400,7 @@ def analyse_deposition(
 ) -> pd.DataFrame:
     """One row per trajectory frame (see :func:`analyse_deposit_frame`), with its stage."""
     steps = deposition_steps(protocol)
-    timestep_ps = protocol.timestep_fs * 1e-3
+    timestep_ps = protocol.timestep_ps
     flight = flight_time_ps(geometry, protocol.incident_energy_eV, protocol.mass_amu)
     rows = []
     previous_ids = None
@@ -452,7 +452,7 @@ def summarise_deposition(
     """The run's settings, its effective rate (per box and per nm2), the heat removal, and
     the final frame's measures; ``inserted_atoms`` is LAMMPS's own count (thermo table)."""
     steps = deposition_steps(protocol)
-    rate = 1.0 / (steps.insert_every * protocol.timestep_fs * 1e-3)
+    rate = 1.0 / (steps.insert_every * protocol.timestep_ps)
     final = frames.iloc[-1]
     summary: dict[str, object] = {
         **run,

@@ -3,7 +3,7 @@
 The LAMMPS input is the readable template ``workflow/templates/deposit.lammps`` (plus
 ``deposit_stage.lammps``); as for the ensemble runs, every run-specific number goes into a
 ``params.lammps`` file of ``variable`` lines beside it and restarts follow the same rules
-(:func:`glassy_li.md.run_lammps_restartable`).
+(:func:`glassy_li.lammps_run.run_lammps_restartable`).
 
 Geometry (box periodic in x and y, fixed in z; all lengths in A):
 
@@ -42,14 +42,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .md import (
-    EV_PER_AMU_TO_A2_PER_PS2,
+from .lammps_run import (
+    FRESH_START,
     TEMPLATE_DIR,
     PotentialSetup,
     averaging_steps,
+    derived_seeds,
+    potential_parameters,
     run_and_publish,
 )
-from .units import lammps_units
+from .units import EV_PER_AMU_TO_A2_PER_PS2, lammps_units
 
 __all__ = [
     "DEPOSITION_STAGES",
@@ -343,6 +345,10 @@ class DepositionProtocol:
     """An atom is inserted no closer than this to any other atom."""
     mass_amu: float = 6.94
 
+    @property
+    def timestep_ps(self) -> float:
+        return self.timestep_fs * 1e-3
+
     def __post_init__(self) -> None:
         if self.heat_removal not in HEAT_REMOVAL_ROUTES:
             raise ValueError(
@@ -411,7 +417,7 @@ def deposition_steps(protocol: DepositionProtocol) -> DepositionSteps:
     ``deposited_atoms x insert_every`` steps: the last atom is inserted one interval before
     it ends.  The effective rate is ``1 / (insert_every x timestep)``.
     """
-    dt_ps = protocol.timestep_fs * 1e-3
+    dt_ps = protocol.timestep_ps
     every = max(1, round(1.0 / (protocol.rate_atoms_per_ps * dt_ps)))
     traj = max(1, round(protocol.trajectory_interval_ps / dt_ps))
 
@@ -482,18 +488,11 @@ def deposition_parameters(
     length = 1.0 / units.distance_to_A
     speed = incident_speed_A_per_ps(protocol.incident_energy_eV, protocol.mass_amu)
     return {
-        "units": potential.units,
-        "atom_style": potential.atom_style,
+        **potential_parameters(potential, protocol.timestep_fs),
         "data_file": data_file,
-        "pair_style": potential.pair_style,
-        "pair_coeff": potential.pair_coeff,
-        "neighbor_skin": potential.neighbor_skin_A * length,
-        "timestep": protocol.timestep_fs * 1e-3 / units.time_to_ps,
         "temperature": protocol.temperature_K,
         "anneal_T": protocol.anneal_temperature_K,
-        "velocity_seed": seed,
-        "deposit_seed": (seed * 11 + 17) % 900_000_000 + 1,
-        "bath_seed": (seed * 7 + 13) % 900_000_000 + 1,
+        **derived_seeds(seed),
         "substrate_atoms": geometry.substrate_atoms,
         "inert_wall": int(substrate.kind == "inert-wall"),
         "wall_epsilon": substrate.wall_epsilon_eV / units.energy_to_eV,
@@ -526,12 +525,7 @@ def deposition_parameters(
         "average_samples": steps.average_samples,
         "restart_every": steps.restart_every,
         "walltime_budget_s": protocol.walltime_budget_s,
-        "time_to_ps": units.time_to_ps,
-        "energy_to_eV": units.energy_to_eV,
-        "resume": 0,
-        "restart_file": "none",
-        "print_mode": "file",
-        "dump_append": "no",
+        **FRESH_START,
     }
 
 
@@ -553,7 +547,7 @@ def run_deposition(
     """Deposit, relax and (optionally) anneal; resume from the newest restart if any.
 
     Outputs appear only once LAMMPS has finished every stage (see
-    :func:`glassy_li.md.run_lammps_restartable` for resume rules and exceptions).
+    :func:`glassy_li.lammps_run.run_lammps_restartable` for resume rules and exceptions).
     """
     parameters = deposition_parameters(
         protocol, geometry, potential, str(Path(data_file).resolve()), seed
@@ -568,11 +562,11 @@ def run_deposition(
         trajectory_out,
         final_data_out,
         log_file,
+        DEPOSITION_STAGES,
         n_ranks=n_ranks,
         mpi_launcher=mpi_launcher,
         template_dir=template_dir,
         walltime_budget_s=protocol.walltime_budget_s,
-        stages=DEPOSITION_STAGES,
         # half the deposit on average (atoms in flight are nearly free)
         throughput_atoms=geometry.substrate_atoms + protocol.deposited_atoms / 2,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 __all__ = ["REPO_ROOT", "WORKFLOW_PARTS", "copy_workflow"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "profiles")
+WORKFLOW_PARTS = ("Snakefile", "workflow", "config", "envs", "profiles", ".test")
 """What `snakemake` needs to run the campaign from a copy (results/ and .venv excluded)."""
 
 

@@ -2,7 +2,8 @@
 
 Written to ``results/runs/<run>/provenance.json`` (deposition runs:
 ``results/deposition/runs/<run>/provenance.json``) once the run's analysis is done.  The
-LAMMPS version is read from the run's own ``log.lammps`` (the binary that actually ran);
+seeds and every LAMMPS variable are read from the run's own ``params.lammps``, the LAMMPS
+version from its ``log.lammps`` (what actually ran);
 OVITO's and the Python packages' versions are those of the environment that analysed it.
 """
 
@@ -16,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .lammps_run import derived_seeds, read_params_file
 from .potential_files import sha256_of
 
 __all__ = ["lammps_version_of_log", "package_versions", "run_provenance", "sha256_of"]
@@ -56,24 +58,31 @@ def run_provenance(
     run: Mapping[str, Any],
     config_sections: Mapping[str, Mapping[str, Any]],
     potential_files: Mapping[str, str],
-    seeds: Mapping[str, int],
-    lammps_log: str | Path,
+    lammps_dir: str | Path,
 ) -> dict[str, Any]:
     """The provenance record of one run (JSON-serialisable).
 
     ``config_sections`` names each group of settings that made the run (protocol,
-    potential, analysis settings ...); they are recorded as given.
+    potential, analysis settings ...); they are recorded as given.  What LAMMPS actually
+    ran with is read from the run's own folder ``lammps_dir``: every variable of its
+    ``params.lammps`` (the seeds among them) and the version line of its ``log.lammps``.
     """
+    lammps_dir = Path(lammps_dir)
+    variables = read_params_file(lammps_dir / "params.lammps")
     return {
         "run": dict(run),
-        "seeds": dict(seeds),
+        "seeds": {
+            "system_placement": int(run["seed"]),
+            **{key: int(variables[key]) for key in derived_seeds(0)},
+        },
         "config": {name: dict(values) for name, values in config_sections.items()},
+        "lammps_parameters": variables,
         "potential_files": {
             key: {"path": str(path), "sha256": sha256_of(path)}
             for key, path in potential_files.items()
         },
         "software": {
-            "lammps_run": lammps_version_of_log(lammps_log),
+            "lammps_run": lammps_version_of_log(lammps_dir / "log.lammps"),
             **package_versions(),
             "python": platform.python_version(),
             "platform": platform.platform(),

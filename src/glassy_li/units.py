@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 AVOGADRO_PER_MOL = 6.02214076e23
 ANGSTROM3_PER_CM3 = 1.0e24
+BOLTZMANN_EV_PER_K = 8.617333262e-5
+EV_PER_AMU_TO_A2_PER_PS2 = 9648.533212
+"""1 eV/amu = 9648.5 (A/ps)^2."""
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,16 @@ rule summarise_run:
         thermo="results/runs/{run}/thermo.tsv",
     output:
         summary="results/runs/{run}/summary.json",
-    params:
-        run=run_info,
-        incubation=config["incubation"],
-        boundaries=stage_boundaries,
     log:
         "results/logs/summarise_run/{run}.log",
     benchmark:
         "results/benchmarks/summarise_run/{run}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        run=run_info,
+        incubation=config["incubation"],
+        boundaries=stage_boundaries,
     script:
         "../scripts/summarise_run.py"
 
@@ -25,23 +25,23 @@ rule campaign_table:
         summaries=all_runs("results/runs/{run}/summary.json"),
     output:
         campaign=report(
-            "results/tables/campaign.tsv",
+            f"{OUT}/tables/campaign.tsv",
             caption="../report/campaign_table.rst",
             category="Tables",
         ),
         by_size=report(
-            "results/tables/summary_by_size.tsv",
+            f"{OUT}/tables/summary_by_size.tsv",
             caption="../report/summary_by_size.rst",
             category="Tables",
         ),
-    params:
-        made_with=made_with(),
     log:
-        "results/logs/campaign_table.log",
+        f"{OUT}/logs/campaign_table.log",
     benchmark:
-        "results/benchmarks/campaign_table.tsv"
+        f"{OUT}/benchmarks/campaign_table.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        made_with=made_with(),
     script:
         "../scripts/campaign_table.py"
 
@@ -49,40 +49,40 @@ rule campaign_table:
 rule incubation_statistics:
     """Kaplan-Meier incubation statistics, Wedekind first-passage fits, critical size."""
     input:
-        campaign="results/tables/campaign.tsv",
+        campaign=f"{OUT}/tables/campaign.tsv",
         structures=all_runs("results/runs/{run}/structure.tsv"),
     output:
         statistics=report(
-            "results/tables/incubation_statistics.tsv",
+            f"{OUT}/tables/incubation_statistics.tsv",
             caption="../report/incubation_statistics.rst",
             category="Tables",
         ),
         survival=report(
-            "results/tables/survival_curves.tsv",
+            f"{OUT}/tables/survival_curves.tsv",
             caption="../report/survival_table.rst",
             category="Tables",
         ),
         mfpt_fits=report(
-            "results/tables/mfpt_fits.tsv",
+            f"{OUT}/tables/mfpt_fits.tsv",
             caption="../report/mfpt_fits.rst",
             category="Tables",
         ),
-        mfpt_curves="results/tables/mfpt_curves.tsv",
+        mfpt_curves=f"{OUT}/tables/mfpt_curves.tsv",
         critical_size=report(
-            "results/tables/critical_size.tsv",
+            f"{OUT}/tables/critical_size.tsv",
             caption="../report/critical_size.rst",
             category="Tables",
         ),
+    log:
+        f"{OUT}/logs/incubation_statistics.log",
+    benchmark:
+        f"{OUT}/benchmarks/incubation_statistics.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         run_ids=list(RUNS.index),
         statistics=config["statistics"],
         made_with=made_with(),
-    log:
-        "results/logs/incubation_statistics.log",
-    benchmark:
-        "results/benchmarks/incubation_statistics.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/incubation_statistics.py"
 
@@ -91,18 +91,18 @@ rule campaign_config:
     """The merged, validated config (defaults filled in) that made this campaign."""
     output:
         config=report(
-            "results/tables/config.yaml",
+            f"{OUT}/tables/config.yaml",
             caption="../report/config.rst",
             category="Config",
         ),
-    params:
-        config=CAMPAIGN.config,
     log:
-        "results/logs/campaign_config.log",
+        f"{OUT}/logs/campaign_config.log",
     benchmark:
-        "results/benchmarks/campaign_config.tsv"
+        f"{OUT}/benchmarks/campaign_config.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        config=config,
     script:
         "../scripts/campaign_config.py"
 
@@ -115,19 +115,22 @@ rule record_provenance:
         data="results/runs/{run}/system.data",
     output:
         provenance="results/runs/{run}/provenance.json",
-    params:
-        run=run_info,
-        protocol=run_protocol,
-        potential=run_potential,
-        potential_files=run_potential_files,
-        structure=config["structure"],
-        incubation=config["incubation"],
-        lammps_log=lambda wildcards: f"results/runs/{wildcards.run}/md/log.lammps",
     log:
         "results/logs/record_provenance/{run}.log",
     benchmark:
         "results/benchmarks/record_provenance/{run}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        run=run_info,
+        sections=lambda wildcards: {
+            "md_protocol": run_protocol(wildcards),
+            "potential": run_potential(wildcards),
+            "system": system_settings(wildcards),
+            "structure": run_structure_settings(wildcards),
+            "incubation": config["incubation"],
+        },
+        potential_files=run_potential_files,
+        lammps_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
     script:
         "../scripts/record_provenance.py"

@@ -1,11 +1,22 @@
+# Checks of potential presets (`snakemake potential_checks`): computed once per preset,
+# under results/potential_checks/, shared by every campaign.
+
+
 rule check_potential:
     """Lattice constants, cohesive energy, NVE drift, throughput and melting point of one
     preset, against its metal's experimental values."""
     input:
-        template="workflow/templates/check_potential.lammps",
-        melting_template="workflow/templates/check_melting.lammps",
+        template=template("check_potential.lammps"),
+        melting_template=template("check_melting.lammps"),
+        shared=SHARED_TEMPLATE_PATHS,
     output:
         figures="results/potential_checks/{preset}.json",
+    log:
+        "results/logs/check_potential/{preset}.log",
+    benchmark:
+        "results/benchmarks/check_potential/{preset}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
         metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
@@ -20,38 +31,34 @@ rule check_potential:
         work_dir=lambda wildcards: f"results/potential_checks/{wildcards.preset}",
         nve_duration_ps=config["potential_checks"]["nve_duration_ps"],
         throughput_steps=config["potential_checks"]["throughput_steps"],
-    log:
-        "results/logs/check_potential/{preset}.log",
-    benchmark:
-        "results/benchmarks/check_potential/{preset}.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/check_potential.py"
 
 
 rule potential_checks:
-    """The preset table: results/tables/potential_checks.tsv and a Markdown version."""
+    """The preset table: results/potential_checks/potential_checks.tsv and a Markdown version."""
     input:
         figures=expand("results/potential_checks/{preset}.json", preset=checked_presets()),
     output:
         table=report(
-            "results/tables/potential_checks.tsv",
+            "results/potential_checks/potential_checks.tsv",
             caption="../report/potential_checks.rst",
             category="Potentials",
         ),
         markdown="results/potential_checks/potentials.md",
-    params:
-        citations={
-            name: config["potential_presets"][name].get("citation", "")
-            for name in checked_presets()
-        },
-        metal_citations={name: metal.get("citation", "") for name, metal in config["metals"].items()},
     log:
         "results/logs/potential_checks.log",
     benchmark:
         "results/benchmarks/potential_checks.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        citations={
+            name: config["potential_presets"][name].get("citation", "")
+            for name in checked_presets()
+        },
+        metal_citations={
+            name: metal.get("citation", "") for name, metal in config["metals"].items()
+        },
     script:
         "../scripts/potential_checks_table.py"

@@ -1,24 +1,23 @@
-# The deposition campaign (the paper's Fig 7): substrate -> LAMMPS deposition -> per-frame
-# deposit analysis -> tables, renders and figures versus rate.  Its own target:
-# `snakemake --cores 2 deposition` (rule all runs the embryo campaign only).
+# The deposition campaign's rules (helpers: deposition_common.smk); its own target,
+# `snakemake --cores 2 deposition`.
 
 
 rule build_substrate:
     """The substrate (a bcc slab, or none for the inert wall) and the box of one run."""
     output:
-        data="results/deposition/runs/{dep}/substrate.data",
-        geometry="results/deposition/runs/{dep}/geometry.json",
-    params:
-        substrate=lambda wildcards: dataclasses.asdict(deposition_substrate(wildcards)),
-        deposited_atoms=config["deposition"]["deposited_atoms"],
-        mass_amu=lambda wildcards: deposition_protocol_of(wildcards.dep).mass_amu,
-        atom_style=lambda wildcards: deposition_potential()["atom_style"],
+        data="results/runs/{dep}/substrate.data",
+        geometry="results/runs/{dep}/geometry.json",
     log:
         "results/logs/build_substrate/{dep}.log",
     benchmark:
         "results/benchmarks/build_substrate/{dep}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        substrate=lambda wildcards: dataclasses.asdict(deposition_substrate(wildcards)),
+        deposited_atoms=config["deposition"]["deposited_atoms"],
+        mass_amu=lambda wildcards: deposition_protocol_of(wildcards.dep).mass_amu,
+        atom_style=lambda wildcards: deposition_potential(wildcards)["atom_style"],
     script:
         "../scripts/build_substrate.py"
 
@@ -26,24 +25,27 @@ rule build_substrate:
 rule run_deposition:
     """Deposit atoms at the run's rate, relax (and anneal if configured) with LAMMPS.
 
-    LAMMPS works in results/deposition/runs/{dep}/md and keeps its restart files there: a
+    LAMMPS works in results/runs/{dep}/md and keeps its restart files there: a
     killed job resumes from the newest one when the workflow runs again.
     """
     input:
-        data="results/deposition/runs/{dep}/substrate.data",
-        geometry="results/deposition/runs/{dep}/geometry.json",
-        template="workflow/templates/deposit.lammps",
-        stage="workflow/templates/deposit_stage.lammps",
+        data="results/runs/{dep}/substrate.data",
+        geometry="results/runs/{dep}/geometry.json",
+        template=template("deposit.lammps"),
+        stage=template("deposit_stage.lammps"),
+        shared=SHARED_TEMPLATE_PATHS,
     output:
-        thermo="results/deposition/runs/{dep}/thermo.tsv",
-        trajectory="results/deposition/runs/{dep}/trajectory.lammpstrj",
-        final="results/deposition/runs/{dep}/final.data",
-        performance="results/deposition/runs/{dep}/md_performance.json",
-    params:
-        work_dir=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md",
-        protocol=deposition_protocol_dict,
-        potential=lambda wildcards: deposition_potential(),
-        seed=lambda wildcards: int(DEPOSITION_RUNS.loc[wildcards.dep, "seed"]),
+        thermo="results/runs/{dep}/thermo.tsv",
+        trajectory="results/runs/{dep}/trajectory.lammpstrj",
+        final="results/runs/{dep}/final.data",
+        performance="results/runs/{dep}/md_performance.json",
+    log:
+        "results/logs/run_deposition/{dep}.log",
+    benchmark:
+        "results/benchmarks/run_deposition/{dep}.tsv"
+    retries: retries_for(max(map(deposition_needed_minutes, DEPOSITION_RUNS.index), default=0))
+    conda:
+        "../../envs/glassy-li.yaml"
     threads: config["md"]["mpi_ranks"]
     resources:
         tasks=config["md"]["mpi_ranks"],
@@ -51,13 +53,11 @@ rule run_deposition:
         mpi=md_mpi_launcher,
         runtime=deposition_runtime_minutes,
         mem_mb=deposition_mem_mb,
-    retries: deposition_retries()
-    log:
-        "results/logs/run_deposition/{dep}.log",
-    benchmark:
-        "results/benchmarks/run_deposition/{dep}.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
+    params:
+        work_dir=lambda wildcards: f"results/runs/{wildcards.dep}/md",
+        protocol=deposition_protocol_dict,
+        potential=deposition_potential,
+        seed=lambda wildcards: int(DEPOSITION_RUNS.loc[wildcards.dep, "seed"]),
     script:
         "../scripts/run_deposition.py"
 
@@ -66,27 +66,27 @@ rule analyse_deposition:
     """Per frame: atoms retained / reflected / in flight, structure of the deposit, crystalline
     domains, roughness, porosity and dislocations; the final frame as the run's summary."""
     input:
-        trajectory="results/deposition/runs/{dep}/trajectory.lammpstrj",
-        geometry="results/deposition/runs/{dep}/geometry.json",
-        thermo="results/deposition/runs/{dep}/thermo.tsv",
+        trajectory="results/runs/{dep}/trajectory.lammpstrj",
+        geometry="results/runs/{dep}/geometry.json",
+        thermo="results/runs/{dep}/thermo.tsv",
     output:
-        frames="results/deposition/runs/{dep}/frames.tsv",
-        summary="results/deposition/runs/{dep}/summary.json",
-    params:
-        run=lambda wildcards: json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json()),
-        protocol=deposition_protocol_dict,
-        structure=deposition_structure_settings(),
-        analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
-    resources:
-        cpus_per_task=1,
-        runtime=60,
-        mem_mb=2000,
+        frames="results/runs/{dep}/frames.tsv",
+        summary="results/runs/{dep}/summary.json",
     log:
         "results/logs/analyse_deposition/{dep}.log",
     benchmark:
         "results/benchmarks/analyse_deposition/{dep}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    resources:
+        cpus_per_task=1,
+        runtime=60,
+        mem_mb=2000,
+    params:
+        run=deposition_run_info,
+        protocol=deposition_protocol_dict,
+        structure=deposition_structure_settings,
+        analysis=deposition_analysis_settings,
     script:
         "../scripts/analyse_deposition.py"
 
@@ -94,20 +94,20 @@ rule analyse_deposition:
 rule render_deposit:
     """The final deposit seen from the side, atoms coloured by structure type."""
     input:
-        trajectory="results/deposition/runs/{dep}/trajectory.lammpstrj",
-        geometry="results/deposition/runs/{dep}/geometry.json",
+        trajectory="results/runs/{dep}/trajectory.lammpstrj",
+        geometry="results/runs/{dep}/geometry.json",
     output:
-        png="results/deposition/runs/{dep}/render/final_deposit.png",
-        info="results/deposition/runs/{dep}/render/final_deposit.json",
-    params:
-        structure=deposition_structure_settings(),
-        size_px=config["deposition"]["render_size_px"],
+        png="results/runs/{dep}/render/final_deposit.png",
+        info="results/runs/{dep}/render/final_deposit.json",
     log:
         "results/logs/render_deposit/{dep}.log",
     benchmark:
         "results/benchmarks/render_deposit/{dep}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        structure=deposition_structure_settings,
+        size_px=config["deposition"]["render_size_px"],
     script:
         "../scripts/render_deposit.py"
 
@@ -115,29 +115,29 @@ rule render_deposit:
 rule record_deposition_provenance:
     """Config values, seeds, LAMMPS/OVITO versions and potential checksums of one run."""
     input:
-        summary="results/deposition/runs/{dep}/summary.json",
-        geometry="results/deposition/runs/{dep}/geometry.json",
-        data="results/deposition/runs/{dep}/substrate.data",
+        summary="results/runs/{dep}/summary.json",
+        record_geometry="results/runs/{dep}/geometry.json",
+        data="results/runs/{dep}/substrate.data",
     output:
-        provenance="results/deposition/runs/{dep}/provenance.json",
-    params:
-        run=lambda wildcards: json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json()),
-        protocol=deposition_protocol_dict,
-        potential=lambda wildcards: deposition_potential(),
-        potential_files=lambda wildcards: CAMPAIGN.preset_files(
-            CAMPAIGN.deposition_potential_name
-        ),
-        structure=deposition_structure_settings(),
-        analysis=dataclasses.asdict(CAMPAIGN.deposit_analysis_settings()),
-        lammps_log=lambda wildcards: f"results/deposition/runs/{wildcards.dep}/md/log.lammps",
+        provenance="results/runs/{dep}/provenance.json",
     log:
         "results/logs/record_deposition_provenance/{dep}.log",
     benchmark:
         "results/benchmarks/record_deposition_provenance/{dep}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        run=deposition_run_info,
+        sections=lambda wildcards: {
+            "deposition_protocol": deposition_protocol_dict(wildcards),
+            "potential": deposition_potential(wildcards),
+            "structure": deposition_structure_settings(wildcards),
+            "deposit_analysis": deposition_analysis_settings(wildcards),
+        },
+        potential_files=lambda wildcards: DEPOSITION.preset_files(),
+        lammps_dir=lambda wildcards: f"results/runs/{wildcards.dep}/md",
     script:
-        "../scripts/record_deposition_provenance.py"
+        "../scripts/record_provenance.py"
 
 
 rule deposition_table:
@@ -147,23 +147,23 @@ rule deposition_table:
         summaries=deposition_runs_files("summary.json"),
     output:
         runs=report(
-            "results/tables/deposition_runs.tsv",
+            f"{OUT}/tables/deposition_runs.tsv",
             caption="../report/deposition_runs.rst",
             category="Deposition",
         ),
         by_rate=report(
-            "results/tables/deposition_by_rate.tsv",
+            f"{OUT}/tables/deposition_by_rate.tsv",
             caption="../report/deposition_by_rate.rst",
             category="Deposition",
         ),
-    params:
-        made_with=deposition_made_with(),
     log:
-        "results/logs/deposition_table.log",
+        f"{OUT}/logs/deposition_table.log",
     benchmark:
-        "results/benchmarks/deposition_table.tsv"
+        f"{OUT}/benchmarks/deposition_table.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        made_with=deposition_made_with(),
     script:
         "../scripts/deposition_table.py"
 
@@ -171,25 +171,25 @@ rule deposition_table:
 rule plot_deposits:
     """(Fig 7) the final deposits side by side, one per rate (first replica), by structure."""
     input:
-        png=[f"results/deposition/runs/{dep}/render/final_deposit.png" for dep in rendered_deposits()],
-        info=[f"results/deposition/runs/{dep}/render/final_deposit.json" for dep in rendered_deposits()],
-        summaries=[f"results/deposition/runs/{dep}/summary.json" for dep in rendered_deposits()],
+        png=[f"results/runs/{dep}/render/final_deposit.png" for dep in rendered_deposits()],
+        info=[f"results/runs/{dep}/render/final_deposit.json" for dep in rendered_deposits()],
+        summaries=[f"results/runs/{dep}/summary.json" for dep in rendered_deposits()],
     output:
         png=report(
-            "results/figures/deposits_by_rate.png",
+            f"{OUT}/figures/deposits_by_rate.png",
             caption="../report/deposits_by_rate.rst",
             category="Deposition",
         ),
-        svg="results/figures/deposits_by_rate.svg",
+        svg=f"{OUT}/figures/deposits_by_rate.svg",
+    log:
+        f"{OUT}/logs/plots/deposits_by_rate.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/deposits_by_rate.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         title=f"{config['campaign_name']}: final deposits per rate",
         made_with=deposition_made_with(),
-    log:
-        "results/logs/plots/deposits_by_rate.log",
-    benchmark:
-        "results/benchmarks/plots/deposits_by_rate.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_deposits.py"
 
@@ -198,31 +198,31 @@ rule plot_deposition:
     """Roughness, crystallinity, porosity and defects versus rate (replicas shown), and the
     time traces of every run."""
     input:
-        runs="results/tables/deposition_runs.tsv",
+        runs=f"{OUT}/tables/deposition_runs.tsv",
         frames=deposition_runs_files("frames.tsv"),
     output:
         versus_rate=report(
-            "results/figures/deposition_vs_rate.png",
+            f"{OUT}/figures/deposition_vs_rate.png",
             caption="../report/deposition_vs_rate.rst",
             category="Deposition",
         ),
-        versus_rate_svg="results/figures/deposition_vs_rate.svg",
+        versus_rate_svg=f"{OUT}/figures/deposition_vs_rate.svg",
         traces=report(
-            "results/figures/deposition_traces.png",
+            f"{OUT}/figures/deposition_traces.png",
             caption="../report/deposition_traces.rst",
             category="Deposition",
         ),
-        traces_svg="results/figures/deposition_traces.svg",
+        traces_svg=f"{OUT}/figures/deposition_traces.svg",
+    log:
+        f"{OUT}/logs/plots/deposition.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/deposition.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         runs=[json.loads(DEPOSITION_RUNS.loc[dep].to_json()) for dep in DEPOSITION_RUNS.index],
         title=f"{config['campaign_name']}: deposition",
         made_with=deposition_made_with(),
-    log:
-        "results/logs/plots/deposition.log",
-    benchmark:
-        "results/benchmarks/plots/deposition.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_deposition.py"
 

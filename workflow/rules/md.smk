@@ -6,19 +6,22 @@ rule run_md:
     """
     input:
         data="results/runs/{run}/system.data",
-        template="workflow/templates/md.lammps",
-        stage="workflow/templates/stage.lammps",
-        thermostat="workflow/templates/thermostat.lammps",
+        template=template("md.lammps"),
+        stage=template("stage.lammps"),
+        thermostat=template("thermostat.lammps"),
+        shared=SHARED_TEMPLATE_PATHS,
     output:
         thermo="results/runs/{run}/thermo.tsv",
         trajectory="results/runs/{run}/trajectory.lammpstrj",
         final="results/runs/{run}/final.data",
         performance="results/runs/{run}/md_performance.json",
-    params:
-        work_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
-        protocol=run_protocol,
-        potential=run_potential,
-        seed=lambda wildcards: int(run_info(wildcards)["seed"]),
+    log:
+        "results/logs/run_md/{run}.log",
+    benchmark:
+        "results/benchmarks/run_md/{run}.tsv"
+    retries: retries_for(max(map(md_needed_minutes, RUNS.index), default=0))
+    conda:
+        "../../envs/glassy-li.yaml"
     threads: config["md"]["mpi_ranks"]
     resources:
         tasks=config["md"]["mpi_ranks"],
@@ -26,12 +29,10 @@ rule run_md:
         mpi=md_mpi_launcher,
         runtime=md_runtime_minutes,
         mem_mb=md_mem_mb,
-    retries: md_retries()
-    log:
-        "results/logs/run_md/{run}.log",
-    benchmark:
-        "results/benchmarks/run_md/{run}.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
+    params:
+        work_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
+        protocol=run_protocol,
+        potential=run_potential,
+        seed=lambda wildcards: int(run_info(wildcards)["seed"]),
     script:
         "../scripts/run_md.py"

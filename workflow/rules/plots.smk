@@ -1,3 +1,6 @@
+# Figures of the nucleation campaign (the helpers that pick what they show: common.smk).
+
+
 rule plot_traces:
     """(a) T, PE, crystallinity and largest embryo versus time for the runs of one size."""
     input:
@@ -5,11 +8,17 @@ rule plot_traces:
         structure=[f"results/runs/{run}/structure.tsv" for run in trace_runs()],
     output:
         png=report(
-            "results/figures/traces.png",
+            f"{OUT}/figures/traces.png",
             caption="../report/traces.rst",
             category="Figures",
         ),
-        svg="results/figures/traces.svg",
+        svg=f"{OUT}/figures/traces.svg",
+    log:
+        f"{OUT}/logs/plots/traces.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/traces.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         runs=trace_run_info(),
         boundaries=[boundaries_of(run) for run in trace_runs()],
@@ -19,12 +28,6 @@ rule plot_traces:
             f"{int(MAIN_GRID.loc[trace_runs()[0], 'ensemble_size_atoms'])}-atom runs"
         ),
         made_with=made_with(),
-    log:
-        "results/logs/plots/traces.log",
-    benchmark:
-        "results/benchmarks/plots/traces.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_traces.py"
 
@@ -33,64 +36,64 @@ rule plot_campaign:
     """Incubation (Kaplan-Meier), crystallinity versus size and density, phase map, survival
     curves, coupling comparison, critical size per metal."""
     input:
-        campaign="results/tables/campaign.tsv",
-        statistics="results/tables/incubation_statistics.tsv",
-        survival="results/tables/survival_curves.tsv",
-        critical="results/tables/critical_size.tsv",
+        campaign=f"{OUT}/tables/campaign.tsv",
+        statistics=f"{OUT}/tables/incubation_statistics.tsv",
+        survival=f"{OUT}/tables/survival_curves.tsv",
+        critical=f"{OUT}/tables/critical_size.tsv",
     output:
         incubation_png=report(
-            "results/figures/incubation_vs_size.png",
+            f"{OUT}/figures/incubation_vs_size.png",
             caption="../report/incubation_vs_size.rst",
             category="Figures",
         ),
-        incubation_svg="results/figures/incubation_vs_size.svg",
+        incubation_svg=f"{OUT}/figures/incubation_vs_size.svg",
         size_png=report(
-            "results/figures/crystallinity_vs_size.png",
+            f"{OUT}/figures/crystallinity_vs_size.png",
             caption="../report/crystallinity_vs_size.rst",
             category="Figures",
         ),
-        size_svg="results/figures/crystallinity_vs_size.svg",
+        size_svg=f"{OUT}/figures/crystallinity_vs_size.svg",
         density_png=report(
-            "results/figures/crystallinity_vs_density.png",
+            f"{OUT}/figures/crystallinity_vs_density.png",
             caption="../report/crystallinity_vs_density.rst",
             category="Figures",
         ),
-        density_svg="results/figures/crystallinity_vs_density.svg",
+        density_svg=f"{OUT}/figures/crystallinity_vs_density.svg",
         phase_png=report(
-            "results/figures/phase_map.png",
+            f"{OUT}/figures/phase_map.png",
             caption="../report/phase_map.rst",
             category="Figures",
         ),
-        phase_svg="results/figures/phase_map.svg",
+        phase_svg=f"{OUT}/figures/phase_map.svg",
         survival_png=report(
-            "results/figures/survival_curves.png",
+            f"{OUT}/figures/survival_curves.png",
             caption="../report/survival_curves.rst",
             category="Figures",
         ),
-        survival_svg="results/figures/survival_curves.svg",
+        survival_svg=f"{OUT}/figures/survival_curves.svg",
         coupling_png=report(
-            "results/figures/coupling_comparison.png",
+            f"{OUT}/figures/coupling_comparison.png",
             caption="../report/coupling_comparison.rst",
             category="Figures",
         ),
-        coupling_svg="results/figures/coupling_comparison.svg",
+        coupling_svg=f"{OUT}/figures/coupling_comparison.svg",
         critical_png=report(
-            "results/figures/critical_size.png",
+            f"{OUT}/figures/critical_size.png",
             caption="../report/critical_size_figure.rst",
             category="Figures",
         ),
-        critical_svg="results/figures/critical_size.svg",
+        critical_svg=f"{OUT}/figures/critical_size.svg",
+    log:
+        f"{OUT}/logs/plots/campaign.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/campaign.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         threshold=config["incubation"]["threshold"],
         size_axis=config["figures"]["size_axis"],
         base_coupling=BASE_COUPLING,
         title=config["campaign_name"],
         made_with=made_with(),
-    log:
-        "results/logs/plots/campaign.log",
-    benchmark:
-        "results/benchmarks/plots/campaign.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_campaign.py"

@@ -1,3 +1,6 @@
+# Rendered embryos (OVITO; the helpers that pick which runs are rendered: common.smk).
+
+
 rule render_final_embryo:
     """The final frame's largest embryo, atoms coloured by structure type: whole and sliced."""
     input:
@@ -6,16 +9,16 @@ rule render_final_embryo:
         whole="results/runs/{run}/render/final_embryo_whole.png",
         slice="results/runs/{run}/render/final_embryo_slice.png",
         info="results/runs/{run}/render/final_embryo.json",
-    params:
-        settings=run_structure_settings,
-        size_px=config["figures"]["render_size_px"],
-        slice_thickness_A=config["figures"]["slice_thickness_A"],
     log:
         "results/logs/render_final_embryo/{run}.log",
     benchmark:
         "results/benchmarks/render_final_embryo/{run}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    params:
+        settings=run_structure_settings,
+        size_px=config["figures"]["render_size_px"],
+        slice_thickness_A=config["figures"]["slice_thickness_A"],
     script:
         "../scripts/render_final_embryo.py"
 
@@ -28,22 +31,22 @@ rule plot_final_embryos:
         info=[f"results/runs/{run}/render/final_embryo.json" for run in rendered_runs()],
     output:
         png=report(
-            "results/figures/final_embryos.png",
+            f"{OUT}/figures/final_embryos.png",
             caption="../report/final_embryos.rst",
             category="Figures",
         ),
-        svg="results/figures/final_embryos.svg",
+        svg=f"{OUT}/figures/final_embryos.svg",
+    log:
+        f"{OUT}/logs/plots/final_embryos.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/final_embryos.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         runs=[json.loads(RUNS.loc[run].to_json()) for run in rendered_runs()],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
         title=render_title(),
         made_with=made_with(),
-    log:
-        "results/logs/plots/final_embryos.log",
-    benchmark:
-        "results/benchmarks/plots/final_embryos.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_final_embryos.py"
 
@@ -56,11 +59,17 @@ rule plot_trace_snapshots:
         trajectory=f"results/runs/{snapshot_run()}/trajectory.lammpstrj",
     output:
         png=report(
-            "results/figures/trace_snapshots.png",
+            f"{OUT}/figures/trace_snapshots.png",
             caption="../report/trace_snapshots.rst",
             category="Figures",
         ),
-        svg="results/figures/trace_snapshots.svg",
+        svg=f"{OUT}/figures/trace_snapshots.svg",
+    log:
+        f"{OUT}/logs/plots/trace_snapshots.log",
+    benchmark:
+        f"{OUT}/benchmarks/plots/trace_snapshots.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
     params:
         run=json.loads(RUNS.loc[snapshot_run()].to_json()),
         boundaries=boundaries_of(snapshot_run()),
@@ -72,11 +81,5 @@ rule plot_trace_snapshots:
         threshold=config["incubation"]["threshold"],
         title=f"{config['campaign_name']}: {snapshot_run()}",
         made_with=made_with(),
-    log:
-        "results/logs/plots/trace_snapshots.log",
-    benchmark:
-        "results/benchmarks/plots/trace_snapshots.tsv"
-    conda:
-        "../../envs/glassy-li.yaml"
     script:
         "../scripts/plot_trace_snapshots.py"

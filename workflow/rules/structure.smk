@@ -4,19 +4,19 @@ rule identify_structure:
         trajectory="results/runs/{run}/trajectory.lammpstrj",
     output:
         structure="results/runs/{run}/structure.tsv",
-    params:
-        settings=run_structure_settings,
-        timestep_ps=run_timestep_ps,
-        boundaries=stage_boundaries,
-    resources:
-        cpus_per_task=1,
-        runtime=analysis_runtime_minutes,
-        mem_mb=analysis_mem_mb,
     log:
         "results/logs/identify_structure/{run}.log",
     benchmark:
         "results/benchmarks/identify_structure/{run}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
+    resources:
+        cpus_per_task=1,
+        runtime=analysis_runtime_minutes,
+        mem_mb=analysis_mem_mb,
+    params:
+        settings=run_structure_settings,
+        timestep_ps=run_timestep_ps,
+        boundaries=stage_boundaries,
     script:
         "../scripts/identify_structure.py"

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from glassy_li.checks import MeltingSettings, check_potential, melting_point
+from glassy_li.lammps_run import PotentialSetup
 from glassy_li.logs import redirect_to_log
-from glassy_li.md import PotentialSetup
 from glassy_li.metals import Metal
 
 snakemake = globals()["snakemake"]

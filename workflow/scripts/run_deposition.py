@@ -9,8 +9,8 @@ from glassy_li.deposition import (
     heat_removal_statement,
     run_deposition,
 )
+from glassy_li.lammps_run import PotentialSetup, slurm_run_settings
 from glassy_li.logs import redirect_to_log
-from glassy_li.md import PotentialSetup, slurm_run_settings
 
 snakemake = globals()["snakemake"]
 
@@ -21,7 +21,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         geometry = DepositionGeometry.from_dict(json.load(handle))
     protocol, launcher = slurm_run_settings(protocol, snakemake.resources, log)
     steps = deposition_steps(protocol)
-    rate = 1.0 / (steps.insert_every * protocol.timestep_fs * 1e-3)
+    rate = 1.0 / (steps.insert_every * protocol.timestep_ps)
     log(f"protocol: {protocol}")
     log(
         f"{protocol.deposited_atoms} atoms at {rate:g} atoms/ps "

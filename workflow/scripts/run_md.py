@@ -2,8 +2,9 @@
 
 import json
 
+from glassy_li.lammps_run import PotentialSetup, slurm_run_settings
 from glassy_li.logs import redirect_to_log
-from glassy_li.md import MDProtocol, PotentialSetup, run_md, slurm_run_settings
+from glassy_li.md import MDProtocol, run_md
 
 snakemake = globals()["snakemake"]
 
@@ -19,7 +20,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         work_dir=snakemake.params.work_dir,
         protocol=protocol,
         potential=potential,
-        velocity_seed=int(snakemake.params.seed),
+        seed=int(snakemake.params.seed),
         thermo_out=snakemake.output.thermo,
         trajectory_out=snakemake.output.trajectory,
         final_data_out=snakemake.output.final,

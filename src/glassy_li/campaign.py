@@ -1,0 +1,380 @@
+"""The nucleation campaign: its validated config and the table of its runs.
+
+Every run lives in one store, ``results/runs/``, at a readable path that names its swept
+values and ends in a digest of everything else its files depend on (protocol, potential
+preset, system generation, analysis settings), e.g.
+``grid/state-droplet/pot-eam-nichol2016-li/rho-0.0534/coup-nose-hoover-0.1ps/
+Th-716.1K-Tf-358.1K/N-700/rep-0-seed-123456-cfg-1a2b3c4d``.  Two campaigns whose runs agree
+in all of it share the folder (the run is reused, not redone); runs that differ in any of it
+never collide.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import (
+    COUPLING_KEYS,
+    ConfigError,
+    _density_label,
+    _temperature_K,
+    compose_config,
+    coupling_label,
+    derive_seed,
+    potential_names,
+    preset_timestep_fs,
+    resolve_files,
+    resolve_potential,
+    run_digest,
+    validate_config,
+)
+from .lammps_run import PotentialSetup
+from .md import MDProtocol
+from .metals import Metal, metal_from_config
+from .potential_files import PotentialFiles
+from .structure import StructureSettings
+
+__all__ = ["PRESET_RUN_KEYS", "SYSTEM_RUN_KEYS", "Campaign", "structure_settings_for"]
+
+PRESET_RUN_KEYS = ("units", "atom_style", "pair_style", "pair_coeff", "files", "mass_amu",
+                   "neighbor_skin_A", "extra_commands")
+"""Keys of a potential preset that change what a run computes (its citation, notes and
+measured figures do not)."""
+
+SYSTEM_RUN_KEYS = ("min_distance_A", "droplet_density_g_cm3", "seed_fraction")
+"""Keys of the ``system`` section that shape one run's initial system (the grid's lists do
+not: adding a size must not touch the other runs)."""
+
+
+def structure_settings_for(config: Mapping[str, Any], preset_name: str) -> StructureSettings:
+    """Structure identification for a preset's metal: its reference structure, and its
+    cutoffs unless the ``structure`` section sets them."""
+    s = config["structure"]
+    preset = config["potential_presets"][preset_name]
+    metal = metal_from_config(preset["metal"], config["metals"][preset["metal"]])
+    return StructureSettings(
+        method=s["method"],
+        positions=s["positions"],
+        ptm_rmsd_cutoff=s["ptm_rmsd_cutoff"],
+        cluster_cutoff_A=s["cluster_cutoff_A"] or metal.cluster_cutoff_A,
+        min_embryo_atoms=s["min_embryo_atoms"],
+        domain_cutoff_A=s["domain_cutoff_A"] or metal.domain_cutoff_A,
+        reference_structure=metal.reference_structure,
+    )
+
+
+@dataclass
+class Campaign:
+    """A validated configuration and the runs it defines.
+
+    ``files`` gives the presets' files named by address and checksum (default: the cache and
+    mirrors the config sets, relative to ``project_root``; in a dry run, one with
+    ``download=False``).  ``project_root`` roots the presets' relative paths (default: the
+    working directory)."""
+
+    config: dict[str, Any]
+    files: PotentialFiles | None = field(default=None, repr=False, compare=False)
+    project_root: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.files is None:
+            self.files = PotentialFiles.from_config(self.config, self.project_root)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: dict[str, Any],
+        files: PotentialFiles | None = None,
+        project_root: str | Path | None = None,
+        *,
+        in_place: bool = False,
+        download: bool = True,
+        on_plan: Callable[[Any], None] | None = None,
+    ) -> Campaign:
+        """Validate ``config`` (a copy, or ``config`` itself when ``in_place``: then the
+        caller's object is the one validated and filled) and wrap it.  Without ``files``,
+        potential files come from the cache and mirrors the config sets (``download`` and
+        ``on_plan`` as :meth:`PotentialFiles.from_config`)."""
+        checked = config if in_place else copy.deepcopy(dict(config))
+        root = Path(project_root) if project_root is not None else None
+        files = validate_config(
+            checked, files=files, base_dir=root, download=download, on_plan=on_plan
+        )
+        return cls(checked, files, root)
+
+    @classmethod
+    def from_files(cls, *paths: str | Path) -> Campaign:
+        """A campaign composed from campaign files as ``snakemake --configfile`` would
+        (:func:`glassy_li.config.compose_config`: presets, ``extends`` chain, files)."""
+        return cls.from_config(compose_config(paths))
+
+    @property
+    def deposition(self):
+        """The deposition campaign of the same config
+        (:class:`glassy_li.deposition_campaign.DepositionCampaign`)."""
+        from .deposition_campaign import DepositionCampaign  # noqa: PLC0415 (imports this)
+
+        return DepositionCampaign(self.config, self.files, self.project_root)
+
+    # -- potential, metal and protocol ------------------------------------------------------
+    @property
+    def potential_names(self) -> list[str]:
+        """The campaign's presets (several when the metal is a campaign dimension)."""
+        return potential_names(self.config)
+
+    @property
+    def potential_name(self) -> str:
+        """The first (for most campaigns the only) preset."""
+        return self.potential_names[0]
+
+    def metal(self, preset_name: str | None = None) -> Metal:
+        """The metal of a preset (default: the first preset's)."""
+        preset = self.config["potential_presets"][preset_name or self.potential_name]
+        return metal_from_config(preset["metal"], self.config["metals"][preset["metal"]])
+
+    def temperatures_K(self, preset_name: str | None = None) -> tuple[float, float]:
+        """(heat, final) temperatures in K: md's kelvin values, or its fractions of the
+        preset's measured melting point."""
+        melting_K = self.config["potential_presets"][preset_name or self.potential_name].get(
+            "melting_point_K"
+        )
+        md = self.config["md"]
+        heat_K = _temperature_K(md, "heat_temperature", melting_K)
+        final_K = _temperature_K(md, "final_temperature", melting_K)
+        assert heat_K is not None and final_K is not None  # validate_config: exactly one each
+        return heat_K, final_K
+
+    def packing_densities_g_cm3(self, preset_name: str | None = None) -> list[float]:
+        """The grid's packing densities (g/cm3) for a preset's metal."""
+        system = self.config["system"]
+        if system["packing_densities_g_cm3"] is not None:
+            return [float(v) for v in system["packing_densities_g_cm3"]]
+        bulk = self.metal(preset_name).bulk_density_g_cm3
+        return [round(f * bulk, 6) for f in system["packing_densities_fraction_of_bulk"]]
+
+    def potential(self, base_dir: str | Path | None = None) -> PotentialSetup:
+        """The campaign's potential preset, resolved."""
+        return self.preset(self.potential_name, base_dir)
+
+    def preset(self, name: str, base_dir: str | Path | None = None) -> PotentialSetup:
+        """Any preset of the config, resolved (its files must exist)."""
+        presets = self.config["potential_presets"]
+        if name not in presets:
+            raise ConfigError(
+                f"unknown potential preset {name!r}; known presets: {', '.join(sorted(presets))}"
+            )
+        return resolve_potential(name, presets[name], base_dir or self.project_root, self.files)
+
+    def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
+        """Absolute paths of the campaign preset's files (for checksums)."""
+        return self.preset_files(self.potential_name, base_dir)
+
+    def preset_files(self, name: str, base_dir: str | Path | None = None) -> dict[str, str]:
+        """Absolute paths of a preset's files (for checksums)."""
+        return resolve_files(
+            name, self.config["potential_presets"][name], base_dir or self.project_root,
+            self.files,
+        )
+
+    def timestep_fs(self, preset_name: str | None = None) -> float:
+        return preset_timestep_fs(self.config, preset_name or self.potential_name)
+
+    def protocol(
+        self,
+        final_temperature_K: float | None = None,
+        heat_temperature_K: float | None = None,
+        coupling: Mapping[str, Any] | None = None,
+        potential: str | None = None,
+    ) -> MDProtocol:
+        """The MD protocol of a preset (default: the first); positive controls may override
+        the two temperatures, and a coupling (keys of ``coupling_sweep.couplings``) the
+        thermostat and the atom flux."""
+        md = {**self.config["md"], **(coupling or {})}
+        heat_K, final_K = self.temperatures_K(potential)
+        return MDProtocol(
+            timestep_fs=self.timestep_fs(potential),
+            heat_temperature_K=heat_temperature_K or heat_K,
+            heat_duration_ps=md["heat_duration_ps"],
+            quench_rate_K_per_ps=md["quench_rate_K_per_ps"],
+            final_temperature_K=final_temperature_K or final_K,
+            equilibrate_duration_ps=md["equilibrate_duration_ps"],
+            trajectory_interval_ps=md["trajectory_interval_ps"],
+            thermo_interval_ps=md["thermo_interval_ps"],
+            averaging_window_ps=self.config["structure"]["averaging_window_ps"],
+            thermostat=md["thermostat"],
+            thermostat_damping_ps=md["thermostat_damping_ps"],
+            minimisation_iterations=md["minimisation_iterations"],
+            restart_interval_ps=md["restart_interval_ps"],
+            walltime_budget_s=md["walltime_budget_s"],
+            atom_flux_atoms_per_ps=md["atom_flux_atoms_per_ps"],
+            flux_min_distance_A=self.config["system"]["min_distance_A"],
+            mass_amu=self.potential_mass_amu(potential),
+        )
+
+    def potential_mass_amu(self, preset_name: str | None = None) -> float:
+        return float(self.config["potential_presets"][preset_name or self.potential_name]
+                     ["mass_amu"])
+
+    def couplings(self) -> list[dict[str, Any]]:
+        """The md-section coupling first, then those of ``coupling_sweep`` (completed)."""
+        md = self.config["md"]
+        base = {key: md[key] for key in COUPLING_KEYS}
+        swept = [{**base, **c} for c in self.config["coupling_sweep"]["couplings"]]
+        unique: list[dict[str, Any]] = []
+        for coupling in [base, *swept]:
+            if coupling not in unique:
+                unique.append(coupling)
+        return unique
+
+    def structure_settings(self, preset_name: str | None = None) -> StructureSettings:
+        """Structure identification for a preset's metal (:func:`structure_settings_for`)."""
+        return structure_settings_for(self.config, preset_name or self.potential_name)
+
+    # -- the runs ---------------------------------------------------------------------------
+    def run_digest(
+        self, potential: str, heat_K: float, final_K: float, coupling: Mapping[str, Any]
+    ) -> str:
+        """The digest ending a run's path: what its files depend on beyond the readable
+        segments.  Execution details that do not change a run's physics (wall-clock budget,
+        restart interval, MPI ranks) are left out, so changing them resumes, not redoes."""
+        protocol = dataclasses.asdict(self.protocol(final_K, heat_K, coupling, potential))
+        for key in ("walltime_budget_s", "restart_interval_ps"):
+            protocol.pop(key)
+        preset = self.config["potential_presets"][potential]
+        physics = {key: preset.get(key) for key in PRESET_RUN_KEYS}
+        system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
+        return run_digest(protocol, physics, system,
+                          dataclasses.asdict(self.structure_settings(potential)),
+                          self.config["incubation"])
+
+    def runs(self) -> pd.DataFrame:
+        """One row per run: its id (path under ``results/runs``) and every swept value.
+
+        Seeds depend on everything but the coupling, so that couplings compare pairwise on
+        the same initial configurations and velocities.
+        """
+        cfg = self.config
+        system = cfg["system"]
+        rows: list[dict[str, Any]] = []
+        fractional_temperatures = cfg["md"]["heat_temperature_K"] is None or (
+            cfg["md"]["final_temperature_K"] is None
+        )
+
+        def add(
+            potential: str,
+            group: str,
+            state: str,
+            rho: float,
+            size: int,
+            replica: int,
+            heat_T: float,
+            final_T: float,
+            coupling: Mapping[str, Any],
+        ):
+            seed = derive_seed(cfg["base_seed"], group, state, potential, rho, size, replica)
+            segments = [
+                group,
+                f"state-{state}",
+                f"pot-{potential}",
+                f"rho-{_density_label(rho)}",
+                coupling_label(coupling),
+                f"N-{size}",
+            ]
+            # controls override temperatures; fractions of a melting point give other ones
+            if group != "grid" or fractional_temperatures:
+                segments.insert(-1, f"Th-{heat_T:.4g}K-Tf-{final_T:.4g}K")
+            digest = self.run_digest(potential, heat_T, final_T, coupling)
+            segments.append(f"rep-{replica}-seed-{seed}-cfg-{digest}")
+            metal = self.metal(potential)
+            preset = cfg["potential_presets"][potential]
+            melting_K = float(preset.get("melting_point_K") or float("nan"))
+            rows.append(
+                {
+                    "run_id": "/".join(segments),
+                    "group": group,
+                    "metal": metal.name,
+                    "reference_structure": metal.reference_structure,
+                    "mass_amu": float(preset["mass_amu"]),
+                    "bulk_density_g_cm3": metal.bulk_density_g_cm3,
+                    "melting_point_potential_K": melting_K,
+                    "melting_point_experiment_K": metal.melting_point_K,
+                    "initial_state": state,
+                    "potential": potential,
+                    "packing_density_g_cm3": float(rho),
+                    "packing_density_fraction_of_bulk": float(rho) / metal.bulk_density_g_cm3,
+                    "ensemble_size_atoms": int(size),
+                    "heat_temperature_K": float(heat_T),
+                    "final_temperature_K": float(final_T),
+                    "thermostat": coupling["thermostat"],
+                    "thermostat_damping_ps": float(coupling["thermostat_damping_ps"]),
+                    "atom_flux_atoms_per_ps": float(coupling["atom_flux_atoms_per_ps"]),
+                    "coupling": coupling_label(coupling),
+                    "replica": replica,
+                    "seed": seed,
+                }
+            )
+
+        base, *swept = self.couplings()
+        sweep = cfg["coupling_sweep"]
+        for potential in self.potential_names:
+            heat_T, final_T = self.temperatures_K(potential)
+            densities = self.packing_densities_g_cm3(potential)
+            grids = [([base], system["initial_states"], densities, system["ensemble_sizes_atoms"])]
+            if swept:
+                grids.append(
+                    (
+                        [base, *swept],
+                        sweep["initial_states"] or system["initial_states"],
+                        sweep["packing_densities_g_cm3"] or densities,
+                        sweep["ensemble_sizes_atoms"] or system["ensemble_sizes_atoms"],
+                    )
+                )
+            for couplings, states, rhos, sizes in grids:
+                for coupling, state, rho, size, replica in itertools.product(
+                    couplings, states, rhos, sizes, range(cfg["replicas"])
+                ):
+                    add(potential, "grid", state, rho, size, replica, heat_T, final_T, coupling)
+            self._add_controls(add, potential, base)
+        # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
+        table = pd.DataFrame(rows).drop_duplicates()
+        if table["run_id"].duplicated().any():
+            dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
+            raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
+        return table.set_index("run_id", drop=False)
+
+    def control_temperatures_K(
+        self, control: Mapping[str, Any], potential: str
+    ) -> tuple[float, float]:
+        """(heat, final) temperatures (K) of a positive control: its own kelvins or fractions
+        of the potential's melting point, else the campaign's."""
+        heat_K, final_K = self.temperatures_K(potential)
+        melting_K = self.config["potential_presets"][potential].get("melting_point_K")
+        own_heat_K = _temperature_K(control, "heat_temperature", melting_K)
+        own_final_K = _temperature_K(control, "final_temperature", melting_K)
+        return (heat_K if own_heat_K is None else own_heat_K,
+                final_K if own_final_K is None else own_final_K)
+
+    def _add_controls(self, add, potential: str, base) -> None:
+        cfg = self.config
+        for control in cfg.get("positive_controls", []):
+            heat_T, final_T = self.control_temperatures_K(control, potential)
+            for replica in range(control.get("replicas", cfg["replicas"])):
+                add(
+                    potential,
+                    f"control-{control['label']}",
+                    control["initial_state"],
+                    control["packing_density_g_cm3"],
+                    control["ensemble_size_atoms"],
+                    replica,
+                    heat_T,
+                    final_T,
+                    base,
+                )

@@ -1,0 +1,134 @@
+# Helpers of the deposition campaign (rules: deposition.smk). The campaign (the paper's
+# Fig 7): substrate -> LAMMPS deposition -> per-frame
+# deposit analysis -> tables, renders and figures versus rate.  Its own target:
+# `snakemake --cores 2 deposition` (rule all runs the nucleation campaign only).  Its runs
+# live in the one run store, results/runs/deposition/...; its tables and figures under
+# results/<campaign_name>/ beside the nucleation campaign's.
+import functools
+
+from glassy_li.deposition import build_substrate, deposition_steps, heat_removal_statement
+
+DEPOSITION = CAMPAIGN.deposition
+DEPOSITION_RUNS = DEPOSITION.deposition_runs()
+
+
+def deposition_run_info(wildcards):
+    return json.loads(DEPOSITION_RUNS.loc[wildcards.dep].to_json())
+
+
+def deposition_protocol_of(dep):
+    info = DEPOSITION_RUNS.loc[dep]
+    return DEPOSITION.deposition_protocol(
+        int(info["substrate_index"]), float(info["rate_atoms_per_ps"])
+    )
+
+
+def deposition_protocol_dict(wildcards):
+    """The deposition protocol of the run named by {dep}, as a plain dict."""
+    return dataclasses.asdict(deposition_protocol_of(wildcards.dep))
+
+
+def deposition_substrate(wildcards):
+    return DEPOSITION.substrate(int(DEPOSITION_RUNS.loc[wildcards.dep, "substrate_index"]))
+
+
+def deposition_potential(wildcards):
+    """The deposition preset, with absolute file paths (called only by deposition jobs, so
+    a disabled campaign's preset files need not exist)."""
+    return dataclasses.asdict(DEPOSITION.preset())
+
+
+def deposition_structure_settings(wildcards):
+    return dataclasses.asdict(DEPOSITION.structure_settings())
+
+
+def deposition_analysis_settings(wildcards):
+    return dataclasses.asdict(DEPOSITION.deposit_analysis_settings())
+
+
+@functools.lru_cache
+def slab_atoms(substrate_index):
+    """Atoms of a substrate (0 for the inert wall)."""
+    substrate = DEPOSITION.substrate(substrate_index)
+    return len(build_substrate(substrate, config["deposition"]["deposited_atoms"])[0])
+
+
+def deposition_atoms(dep):
+    """(substrate atoms, deposited atoms) of one run."""
+    return (
+        slab_atoms(int(DEPOSITION_RUNS.loc[dep, "substrate_index"])),
+        deposition_protocol_of(dep).deposited_atoms,
+    )
+
+
+def deposition_needed_minutes(dep):
+    """Cluster time of one run: its steps x (substrate + half the deposited atoms)."""
+    substrate_atoms, deposited = deposition_atoms(dep)
+    steps = deposition_steps(deposition_protocol_of(dep)).total
+    return needed_minutes(
+        steps * (substrate_atoms + deposited / 2), DEPOSITION.deposition_potential_name
+    )
+
+
+def deposition_runtime_minutes(wildcards):
+    return runtime_minutes(deposition_needed_minutes(wildcards.dep))
+
+
+def deposition_mem_mb(wildcards):
+    return mem_mb_for(sum(deposition_atoms(wildcards.dep)))
+
+
+def deposition_runs_files(name):
+    """results/runs/<run>/`name` of every deposition run."""
+    return [f"results/runs/{dep}/{name}" for dep in DEPOSITION_RUNS.index]
+
+
+def rendered_deposits():
+    """Rendered side by side: each substrate's first replica at every rate, fastest first."""
+    chosen = DEPOSITION_RUNS[DEPOSITION_RUNS["replica"] == 0].sort_values(
+        ["substrate_index", "rate_atoms_per_ps"], ascending=[True, False]
+    )
+    return list(chosen.index)
+
+
+def deposition_made_with():
+    """What made the deposition figures, for the report's captions."""
+    dep = config["deposition"]
+    if not dep["enabled"]:
+        return "deposition campaign disabled"
+    statements = []
+    for index in range(len(dep["substrates"])):
+        substrate = DEPOSITION.substrate(index)
+        protocol = DEPOSITION.deposition_protocol(index, dep["rates_atoms_per_ps"][0])
+        statements.append(
+            f"{substrate.label}: heat removal - " f"{heat_removal_statement(protocol, substrate)}"
+        )
+    return (
+        f"Deposition campaign of '{config['campaign_name']}': potential preset "
+        f"'{DEPOSITION.deposition_potential_name}', {dep['deposited_atoms']} atoms per run at "
+        f"{dep['rates_atoms_per_ps']} atoms/ps, {dep['replicas']} replicas (replica k of every "
+        f"rate shares its seed), incident energy {dep['incident_energy_eV']} eV at normal "
+        f"incidence, {dep['temperature_K']} K, relax {dep['relax_duration_ps']} ps, anneal "
+        f"{dep['anneal_duration_ps']} ps at {dep['anneal_temperature_K']} K; timestep "
+        f"{DEPOSITION.deposition_timestep_fs()} fs. " + "; ".join(statements) + ". Structure: "
+        f"{config['structure']['method']} on {config['structure']['positions']} positions; "
+        f"voids with a {dep['analysis']['probe_radius_A']} A probe."
+    )
+
+
+DEPOSITION_FIGURES = {
+    "deposits_by_rate": "Final deposits per rate, coloured by structure (Fig 7)",
+    "deposition_vs_rate": "Roughness, crystallinity, porosity and defects versus rate",
+    "deposition_traces": "Deposition time traces",
+}
+
+
+def deposition_outputs():
+    if not config["deposition"]["enabled"]:
+        return []
+    return [
+        f"{OUT}/tables/deposition_runs.tsv",
+        f"{OUT}/tables/deposition_by_rate.tsv",
+        *deposition_runs_files("provenance.json"),
+        *[f"{OUT}/figures/{name}.{ext}" for name in DEPOSITION_FIGURES for ext in ("png", "svg")],
+    ]
