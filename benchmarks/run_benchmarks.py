@@ -78,7 +78,6 @@ system:
   initial_states: [{state}]
   ensemble_sizes_atoms: {sizes}
   packing_densities_g_cm3: [{rho}]
-positive_controls: []
 coupling_sweep: {{couplings: []}}
 potential_mirrors: [{REPO.parent / "shared" / "potentials"}]
 potential_cache_dir: {REPO / "resources" / "potentials"}
@@ -137,7 +136,7 @@ def bench_md(tmp: Path) -> Path:
     work = tmp / "md"
     copy_workflow(work)
     config = campaign_config("bench-md", [700], 1, MD_700)
-    snakemake(work, config, 2, "results/tables/campaign.tsv")
+    snakemake(work, config, 2, "results/bench-md/tables/campaign.tsv")
     performance = json.loads(next((work / "results" / "runs").rglob("md_performance.json"))
                              .read_text())
     atom_steps = performance["steps"] * performance["atoms"]
@@ -147,7 +146,7 @@ def bench_md(tmp: Path) -> Path:
     bare_first = timed_lmp(fresh_md_copy(md_dir, tmp / "md-bare-1"))
     rerun = tmp / "md-again"
     copy_workflow(rerun)
-    snakemake(rerun, config, 2, "results/tables/campaign.tsv")
+    snakemake(rerun, config, 2, "results/bench-md/tables/campaign.tsv")
     job_again = job_seconds(rerun, "run_md")[0]
     bare_second = timed_lmp(fresh_md_copy(md_dir, tmp / "md-bare-2"))
     bare_s = (bare_first + bare_second) / 2
@@ -265,7 +264,7 @@ def bench_memory(tmp: Path) -> None:
     config = campaign_config("bench-memory", [2000], 1, md)
     config += "structure: {averaging_window_ps: 1}\nincubation: {persistence_ps: 1, " \
               "final_window_ps: 1}\n"
-    snakemake(work, config, 2, "results/tables/campaign.tsv")
+    snakemake(work, config, 2, "results/bench-memory/tables/campaign.tsv")
     for rule in ("run_md", "identify_structure"):
         files = glob.glob(str(work / "results" / "benchmarks" / rule / "**" / "*.tsv"),
                           recursive=True)

@@ -5,11 +5,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glassy_li.config import resolve_potential
+from glassy_li.config import resolve_potential, schema_defaults
 from glassy_li.lammps_run import PotentialSetup
 from glassy_li.md import MDProtocol, run_md
 from glassy_li.structure import Frame, bcc_lattice, read_lammps_dump
 from glassy_li.system import InitialSystem, write_lammps_data
+
+
+def md_protocol(**values) -> MDProtocol:
+    """An MDProtocol of ``values``; the fields they leave out take the schema's defaults
+    (the md section, system.min_distance_A) and Li's mass, as a campaign would."""
+    defaults = schema_defaults()
+    md = defaults["md"]
+    fields = {
+        **{key: md[key] for key in ("thermostat", "thermostat_damping_ps",
+                                    "minimisation_iterations", "restart_interval_ps",
+                                    "walltime_budget_s", "atom_flux_atoms_per_ps")},
+        "flux_min_distance_A": defaults["system"]["min_distance_A"],
+        "mass_amu": 6.94,
+    }
+    return MDProtocol(**{**fields, **values})
+
 
 BASKES = {
     "units": "metal",
@@ -46,7 +62,7 @@ def run_short_md(
     run_md(
         data,
         tmp_path / "md",
-        MDProtocol(**settings),
+        md_protocol(**settings),
         potential,
         4242,
         out["thermo"],

@@ -222,7 +222,7 @@ def draw_all(out: str, size_axis: str = "ensemble_size_atoms") -> list[str]:
     """Every campaign and deposition figure from the synthetic tables, as PNGs in ``out``."""
     from pathlib import Path  # noqa: PLC0415
 
-    from glassy_li import plots  # noqa: PLC0415
+    from glassy_li import deposition_plots, plots  # noqa: PLC0415
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -247,8 +247,9 @@ def draw_all(out: str, size_axis: str = "ensemble_size_atoms") -> list[str]:
     save(plots.plot_traces(traces, BOUNDARIES, SETTINGS.threshold, "synthetic li: 1500 atoms"),
          "li_traces")
     runs, frames, run_dicts = deposition_tables()
-    save(plots.plot_deposition_vs_rate(runs, "synthetic deposition"), "deposition_vs_rate")
-    save(plots.plot_deposition_traces(run_dicts, frames, "synthetic deposition"),
+    save(deposition_plots.plot_deposition_vs_rate(runs, "synthetic deposition"),
+         "deposition_vs_rate")
+    save(deposition_plots.plot_deposition_traces(run_dicts, frames, "synthetic deposition"),
          "deposition_traces")
     return written
 

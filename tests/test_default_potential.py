@@ -147,11 +147,11 @@ def test_large_droplets_crystallise_and_small_ones_stay_amorphous(
     )
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "droplets.yaml",
-         "--", "results/tables/campaign.tsv"],
+         "--", "results/droplets/tables/campaign.tsv"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1500, check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    campaign = pd.read_csv(tmp_path / "results" / "tables" / "campaign.tsv", sep="\t")
+    campaign = pd.read_csv(tmp_path / "results" / "droplets" / "tables" / "campaign.tsv", sep="\t")
     large = campaign[campaign["ensemble_size_atoms"] == 1500]
     small = campaign[campaign["ensemble_size_atoms"] == 100]
     assert len(large) == 2 and len(small) == 2

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from glassy_li.campaign import Campaign
+from glassy_li.config import schema_defaults
 from glassy_li.deposit_analysis import (
     DepositAnalysisSettings,
     analyse_deposit_frame,
@@ -66,8 +67,29 @@ def test_bcc_slab_is_a_periodic_piece_of_the_bcc_lattice(orientation):
     assert np.all(neighbours <= 8)
 
 
+def deposition_protocol(**values) -> DepositionProtocol:
+    """A DepositionProtocol of ``values``; the fields they leave out take the schema's
+    defaults (deposition section, structure.averaging_window_ps, md.walltime_budget_s), a
+    1 fs timestep, Li's mass and substrate-layers heat removal, as a campaign would."""
+    defaults = schema_defaults()
+    deposition = defaults["deposition"]
+    fields = {
+        **{key: deposition[key] for key in (
+            "temperature_K", "incident_energy_eV", "bath_damping_ps", "wall_layer_thickness_A",
+            "relax_duration_ps", "anneal_temperature_K", "anneal_duration_ps",
+            "trajectory_interval_ps", "thermo_interval_ps", "restart_interval_ps",
+            "min_insert_distance_A")},
+        "averaging_window_ps": defaults["structure"]["averaging_window_ps"],
+        "walltime_budget_s": defaults["md"]["walltime_budget_s"],
+        "timestep_fs": 1.0,
+        "mass_amu": 6.94,
+        "heat_removal": "substrate-layers",
+    }
+    return DepositionProtocol(**{**fields, **values})
+
+
 def test_deposition_steps_give_the_rate_and_whole_frames():
-    protocol = DepositionProtocol(rate_atoms_per_ps=0.25, deposited_atoms=30,
+    protocol = deposition_protocol(rate_atoms_per_ps=0.25, deposited_atoms=30,
                                   trajectory_interval_ps=5, relax_duration_ps=7)
     steps = deposition_steps(protocol)
     assert steps.insert_every == 4000  # 1 fs steps, 4 ps apart
@@ -116,7 +138,7 @@ def default_potential(repo):
 
 def test_atoms_arrive_at_the_rate_and_none_is_lost_on_a_slab(tmp_path, default_potential):
     substrate = Substrate(kind="bcc-slab", orientation="100", lateral_size_A=10.5, layers=5)
-    protocol = DepositionProtocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
+    protocol = deposition_protocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
                                   relax_duration_ps=8, trajectory_interval_ps=1,
                                   averaging_window_ps=0.5, thermo_interval_ps=0.5,
                                   anneal_duration_ps=2, anneal_temperature_K=600)
@@ -153,7 +175,7 @@ def test_atoms_bouncing_off_a_weak_wall_are_counted_not_lost(tmp_path, default_p
     """A wall that barely binds (epsilon 2 meV, ~0.1 kT) and fast atoms (0.5 eV): atoms
     bounce off it and stay in the box under the reflecting top wall, where they are counted."""
     substrate = Substrate(kind="inert-wall", lateral_size_A=30, wall_epsilon_eV=0.002)
-    protocol = DepositionProtocol(rate_atoms_per_ps=0.5, deposited_atoms=6,
+    protocol = deposition_protocol(rate_atoms_per_ps=0.5, deposited_atoms=6,
                                   incident_energy_eV=0.5, heat_removal="wall-layer",
                                   relax_duration_ps=10, trajectory_interval_ps=1,
                                   averaging_window_ps=0.5)
@@ -174,7 +196,7 @@ def test_a_deposition_stopped_at_its_walltime_resumes_to_the_same_count(
     """Stopped by its wall-clock budget mid-deposition, the run resumes from its restart:
     fix deposit goes on counting (no atom inserted twice or skipped), frames are not repeated."""
     substrate = Substrate(kind="bcc-slab", orientation="100", lateral_size_A=10.5, layers=5)
-    protocol = DepositionProtocol(rate_atoms_per_ps=1.0, deposited_atoms=20,
+    protocol = deposition_protocol(rate_atoms_per_ps=1.0, deposited_atoms=20,
                                   relax_duration_ps=8, trajectory_interval_ps=1,
                                   averaging_window_ps=0.5, restart_interval_ps=1,
                                   walltime_budget_s=1.0)
@@ -221,7 +243,7 @@ def _frame(positions, step=100_000):
 
 
 def _analyse(frame, geometry, previous_ids=None):
-    protocol = DepositionProtocol(rate_atoms_per_ps=1.0, deposited_atoms=geometry.deposited_atoms)
+    protocol = deposition_protocol(rate_atoms_per_ps=1.0, deposited_atoms=geometry.deposited_atoms)
     flight = flight_time_ps(geometry, protocol.incident_energy_eV, protocol.mass_amu)
     return analyse_deposit_frame(frame, geometry, StructureSettings(), DepositAnalysisSettings(),
                                  deposition_steps(protocol), 1e-3, flight,
@@ -295,7 +317,7 @@ def test_vapour_atoms_are_in_flight_then_reflected():
 
 def test_summary_and_replica_statistics():
     positions, plane, geometry = _slab_with_film(4)
-    protocol = DepositionProtocol(rate_atoms_per_ps=0.5, deposited_atoms=geometry.deposited_atoms)
+    protocol = deposition_protocol(rate_atoms_per_ps=0.5, deposited_atoms=geometry.deposited_atoms)
     table = pd.DataFrame([{**_analyse(_frame(positions), geometry), "frame": 0, "stage": "relax"}])
     thermo = pd.DataFrame({"inserted": [geometry.deposited_atoms]})
     rows = []
@@ -336,7 +358,7 @@ def test_langevin_bath_route_holds_the_deposit_near_its_target(tmp_path, default
     on the wall (a lone adatom there, with no neighbour, must still lose its adsorption
     energy, or it bounces off and the film grows in the vapour) and ends near 300 K."""
     substrate = Substrate(kind="inert-wall", lateral_size_A=12)
-    protocol = DepositionProtocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
+    protocol = deposition_protocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
                                   heat_removal="langevin-bath", bath_damping_ps=0.5,
                                   relax_duration_ps=20, trajectory_interval_ps=1,
                                   averaging_window_ps=0.5, thermo_interval_ps=0.5)

@@ -5,13 +5,13 @@ import pytest
 
 from glassy_li.config import resolve_potential
 from glassy_li.lammps_run import slurm_run_settings, slurm_walltime_budget_s
-from glassy_li.md import MDProtocol, lammps_parameters, run_md, stage_steps
+from glassy_li.md import lammps_parameters, run_md, stage_steps
 from glassy_li.structure import read_lammps_dump
 from glassy_li.system import generate_system, read_lammps_data, write_lammps_data
 
-from .md_helpers import BASKES, run_short_md
+from .md_helpers import BASKES, md_protocol, run_short_md
 
-PROTOCOL = MDProtocol(
+PROTOCOL = md_protocol(
     timestep_fs=1.0,
     heat_temperature_K=500,
     heat_duration_ps=100,
@@ -37,7 +37,7 @@ def test_paper_protocol_step_counts():
 
 
 def test_averaging_window_longer_than_interval_is_refused():
-    bad = MDProtocol(**{**PROTOCOL.__dict__, "averaging_window_ps": 20})
+    bad = md_protocol(**{**PROTOCOL.__dict__, "averaging_window_ps": 20})
     with pytest.raises(ValueError, match="averaging window"):
         stage_steps(bad)
 
@@ -46,7 +46,7 @@ def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
     broken = {**BASKES, "pair_coeff": "* * {library} Xx NULL Xx"}  # no such element
     system = generate_system(20, 0.2, "gas", seed=1)
     write_lammps_data(system, tmp_path / "system.data")
-    tiny = MDProtocol(
+    tiny = md_protocol(
         **{
             **PROTOCOL.__dict__,
             "heat_duration_ps": 0.1,
@@ -76,7 +76,7 @@ def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
 def test_threads_become_mpi_ranks(tmp_path):
     system = generate_system(200, 0.2136, "droplet", seed=2)
     write_lammps_data(system, tmp_path / "system.data")
-    short = MDProtocol(
+    short = md_protocol(
         **{
             **PROTOCOL.__dict__,
             "heat_duration_ps": 0.2,
@@ -110,7 +110,7 @@ def test_atom_flux_inserts_rate_times_time(tmp_path):
         quench_rate_K_per_ps=100.0, final_temperature_K=300, equilibrate_duration_ps=2.0,
         atom_flux_atoms_per_ps=1.0,
     )
-    assert MDProtocol(
+    assert md_protocol(
         timestep_fs=1, heat_temperature_K=500, heat_duration_ps=6.0, quench_rate_K_per_ps=1,
         final_temperature_K=300, equilibrate_duration_ps=1, trajectory_interval_ps=2,
         thermo_interval_ps=1, averaging_window_ps=2, atom_flux_atoms_per_ps=1.0,
@@ -154,7 +154,7 @@ def test_slurm_budget_stops_before_the_run_time(runtime_min, budget_s):
 
 
 def test_slurm_run_settings_budget_and_launcher_only_inside_slurm(monkeypatch):
-    protocol = MDProtocol(timestep_fs=1, heat_temperature_K=500, heat_duration_ps=1,
+    protocol = md_protocol(timestep_fs=1, heat_temperature_K=500, heat_duration_ps=1,
                           quench_rate_K_per_ps=100, final_temperature_K=300,
                           equilibrate_duration_ps=1, trajectory_interval_ps=0.5,
                           thermo_interval_ps=0.1, averaging_window_ps=0.5)

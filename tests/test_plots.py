@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from glassy_li import plots
+from glassy_li import deposition_plots, plots
 from glassy_li.plots import overlapping_texts, spans_decade
 
 from .synthetic_campaign import BOUNDARIES, deposition_tables, li_campaign, metals_campaign
@@ -135,9 +135,10 @@ def test_rendered_figures_have_no_overlapping_text(li, picture):
           "final_embryos")
     runs, frames, dicts = deposition_tables()
     summaries = [{**r, "rms_roughness_nm": 0.3, "porosity": 0.02} for r in dicts[::2]]
-    check(plots.plot_deposits([(picture, info, s) for s in summaries[:3]], "t"), "deposits")
-    check(plots.plot_deposition_vs_rate(runs, "t"), "deposition_vs_rate")
-    check(plots.plot_deposition_traces(dicts, frames, "t"), "deposition_traces")
+    panels = [(picture, info, s) for s in summaries[:3]]
+    check(deposition_plots.plot_deposits(panels, "t"), "deposits")
+    check(deposition_plots.plot_deposition_vs_rate(runs, "t"), "deposition_vs_rate")
+    check(deposition_plots.plot_deposition_traces(dicts, frames, "t"), "deposition_traces")
 
 
 def test_the_overlap_check_sees_overlaps():

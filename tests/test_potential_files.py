@@ -299,7 +299,6 @@ system:
   initial_states: [droplet]
   ensemble_sizes_atoms: [30]
   packing_densities_g_cm3: [0.0534]
-positive_controls: []
 coupling_sweep: {{couplings: []}}
 """)
     environment = {k: v for k, v in os.environ.items() if k != "GLASSY_LI_POTENTIALS"}

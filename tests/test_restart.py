@@ -29,7 +29,6 @@ system:
   initial_states: [droplet]
   ensemble_sizes_atoms: [300]
   packing_densities_g_cm3: [0.2136]
-positive_controls: []
 potential: meam-baskes1992   # the fastest wheel preset: machinery, not physics
 md:
   heat_temperature_K: 500

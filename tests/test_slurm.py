@@ -30,7 +30,6 @@ system:
   initial_states: [droplet]
   ensemble_sizes_atoms: [60]
   packing_densities_g_cm3: [0.2136]
-positive_controls: []
 potential: meam-baskes1992   # the fastest wheel preset: machinery, not physics
 coupling_sweep:
   couplings: []
@@ -106,6 +105,6 @@ def test_campaign_runs_through_slurm_with_mpi_md(repo, tmp_path, slurm_cluster):
     rule_log = next((work / "results" / "logs" / "run_md").rglob("*.log")).read_text()
     assert "launcher: srun --mpi=pmi2" in rule_log
     assert "Slurm job" in rule_log  # the wall-clock budget came from the job's run time
-    campaign = pd.read_csv(work / "results" / "tables" / "campaign.tsv", sep="\t")
+    campaign = pd.read_csv(work / "results" / "slurm" / "tables" / "campaign.tsv", sep="\t")
     assert len(campaign) == 1
-    assert (work / "results" / "figures" / "final_embryos.png").stat().st_size > 1000
+    assert (work / "results" / "slurm" / "figures" / "final_embryos.png").stat().st_size > 1000

@@ -41,6 +41,7 @@ __all__ = [
     "potential_names",
     "resolve_potential",
     "run_digest",
+    "schema_defaults",
     "validate_config",
 ]
 
@@ -77,6 +78,17 @@ def _validator(schema: Mapping[str, Any]):
         yield from base.VALIDATORS["properties"](validator, properties, instance, schema_)
 
     return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
+
+
+def schema_defaults(schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
+    """Every default of the schema, as a config (what a campaign that states nothing gets;
+    presets and metals, which come from config/potentials.yaml, are left empty)."""
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    config: dict[str, Any] = {"potential_presets": {}, "metals": {}}
+    for _ in _validator(schema).iter_errors(config):  # fills the defaults as it goes
+        pass
+    return config
 
 
 def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,11 +45,13 @@ import numpy as np
 from .lammps_run import (
     FRESH_START,
     TEMPLATE_DIR,
+    OutputSteps,
     PotentialSetup,
-    averaging_steps,
     derived_seeds,
+    output_steps,
     potential_parameters,
     run_and_publish,
+    whole_intervals,
 )
 from .units import EV_PER_AMU_TO_A2_PER_PS2, lammps_units
 
@@ -316,34 +318,38 @@ def write_deposition_data(
 
 @dataclass(frozen=True)
 class DepositionProtocol:
-    """One deposition run (times in ps, temperatures in K, energies in eV)."""
+    """One deposition run (times in ps, temperatures in K, energies in eV).  Every field
+    comes from the validated config
+    (:meth:`glassy_li.deposition_campaign.DepositionCampaign.deposition_protocol`): the
+    schema is the only home of their defaults."""
 
     rate_atoms_per_ps: float
     """Atoms arriving per ps on the whole box (per nm^2: divide by the lateral area)."""
     deposited_atoms: int
-    timestep_fs: float = 1.0
-    temperature_K: float = 300.0
+    timestep_fs: float
+    temperature_K: float
     """Substrate (and bath) temperature during deposition and relaxation."""
-    incident_energy_eV: float = 0.04
+    incident_energy_eV: float
     """Kinetic energy of an arriving atom, moving straight down (normal incidence)."""
-    heat_removal: str = "substrate-layers"
-    bath_damping_ps: float = 0.1
+    heat_removal: str
+    bath_damping_ps: float
     """Damping time of the Langevin bath."""
-    wall_layer_thickness_A: float = 4.0
+    wall_layer_thickness_A: float
     """wall-layer: atoms this close to the inert wall carry the bath."""
-    relax_duration_ps: float = 10.0
-    anneal_temperature_K: float = 350.0
-    anneal_duration_ps: float = 0.0
+    relax_duration_ps: float
+    anneal_temperature_K: float
+    anneal_duration_ps: float
     """0: no anneal."""
-    trajectory_interval_ps: float = 5.0
-    thermo_interval_ps: float = 1.0
-    averaging_window_ps: float = 1.0
-    averaging_sample_interval_fs: float = 10.0
-    restart_interval_ps: float = 50.0
-    walltime_budget_s: float = 0.0
-    min_insert_distance_A: float = 2.5
+    trajectory_interval_ps: float
+    thermo_interval_ps: float
+    averaging_window_ps: float
+    restart_interval_ps: float
+    walltime_budget_s: float
+    min_insert_distance_A: float
     """An atom is inserted no closer than this to any other atom."""
-    mass_amu: float = 6.94
+    mass_amu: float
+    averaging_sample_interval_fs: float = 10.0
+    """Not a config key (as :class:`glassy_li.md.MDProtocol`'s)."""
 
     @property
     def timestep_ps(self) -> float:
@@ -377,18 +383,13 @@ def flight_time_ps(
 
 
 @dataclass(frozen=True)
-class DepositionSteps:
-    """Step counts of a deposition run."""
+class DepositionSteps(OutputSteps):
+    """Step counts of a deposition run: the output cadence and the stages."""
 
     insert_every: int
     deposit: int
     relax: int
     anneal: int
-    trajectory_every: int
-    thermo_every: int
-    average_every: int
-    average_samples: int
-    restart_every: int
 
     @property
     def deposit_end(self) -> int:
@@ -419,24 +420,15 @@ def deposition_steps(protocol: DepositionProtocol) -> DepositionSteps:
     """
     dt_ps = protocol.timestep_ps
     every = max(1, round(1.0 / (protocol.rate_atoms_per_ps * dt_ps)))
-    traj = max(1, round(protocol.trajectory_interval_ps / dt_ps))
-
-    def whole(n_steps: float) -> int:
-        return int(math.ceil(n_steps / traj - 1e-9)) * traj
-
-    average_every, samples = averaging_steps(
-        protocol.averaging_window_ps, protocol.averaging_sample_interval_fs, traj, dt_ps
-    )
+    outputs = output_steps(protocol)
+    traj = outputs["trajectory_every"]
     return DepositionSteps(
+        **outputs,
         insert_every=every,
-        deposit=whole(protocol.deposited_atoms * every),
-        relax=whole(protocol.relax_duration_ps / dt_ps),
-        anneal=whole(protocol.anneal_duration_ps / dt_ps) if protocol.anneal_duration_ps else 0,
-        trajectory_every=traj,
-        thermo_every=max(1, round(protocol.thermo_interval_ps / dt_ps)),
-        average_every=average_every,
-        average_samples=samples,
-        restart_every=whole(protocol.restart_interval_ps / dt_ps),
+        deposit=whole_intervals(protocol.deposited_atoms * every, traj),
+        relax=whole_intervals(protocol.relax_duration_ps / dt_ps, traj),
+        anneal=(whole_intervals(protocol.anneal_duration_ps / dt_ps, traj)
+                if protocol.anneal_duration_ps else 0),
     )
 
 

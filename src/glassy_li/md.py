@@ -13,12 +13,14 @@ from pathlib import Path
 from .lammps_run import (
     FRESH_START,
     TEMPLATE_DIR,
+    OutputSteps,
     PotentialSetup,
-    averaging_steps,
     derived_seeds,
+    output_steps,
     potential_parameters,
     run_and_publish,
     steps_in,
+    whole_intervals,
 )
 from .units import BOLTZMANN_EV_PER_K, EV_PER_AMU_TO_A2_PER_PS2, LammpsUnits, lammps_units
 
@@ -43,7 +45,9 @@ so that the embryo keeps its latent heat (no energy exchange with a bath)."""
 
 @dataclass(frozen=True)
 class MDProtocol:
-    """The three-stage protocol; all times in ps, temperatures in K."""
+    """The three-stage protocol; all times in ps, temperatures in K.  Every field comes from
+    the validated config (:meth:`glassy_li.campaign.Campaign.protocol`): the schema is the
+    only home of their defaults."""
 
     timestep_fs: float
     heat_temperature_K: float
@@ -54,20 +58,22 @@ class MDProtocol:
     trajectory_interval_ps: float
     thermo_interval_ps: float
     averaging_window_ps: float
-    averaging_sample_interval_fs: float = 10.0
-    thermostat: str = "nose-hoover"
-    thermostat_damping_ps: float = 0.1
-    minimisation_iterations: int = 100
-    restart_interval_ps: float = 10.0
+    thermostat: str
+    thermostat_damping_ps: float
+    minimisation_iterations: int
+    restart_interval_ps: float
     """Restart files every this long (rounded up to whole trajectory intervals)."""
-    walltime_budget_s: float = 0.0
+    walltime_budget_s: float
     """Wall-clock budget of one LAMMPS invocation (0: none); LAMMPS then stops with a restart."""
-    atom_flux_atoms_per_ps: float = 0.0
+    atom_flux_atoms_per_ps: float
     """Atoms inserted at random into the gas during heating (mass exchange; 0: none)."""
-    flux_min_distance_A: float = 2.2
+    flux_min_distance_A: float
     """An inserted atom lands no closer than this to any other atom."""
-    mass_amu: float = 6.94
+    mass_amu: float
     """Mass of an inserted atom, for its thermal velocity at the heating temperature."""
+    averaging_sample_interval_fs: float = 10.0
+    """``fix ave/atom`` samples positions this often within the averaging window (not a
+    config key: 10 fs resolves Li's vibrations; the window's length is)."""
 
     @property
     def timestep_ps(self) -> float:
@@ -94,17 +100,12 @@ class MDProtocol:
 
 
 @dataclass(frozen=True)
-class StageSteps:
-    """Step counts of the protocol (LAMMPS timesteps)."""
+class StageSteps(OutputSteps):
+    """Step counts of the protocol (LAMMPS timesteps): the output cadence and the stages."""
 
     heat: int
     quench: int
     equilibrate: int
-    trajectory_every: int
-    thermo_every: int
-    average_every: int
-    average_samples: int
-    restart_every: int
 
     @property
     def heat_end(self) -> int:
@@ -126,25 +127,17 @@ def stage_steps(protocol: MDProtocol) -> StageSteps:
     is a trajectory frame.  The averaging window (``averaging_window_ps``) is sampled every
     ``averaging_sample_interval_fs`` and must fit inside one trajectory interval.
     """
-    dt_ps = protocol.timestep_ps
-    traj = max(1, steps_in(protocol.trajectory_interval_ps, dt_ps))
-    thermo = max(1, steps_in(protocol.thermo_interval_ps, dt_ps))
+    outputs = output_steps(protocol)
+    traj = outputs["trajectory_every"]
 
-    def whole_intervals(duration_ps: float) -> int:
-        return int(math.ceil(steps_in(duration_ps, dt_ps) / traj - 1e-9)) * traj
+    def stage(duration_ps: float) -> int:
+        return whole_intervals(steps_in(duration_ps, protocol.timestep_ps), traj)
 
-    every, samples = averaging_steps(
-        protocol.averaging_window_ps, protocol.averaging_sample_interval_fs, traj, dt_ps
-    )
     return StageSteps(
-        restart_every=max(1, whole_intervals(protocol.restart_interval_ps)),
-        heat=whole_intervals(protocol.heat_duration_ps),
-        quench=whole_intervals(protocol.quench_duration_ps),
-        equilibrate=whole_intervals(protocol.equilibrate_duration_ps),
-        trajectory_every=traj,
-        thermo_every=thermo,
-        average_every=every,
-        average_samples=samples,
+        **outputs,
+        heat=stage(protocol.heat_duration_ps),
+        quench=stage(protocol.quench_duration_ps),
+        equilibrate=stage(protocol.equilibrate_duration_ps),
     )
 
 

@@ -2,8 +2,9 @@
 
 import json
 
+from glassy_li.deposition_plots import plot_deposits
 from glassy_li.logs import redirect_to_log
-from glassy_li.plots import plot_deposits, save
+from glassy_li.plots import save
 
 snakemake = globals()["snakemake"]
 
