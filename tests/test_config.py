@@ -266,7 +266,8 @@ def test_snakemake_names_a_bad_key_in_one_line_before_any_job(repo, tmp_path, st
 
 def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):
     """Without `extends`, a study starts from the schema's defaults (no positive control, no
-    deposition); `extends: default` inherits config/config.yaml, explicitly."""
+    deposition); `extends: default` inherits config/config.yaml, explicitly. A study that
+    names no campaign is named after its file (so it never writes over another's results)."""
     plain = tmp_path / "plain.yaml"
     plain.write_text("campaign_name: plain\nsystem:\n  ensemble_sizes_atoms: [200]\n")
     study = Campaign.from_files(plain)
@@ -278,6 +279,9 @@ def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):
     inherited = Campaign.from_files(inherits)
     assert inherited.config["deposition"]["enabled"] is True
     assert "control-bcc-seed" in set(inherited.runs()["group"])
+    unnamed = tmp_path / "my-study.yaml"
+    unnamed.write_text("replicas: 1\n")
+    assert Campaign.from_files(unnamed).config["campaign_name"] == "my-study"
     loop = tmp_path / "loop.yaml"
     loop.write_text(f"extends: {loop}\n")
     with pytest.raises(ConfigError, match="config key 'extends': .*loop"):

@@ -7,6 +7,8 @@ atoms PTM's 14-neighbour bcc template can match (see ``data/README.md``).  DEVEL
 quotes about 19% at 100 atoms, 50% at 700 and 63% at 2000.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -255,3 +257,15 @@ def test_quenched_liquid_that_still_diffuses_is_not_bcc(tmp_path):
         row = analyse_frame(frame, DEFAULT)
         assert row["fraction_bcc"] < 0.05
         assert not row["crystallinity"] >= THRESHOLD
+
+
+def test_adaptive_cna_reads_a_bcc_lattice_as_bcc_and_a_gas_as_nothing():
+    """The `acna` method (adaptive common neighbour analysis) on the same invariants as PTM:
+    a periodic bcc lattice comes back all bcc, a random gas at liquid density as no crystal."""
+    acna = dataclasses.replace(DEFAULT, method="acna")
+    lattice = bcc_lattice(5, 3.51)
+    row = analyse_frame(frame_of(lattice + 0.25 * 3.51, 5 * 3.51), acna)
+    assert row["largest_embryo_bcc_fraction"] == pytest.approx(1.0)
+    assert row["crystallinity"] > 1.0  # all bcc, normalised by a finite sphere's fraction
+    gas = generate_system(500, 0.512, "gas", seed=11, min_distance_A=2.2)
+    assert analyse_frame(frame_of(gas.positions_A, gas.box_edge_A), acna)["crystallinity"] < 0.05

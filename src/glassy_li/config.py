@@ -164,14 +164,23 @@ def compose_config(
 
     A campaign file that does not say ``extends`` starts from the schema's defaults: it does
     not inherit the default campaign's extras (positive controls, coupling sweep,
-    deposition).  ``extends: default`` inherits ``config/config.yaml``.
+    deposition).  ``extends: default`` inherits ``config/config.yaml``.  A campaign that sets
+    no ``campaign_name`` is named after its (last) file.
     """
     root = Path(project_root)
     config = load_config(root / "config" / "potentials.yaml")
+    named = None
     for name in campaign_files:
         for layer in _profile_layers(Path(name), root):
             config = deep_merge(config, layer)
-    return deep_merge(config, overrides or {})
+        named = Path(name)
+    config = deep_merge(config, overrides or {})
+    if "campaign_name" not in config and named is not None:
+        # a study that names no campaign is named after its file, so that it never writes
+        # over another campaign's results (config/config.yaml: "default")
+        default = named.resolve() == (root / "config" / "config.yaml").resolve()
+        config["campaign_name"] = DEFAULT_PROFILE if default else named.stem
+    return config
 
 
 def validate_config(

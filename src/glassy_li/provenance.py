@@ -1,7 +1,7 @@
 """What made a run: config values, seeds, software versions, potential-file checksums.
 
 Written to ``results/runs/<run>/provenance.json`` (deposition runs:
-``results/deposition/runs/<run>/provenance.json``) once the run's analysis is done.  The
+``results/runs/deposition/<run>/provenance.json``) once the run's analysis is done.  The
 seeds and every LAMMPS variable are read from the run's own ``params.lammps``, the LAMMPS
 version from its ``log.lammps`` (what actually ran);
 OVITO's and the Python packages' versions are those of the environment that analysed it.

@@ -212,7 +212,7 @@ def identify_structures(
         modifier.structures[PolyhedralTemplateMatchingModifier.Type.ICO].enabled = True
     else:
         modifier = CommonNeighborAnalysisModifier(
-            mode=CommonNeighborAnalysisModifier.Mode.AdaptiveCNA
+            mode=CommonNeighborAnalysisModifier.Mode.AdaptiveCutoff
         )
     data.apply(modifier)
     return np.asarray(data.particles["Structure Type"], dtype=int)
