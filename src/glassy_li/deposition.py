@@ -39,6 +39,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -390,18 +391,15 @@ class DepositionSteps(OutputSteps):
     deposit: int
     relax: int
     anneal: int
+    STAGES: ClassVar[tuple[str, ...]] = ("deposit", "relax", "anneal")
 
     @property
     def deposit_end(self) -> int:
-        return self.deposit
+        return self.stage_end("deposit")
 
     @property
     def relax_end(self) -> int:
-        return self.deposit + self.relax
-
-    @property
-    def total(self) -> int:
-        return self.deposit + self.relax + self.anneal
+        return self.stage_end("relax")
 
     def stage_of_step(self, step: int) -> str:
         """The stage a step belongs to; a step on a boundary ends the stage before it."""

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
@@ -128,6 +128,18 @@ class OutputSteps:
     average_samples: int
     """... this many of them before each frame."""
     restart_every: int
+
+    STAGES: ClassVar[tuple[str, ...]] = ()
+    """Names of the fields that hold the stage lengths, in order (set by subclasses)."""
+
+    def stage_end(self, stage: str) -> int:
+        """The last step of ``stage`` (the stages run one after another from step 0)."""
+        lengths = [getattr(self, name) for name in self.STAGES]
+        return sum(lengths[: self.STAGES.index(stage) + 1])
+
+    @property
+    def total(self) -> int:
+        return self.stage_end(self.STAGES[-1])
 
 
 def whole_intervals(n_steps: float, every: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from .lammps_run import (
     FRESH_START,
@@ -106,18 +107,15 @@ class StageSteps(OutputSteps):
     heat: int
     quench: int
     equilibrate: int
+    STAGES: ClassVar[tuple[str, ...]] = ("heat", "quench", "equilibrate")
 
     @property
     def heat_end(self) -> int:
-        return self.heat
+        return self.stage_end("heat")
 
     @property
     def quench_end(self) -> int:
-        return self.heat + self.quench
-
-    @property
-    def total(self) -> int:
-        return self.heat + self.quench + self.equilibrate
+        return self.stage_end("quench")
 
 
 def stage_steps(protocol: MDProtocol) -> StageSteps:
