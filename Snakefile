@@ -6,10 +6,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# The default campaign. A study given with --configfile replaces it (it inherits it only
-# when it says `extends: default`); the presets of config/potentials.yaml come first either
-# way (workflow/rules/common.smk composes and validates the config once).
-configfile: "config/config.yaml"
+# No `configfile:` here: workflow/rules/common.smk composes the config once, from
+# config/potentials.yaml and the campaign file (config/config.yaml, the default campaign, or
+# each --configfile, which inherits another profile only when it says `extends: ...`).
 
 
 report: "workflow/report/workflow.rst"

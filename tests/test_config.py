@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from glassy_li.campaign import Campaign
+from glassy_li.campaign import Campaign, md_folder
 from glassy_li.config import ConfigError, load_config
 
 
@@ -240,15 +240,19 @@ def test_deposition_runs_pair_replicas_across_rates(config):
 
 
 @pytest.mark.parametrize(
-    ("study", "key"),
+    ("study", "key", "value"),
     [
-        ("system:\n  ensemble_sizes_atoms: [100, -5]\n", "system.ensemble_sizes_atoms[1]"),
-        ("potential: no-such-preset\n", "potential"),
+        ("system:\n  ensemble_sizes_atoms: [100, -5]\n", "system.ensemble_sizes_atoms[1]", "-5"),
+        ("potential: no-such-preset\n", "potential", "no-such-preset"),
+        ("md:\n  hold_ps: 5\n", "md.hold_ps", "5"),  # a misspelt key
+        ("potential_checks:\n  presets: [nope]\n", "potential_checks.presets", "nope"),
     ],
 )
-def test_snakemake_names_a_bad_key_in_one_line_before_any_job(repo, tmp_path, study, key):
-    """A schema error (negative size) and a semantic one (unknown preset): one stderr line
-    naming the key path and the value, no traceback, no job started."""
+def test_snakemake_names_a_bad_key_in_one_line_before_any_job(
+    repo, tmp_path, study, key, value
+):
+    """Schema errors (a negative size, a misspelt key) and semantic ones (unknown presets):
+    one stderr line naming the key path and the value, no traceback, no job started."""
     overlay = tmp_path / "bad.yaml"
     overlay.write_text("campaign_name: bad\n" + study)
     result = subprocess.run(
@@ -259,7 +263,7 @@ def test_snakemake_names_a_bad_key_in_one_line_before_any_job(repo, tmp_path, st
     lines = result.stderr.splitlines()
     assert [line for line in lines if line.startswith("config key '")] == lines, lines
     assert len(lines) == 1 and lines[0].startswith(f"config key '{key}': ")
-    assert ("-5" if "-5" in study else "no-such-preset") in lines[0]
+    assert value in lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     assert "rule " not in result.stdout  # nothing planned
 
@@ -275,8 +279,9 @@ def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):
     assert study.config["deposition"]["enabled"] is False
     assert set(study.runs()["group"]) == {"grid"}
     inherits = tmp_path / "inherits.yaml"
-    inherits.write_text("extends: default\ncampaign_name: inherits\n")
+    inherits.write_text("extends: default\n")
     inherited = Campaign.from_files(inherits)
+    assert inherited.config["campaign_name"] == "inherits"  # the name is not inherited
     assert inherited.config["deposition"]["enabled"] is True
     assert "control-bcc-seed" in set(inherited.runs()["group"])
     unnamed = tmp_path / "my-study.yaml"
@@ -289,8 +294,9 @@ def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):
 
 
 def test_runs_of_different_protocols_never_share_a_folder(config):
-    """Run paths end in a digest of what their files depend on: a longer hold gives other
-    folders; a longer restart interval (no change to the physics) the same ones."""
+    """Run paths end in digests of what their files depend on: a longer hold gives other MD
+    folders; a longer restart interval (no change to the physics) or 10.0 for 10 the same
+    ones; another incubation threshold the same MD folders with another analysis inside."""
     runs = Campaign.from_config(config).runs().index
     longer = copy.deepcopy(config)
     longer["md"]["equilibrate_duration_ps"] = 500
@@ -298,3 +304,26 @@ def test_runs_of_different_protocols_never_share_a_folder(config):
     restarts = copy.deepcopy(config)
     restarts["md"]["restart_interval_ps"] = 50
     assert list(Campaign.from_config(restarts).runs().index) == list(runs)
+    floats = copy.deepcopy(config)
+    floats["md"]["heat_duration_ps"] = float(config["md"]["heat_duration_ps"])  # 10 or 10.0
+    assert list(Campaign.from_config(floats).runs().index) == list(runs)
+    # another analysis: the same MD folders, another analysis folder inside each
+    analysis = copy.deepcopy(config)
+    analysis["incubation"]["threshold"] = 0.4
+    reanalysed = Campaign.from_config(analysis).runs().index
+    assert [md_folder(run) for run in reanalysed] == [md_folder(run) for run in runs]
+    assert not set(reanalysed) & set(runs)
+
+
+@pytest.mark.parametrize("extends", ["", "extends: default\n"])
+def test_a_study_giving_kelvins_replaces_the_inherited_fractions(tmp_path, extends):
+    """Of a temperature (or density) pair, the layer that sets one replaces the other: a
+    study's final_temperature_K needs no `final_temperature_fraction_of_melting: null`."""
+    study = tmp_path / "kelvins.yaml"
+    study.write_text(extends + "md:\n  final_temperature_K: 300\n"
+                     "system:\n  packing_densities_fraction_of_bulk: [0.1]\n")
+    campaign = Campaign.from_files(study)
+    heat_K, final_K = campaign.temperatures_K()
+    assert final_K == 300
+    assert heat_K == pytest.approx(1.10 * 651)  # the fraction the study did not replace
+    assert campaign.packing_densities_g_cm3() == [pytest.approx(0.0534)]

@@ -165,3 +165,19 @@ def test_slurm_run_settings_budget_and_launcher_only_inside_slurm(monkeypatch):
     inside, launcher = slurm_run_settings(protocol, resources, print)
     assert launcher == "srun --mpi=pmi2"
     assert inside.walltime_budget_s == 3600 - 300  # 5 minutes left for the restart
+
+
+def test_a_finished_run_run_again_publishes_its_whole_trajectory(tmp_path):
+    """A finished run leaves no restart behind: invoked again (a changed template, a forced
+    rerun), it starts afresh and publishes every frame, not the few after its last restart."""
+    system = generate_system(40, 0.2136, "gas", seed=6)
+    settings = dict(heat_temperature_K=500, heat_duration_ps=2.0, quench_rate_K_per_ps=200.0,
+                    final_temperature_K=300, equilibrate_duration_ps=4.0,
+                    trajectory_interval_ps=0.5, averaging_window_ps=0.5,
+                    restart_interval_ps=0.5)
+    first = run_short_md(tmp_path, system, **settings)
+    frames = [frame.step for frame in read_lammps_dump(first["trajectory"])]
+    assert not list((tmp_path / "md").glob("restart.*"))
+    again = run_short_md(tmp_path, system, **settings)
+    assert [frame.step for frame in read_lammps_dump(again["trajectory"])] == frames
+    assert len(frames) == 2 * (2 + 1 + 4) + 1

@@ -99,7 +99,7 @@ def test_a_study_touches_only_its_own_runs(tiny_campaign):
     reuses the runs and writes its tables beside the first campaign's without touching them."""
     bigger = TINY.replace("ensemble_sizes_atoms: [30, 60]", "ensemble_sizes_atoms: [30, 45, 60]")
     jobs = dry_run_jobs(tiny_campaign, bigger)
-    per_run = [(rule, wildcards) for rule, wildcards in jobs if "run=" in wildcards]
+    per_run = [(rule, wildcards) for rule, wildcards in jobs if "md=" in wildcards]
     assert per_run, jobs
     assert all("/N-45/" in wildcards for _, wildcards in per_run), per_run
     # 2 densities x 1 replica x every per-run rule; the 30- and 60-atom runs are not redone
@@ -108,7 +108,8 @@ def test_a_study_touches_only_its_own_runs(tiny_campaign):
     first = tiny_campaign / "results" / "tiny"
     before = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     second = TINY.replace("campaign_name: tiny", "campaign_name: tiny-again")
-    assert not [job for job in dry_run_jobs(tiny_campaign, second) if "run=" in job[1]]
+    assert not [job for job in dry_run_jobs(tiny_campaign, second)
+                if "md=" in job[1] and job[0] != "render_final_embryo"]  # renders: per campaign
     run_campaign(REPO, tiny_campaign, second, targets=("all",), copy=False)
     assert (tiny_campaign / "results" / "tiny-again" / "tables" / "campaign.tsv").is_file()
     after = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
@@ -186,16 +187,19 @@ def test_tiny_campaign_end_to_end(tiny_campaign):
     assert record["software"]["ovito_module"].startswith("3.")
     library = record["potential_files"]["library"]
     assert library["sha256"] == hashlib.sha256(Path(library["path"]).read_bytes()).hexdigest()
-    assert record["seeds"]["system_placement"] == record["run"]["seed"]
+    assert record["seeds"]["run_seed"] == record["run"]["seed"]
     assert record["config"]["md_protocol"]["heat_duration_ps"] == 2
     # the renders are pictures, not blank
-    render = next((tmp_path / "results" / "runs").rglob("final_embryo_whole.png"))
+    render = next((tmp_path / "results" / "tiny" / "renders").rglob("final_embryo_whole.png"))
     pixels = matplotlib.image.imread(render)[..., :3].reshape(-1, 3)
     assert len(np.unique(pixels.round(2), axis=0)) > 1
     # every rule wrote a log
     for rule in ("generate_system", "run_md", "identify_structure", "summarise_run",
-                 "build_substrate", "run_deposition", "analyse_deposition", "render_deposit"):
+                 "build_substrate", "run_deposition", "analyse_deposition"):
         assert any((tmp_path / "results" / "logs" / rule).rglob("*.log")), rule
+    for rule in ("render_final_embryo", "render_deposit", "campaign_table"):  # campaign-wide
+        assert any((tmp_path / "results" / "tiny" / "logs" / rule).rglob("*.log")) or (
+            tmp_path / "results" / "tiny" / "logs" / f"{rule}.log").is_file(), rule
 
     # the deposition target ran beside it: 2 substrates x 2 rates x 1 replica
     runs = pd.read_csv(tables / "deposition_runs.tsv", sep="\t")
@@ -211,7 +215,7 @@ def test_tiny_campaign_end_to_end(tiny_campaign):
     assert len(by_rate) == 4 and (by_rate["replicas"] == 1).all()
     record = json.loads(next((tmp_path / "results" / "runs" / "deposition").rglob(
         "provenance.json")).read_text())
-    assert set(record["seeds"]) == {"system_placement", "velocity_seed", "thermostat_seed",
+    assert set(record["seeds"]) == {"run_seed", "velocity_seed", "thermostat_seed",
                                     "insertion_seed"}
     assert record["lammps_parameters"]["deposit_atoms"] == 16  # read from the run's params
     assert record["config"]["deposition_protocol"]["deposited_atoms"] == 16

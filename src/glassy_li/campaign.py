@@ -1,12 +1,14 @@
 """The nucleation campaign: its validated config and the table of its runs.
 
-Every run lives in one store, ``results/runs/``, at a readable path that names its swept
-values and ends in a digest of everything else its files depend on (protocol, potential
-preset, system generation, analysis settings), e.g.
+Every run lives in one store, ``results/runs/``.  Its MD folder has a readable path that
+names its swept values and ends in a digest of everything else its MD depends on (protocol,
+potential preset, system generation); its analysis (structure, summary, provenance) sits in
+a folder inside, named by a digest of the analysis settings, e.g.
 ``grid/state-droplet/pot-eam-nichol2016-li/rho-0.0534/coup-nose-hoover-0.1ps/
-Th-716.1K-Tf-358.1K/N-700/rep-0-seed-123456-cfg-1a2b3c4d``.  Two campaigns whose runs agree
-in all of it share the folder (the run is reused, not redone); runs that differ in any of it
-never collide.
+Th-716.1K-Tf-358.1K/N-700/rep-0-seed-123456-cfg-1a2b3c4d/ana-5e6f7a8b``, the run's id.  Two
+campaigns whose runs agree share the folders (the run is reused, not redone); campaigns
+that differ only in their analysis share the MD and analyse it each their way; runs that
+differ in their MD never collide.
 """
 
 from __future__ import annotations
@@ -42,7 +44,18 @@ from .metals import Metal, metal_from_config
 from .potential_files import PotentialFiles
 from .structure import StructureSettings
 
-__all__ = ["PRESET_RUN_KEYS", "SYSTEM_RUN_KEYS", "Campaign", "structure_settings_for"]
+__all__ = [
+    "PRESET_RUN_KEYS",
+    "SYSTEM_RUN_KEYS",
+    "Campaign",
+    "md_folder",
+    "structure_settings_for",
+]
+
+
+def md_folder(run_id: str) -> str:
+    """The MD folder of a run (its id without the analysis folder ``/ana-<digest>``)."""
+    return run_id.rsplit("/ana-", 1)[0]
 
 PRESET_RUN_KEYS = ("units", "atom_style", "pair_style", "pair_coeff", "files", "mass_amu",
                    "neighbor_skin_A", "extra_commands")
@@ -239,24 +252,32 @@ class Campaign:
         return structure_settings_for(self.config, preset_name or self.potential_name)
 
     # -- the runs ---------------------------------------------------------------------------
-    def run_digest(
+    def md_digest(
         self, potential: str, heat_K: float, final_K: float, coupling: Mapping[str, Any]
     ) -> str:
-        """The digest ending a run's path: what its files depend on beyond the readable
-        segments.  Execution details that do not change a run's physics (wall-clock budget,
-        restart interval, MPI ranks) are left out, so changing them resumes, not redoes."""
+        """The digest ending a run's MD folder: what its system and trajectory depend on beyond
+        the readable segments (protocol, the preset's physics, system generation).  Execution
+        settings that do not change the physics (wall-clock budget, restart interval, MPI
+        ranks) are left out: changing them keeps the folder."""
         protocol = dataclasses.asdict(self.protocol(final_K, heat_K, coupling, potential))
         for key in ("walltime_budget_s", "restart_interval_ps"):
             protocol.pop(key)
         preset = self.config["potential_presets"][potential]
         physics = {key: preset.get(key) for key in PRESET_RUN_KEYS}
         system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
-        return run_digest(protocol, physics, system,
-                          dataclasses.asdict(self.structure_settings(potential)),
-                          self.config["incubation"])
+        return run_digest(protocol, physics, system)
+
+    def analysis_digest(self, potential: str) -> str:
+        """The digest naming a run's analysis folder (``ana-<digest>`` inside its MD folder):
+        structure identification and incubation settings.  Changing them re-analyses the
+        runs; it does not redo their MD."""
+        return run_digest(
+            dataclasses.asdict(self.structure_settings(potential)), self.config["incubation"]
+        )
 
     def runs(self) -> pd.DataFrame:
-        """One row per run: its id (path under ``results/runs``) and every swept value.
+        """One row per run: its id (``<MD folder>/ana-<digest>`` under ``results/runs``; see
+        :func:`md_folder`) and every swept value.
 
         Seeds depend on everything but the coupling, so that couplings compare pairwise on
         the same initial configurations and velocities.
@@ -291,8 +312,9 @@ class Campaign:
             # controls override temperatures; fractions of a melting point give other ones
             if group != "grid" or fractional_temperatures:
                 segments.insert(-1, f"Th-{heat_T:.4g}K-Tf-{final_T:.4g}K")
-            digest = self.run_digest(potential, heat_T, final_T, coupling)
+            digest = self.md_digest(potential, heat_T, final_T, coupling)
             segments.append(f"rep-{replica}-seed-{seed}-cfg-{digest}")
+            segments.append(f"ana-{self.analysis_digest(potential)}")
             metal = self.metal(potential)
             preset = cfg["potential_presets"][potential]
             melting_K = float(preset.get("melting_point_K") or float("nan"))

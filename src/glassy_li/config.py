@@ -164,23 +164,51 @@ def compose_config(
 
     A campaign file that does not say ``extends`` starts from the schema's defaults: it does
     not inherit the default campaign's extras (positive controls, coupling sweep,
-    deposition).  ``extends: default`` inherits ``config/config.yaml``.  A campaign that sets
-    no ``campaign_name`` is named after its (last) file.
+    deposition).  ``extends: default`` inherits ``config/config.yaml`` (but not its name).  A
+    campaign file that sets no ``campaign_name`` is named after the file.  Of a pair of
+    :data:`EITHER_OR_KEYS`, the layer that sets one replaces the other.
     """
     root = Path(project_root)
     config = load_config(root / "config" / "potentials.yaml")
     named = None
     for name in campaign_files:
-        for layer in _profile_layers(Path(name), root):
-            config = deep_merge(config, layer)
+        layers = _profile_layers(Path(name), root)
+        for index, layer in enumerate(layers):
+            own = index == len(layers) - 1  # a profile's name is not inherited with its values
+            config = _merge_layer(
+                config, layer if own else {k: v for k, v in layer.items() if k != "campaign_name"}
+            )
         named = Path(name)
-    config = deep_merge(config, overrides or {})
-    if "campaign_name" not in config and named is not None:
+    config = _merge_layer(config, overrides or {})
+    if config.get("campaign_name") is None and named is not None:
         # a study that names no campaign is named after its file, so that it never writes
         # over another campaign's results (config/config.yaml: "default")
         default = named.resolve() == (root / "config" / "config.yaml").resolve()
         config["campaign_name"] = DEFAULT_PROFILE if default else named.stem
     return config
+
+
+EITHER_OR_KEYS = (
+    ("md", "heat_temperature_K", "heat_temperature_fraction_of_melting"),
+    ("md", "final_temperature_K", "final_temperature_fraction_of_melting"),
+    ("system", "packing_densities_g_cm3", "packing_densities_fraction_of_bulk"),
+)
+"""Pairs of keys of which a campaign gives one: a layer that sets one of them (not null)
+and not the other nulls the other, so that it replaces what an earlier layer or the schema's
+default gave (a study's ``final_temperature_K: 300`` replaces the default's fraction)."""
+
+
+def _merge_layer(config: dict[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    """``layer`` merged over ``config`` (:func:`deep_merge`), with :data:`EITHER_OR_KEYS`."""
+    merged = deep_merge(config, layer)
+    for section, first, second in EITHER_OR_KEYS:
+        given = layer.get(section)
+        if not isinstance(given, Mapping):
+            continue
+        for key, other in ((first, second), (second, first)):
+            if given.get(key) is not None and other not in given:
+                merged[section][other] = None
+    return merged
 
 
 def validate_config(
@@ -215,8 +243,15 @@ def validate_config(
     )
     if errors:
         error = errors[0]
-        message = " ".join(error.message.split())
-        raise ConfigError(f"config key '{_key_path(error.absolute_path)}': {message}")
+        path, message = list(error.absolute_path), " ".join(error.message.split())
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            unknown = sorted(key for key in error.instance if key not in known)
+            if unknown:
+                path.append(unknown[0])
+                message = (f"unknown key (value {error.instance[unknown[0]]!r}); the keys "
+                           "and their meaning: config/README.md")
+        raise ConfigError(f"config key '{_key_path(path)}': {message}")
     name = str(config["campaign_name"])
     if name in RESERVED_RESULT_FOLDERS or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise ConfigError(
@@ -232,6 +267,12 @@ def validate_config(
         if name not in presets:
             raise ConfigError(
                 f"config key 'potential': unknown potential preset {name!r}; "
+                f"known presets: {', '.join(sorted(presets))}"
+            )
+    for name in config["potential_checks"]["presets"] or []:
+        if name not in presets:
+            raise ConfigError(
+                f"config key 'potential_checks.presets': unknown potential preset {name!r}; "
                 f"known presets: {', '.join(sorted(presets))}"
             )
     _validate_temperatures_and_densities(config)
@@ -302,9 +343,8 @@ def _one_of(
     given = [key for key in (first, second) if section.get(key) is not None]
     if len(given) == 2 or (required and not given):
         state = (
-            f"both are set: {section[first]!r} and {section[second]!r}; a config given with "
-            "--configfile overrides config/config.yaml key by key, so set the one you do not "
-            "use to null"
+            f"both are set: {section[first]!r} and {section[second]!r}; set the one you do "
+            "not use to null"
             if given else "neither is set"
         )
         raise ConfigError(
@@ -453,11 +493,23 @@ def derive_seed(base_seed: int, *values: Any) -> int:
 
 
 def run_digest(*parts: Any) -> str:
-    """Eight hex digits naming everything a run's files depend on beyond its readable path
-    segments (protocol, potential preset, analysis settings): runs of two campaigns share a
-    folder exactly when these agree."""
-    text = json.dumps(parts, sort_keys=True, default=str)
+    """Eight hex digits naming what a run's files depend on beyond its readable path segments
+    (numbers compared as floats): runs of two campaigns share a folder exactly when these
+    agree."""
+    text = json.dumps(_as_floats(parts), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _as_floats(value: Any) -> Any:
+    """``value`` with every int (not bool) as a float, so that ``10`` and ``10.0`` in a
+    config give one digest."""
+    if isinstance(value, Mapping):
+        return {key: _as_floats(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_floats(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 COUPLING_KEYS = ("thermostat", "thermostat_damping_ps", "atom_flux_atoms_per_ps")

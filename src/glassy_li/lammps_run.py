@@ -95,7 +95,7 @@ class PotentialSetup:
         continues bit for bit (measured with the Baskes MEAM: the tables' sixth digits part
         about 1 ps after the resume; cause not found), and the MEAM library sets the
         element's own mass (Li 6.939) anyway. EAM runs pay that price for the right mass:
-        resumed, they continue statistically, not bit for bit (README, restarts)."""
+        resumed, they continue statistically, not bit for bit (docs/methods.md, restarts)."""
         mass = (f"mass * {self.mass_amu!r}",) if self.pair_style.startswith("eam") else ()
         return (*mass, *self.extra_commands)
 
@@ -281,7 +281,9 @@ class WalltimeReached(RuntimeError):
 
 
 RESTART_FILES = ("restart.a", "restart.b", "restart.timeout")
-RESUME_VARIABLES = ("resume", "restart_file", "print_mode", "dump_append", "walltime_budget_s")
+RESUME_VARIABLES = (
+    "resume", "restart_file", "print_mode", "dump_append", "walltime_budget_s", "restart_every",
+)
 WALLTIME_EXIT_CODE = 75
 
 
@@ -521,6 +523,11 @@ def run_and_publish(
     publish_outputs(
         work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
     )
+    # The run is complete and published: its restarts are spent. Left behind, a later
+    # invocation (a changed template, a forced rerun) would resume from the last one and
+    # publish only the frames after it; without them it starts afresh.
+    for name in RESTART_FILES:
+        (Path(work_dir) / name).unlink(missing_ok=True)
     done = total_steps - (first_step or 0)
     n_atoms = _count_atoms(final_data_out)
     atoms = n_atoms if throughput_atoms is None else throughput_atoms

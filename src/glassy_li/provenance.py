@@ -72,7 +72,7 @@ def run_provenance(
     return {
         "run": dict(run),
         "seeds": {
-            "system_placement": int(run["seed"]),
+            "run_seed": int(run["seed"]),
             **{key: int(variables[key]) for key in derived_seeds(0)},
         },
         "config": {name: dict(values) for name, values in config_sections.items()},

@@ -1,14 +1,14 @@
 rule summarise_run:
     """Incubation time (censored where needed) and final values of one run."""
     input:
-        structure="results/runs/{run}/structure.tsv",
-        thermo="results/runs/{run}/thermo.tsv",
+        structure="results/runs/{md}/ana-{ana}/structure.tsv",
+        thermo="results/runs/{md}/thermo.tsv",
     output:
-        summary="results/runs/{run}/summary.json",
+        summary="results/runs/{md}/ana-{ana}/summary.json",
     log:
-        "results/logs/summarise_run/{run}.log",
+        "results/logs/summarise_run/{md}/ana-{ana}.log",
     benchmark:
-        "results/benchmarks/summarise_run/{run}.tsv"
+        "results/benchmarks/summarise_run/{md}/ana-{ana}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     params:
@@ -110,15 +110,15 @@ rule campaign_config:
 rule record_provenance:
     """Config values, seeds, LAMMPS/OVITO versions and potential checksums of one run."""
     input:
-        performance="results/runs/{run}/md_performance.json",
-        structure="results/runs/{run}/structure.tsv",
-        data="results/runs/{run}/system.data",
+        performance="results/runs/{md}/md_performance.json",
+        structure="results/runs/{md}/ana-{ana}/structure.tsv",
+        data="results/runs/{md}/system.data",
     output:
-        provenance="results/runs/{run}/provenance.json",
+        provenance="results/runs/{md}/ana-{ana}/provenance.json",
     log:
-        "results/logs/record_provenance/{run}.log",
+        "results/logs/record_provenance/{md}/ana-{ana}.log",
     benchmark:
-        "results/benchmarks/record_provenance/{run}.tsv"
+        "results/benchmarks/record_provenance/{md}/ana-{ana}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     params:
@@ -131,6 +131,6 @@ rule record_provenance:
             "incubation": config["incubation"],
         },
         potential_files=run_potential_files,
-        lammps_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
+        lammps_dir=lambda wildcards: f"results/runs/{wildcards.md}/md",
     script:
         "../scripts/record_provenance.py"

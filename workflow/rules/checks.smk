@@ -8,7 +8,7 @@ rule check_potential:
     input:
         template=template("check_potential.lammps"),
         melting_template=template("check_melting.lammps"),
-        shared=SHARED_TEMPLATE_PATHS,
+        potential_include=template("potential.lammps"),
     output:
         figures="results/potential_checks/{preset}.json",
     log:

@@ -8,7 +8,7 @@ from pathlib import Path
 from snakemake.logging import logger
 
 from glassy_li.aggregate import stage_boundaries_ps
-from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign
+from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
 from glassy_li.config import COUPLING_KEYS, ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
 from glassy_li.md import stage_steps
@@ -63,13 +63,26 @@ SHARED_TEMPLATE_PATHS = [template(name) for name in SHARED_TEMPLATES]
 
 
 wildcard_constraints:
-    run=r"(grid|control-[A-Za-z0-9_.-]+)/[^ ]+?/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
+    md=r"(grid|control-[A-Za-z0-9_.-]+)/[^ ]+?/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
+    ana=r"[0-9a-f]{8}",
     dep=r"deposition/sub-[^/]+/pot-[^/]+/heat-[^/]+/rate-[^/]+/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
 
 
+MD_RUNS = {md_folder(run): run for run in reversed(RUNS.index)}
+"""MD folder -> a run analysing it (the first): MD jobs read the run's values from it."""
+
+
+def run_of(wildcards):
+    """The run named by the wildcards: {md}/ana-{ana} (analysis jobs), or the first run of
+    the MD folder {md} (MD jobs: every run of one MD folder has the same MD)."""
+    if hasattr(wildcards, "ana"):
+        return f"{wildcards.md}/ana-{wildcards.ana}"
+    return MD_RUNS[wildcards.md]
+
+
 def run_info(wildcards):
-    """Swept values of the run named by the {run} wildcard (plain Python types)."""
-    return json.loads(RUNS.loc[wildcards.run].to_json())
+    """Swept values of the run named by the wildcards (plain Python types)."""
+    return json.loads(RUNS.loc[run_of(wildcards)].to_json())
 
 
 def protocol_of(run_id):
@@ -85,7 +98,7 @@ def protocol_of(run_id):
 
 def run_protocol(wildcards):
     """The MD protocol of the run named by {run}, as a plain dict."""
-    return dataclasses.asdict(protocol_of(wildcards.run))
+    return dataclasses.asdict(protocol_of(run_of(wildcards)))
 
 
 def boundaries_of(run_id):
@@ -95,7 +108,7 @@ def boundaries_of(run_id):
 
 
 def stage_boundaries(wildcards):
-    return boundaries_of(wildcards.run)
+    return boundaries_of(run_of(wildcards))
 
 
 def system_settings(wildcards):
@@ -195,51 +208,51 @@ def md_needed_minutes(run_id):
 
 
 def md_runtime_minutes(wildcards):
-    return runtime_minutes(md_needed_minutes(wildcards.run))
+    return runtime_minutes(md_needed_minutes(run_of(wildcards)))
 
 
 def md_mem_mb(wildcards):
-    return mem_mb_for(RUNS.loc[wildcards.run, "ensemble_size_atoms"])
+    return mem_mb_for(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"])
 
 
 def analysis_runtime_minutes(wildcards):
     """Run time of the per-frame structure identification: 1 s per frame per 1000 atoms
     (measured 0.08 s; docs/performance.md) plus 10 minutes."""
-    protocol = protocol_of(wildcards.run)
+    protocol = protocol_of(run_of(wildcards))
     frames = protocol.total_duration_ps / protocol.trajectory_interval_ps + 1
-    atoms = int(RUNS.loc[wildcards.run, "ensemble_size_atoms"]) + protocol.flux_atoms
+    atoms = int(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"]) + protocol.flux_atoms
     return int(10 + frames * atoms / 1000 / 60)
 
 
 def analysis_mem_mb(wildcards):
     """Memory of the structure identification: 1 GB + 1 MB per 2 atoms (measured 126 MB at
     2000 atoms)."""
-    return 1000 + int(RUNS.loc[wildcards.run, "ensemble_size_atoms"]) // 2
+    return 1000 + int(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"]) // 2
 
 
 # -- per-run settings -----------------------------------------------------------------------
 def run_potential(wildcards):
     """The potential preset of the run named by {run}, with absolute file paths."""
-    return dataclasses.asdict(CAMPAIGN.preset(RUNS.loc[wildcards.run, "potential"]))
+    return dataclasses.asdict(CAMPAIGN.preset(RUNS.loc[run_of(wildcards), "potential"]))
 
 
 def run_potential_files(wildcards):
     """Absolute paths of the files of the run's preset (for checksums)."""
-    return CAMPAIGN.preset_files(RUNS.loc[wildcards.run, "potential"])
+    return CAMPAIGN.preset_files(RUNS.loc[run_of(wildcards), "potential"])
 
 
 def run_structure_settings(wildcards):
     """Structure identification for the metal of the run named by {run}."""
-    return dataclasses.asdict(CAMPAIGN.structure_settings(RUNS.loc[wildcards.run, "potential"]))
+    return dataclasses.asdict(CAMPAIGN.structure_settings(RUNS.loc[run_of(wildcards), "potential"]))
 
 
 def run_timestep_ps(wildcards):
-    return protocol_of(wildcards.run).timestep_ps
+    return protocol_of(run_of(wildcards)).timestep_ps
 
 
 def all_runs(pattern):
-    """`pattern` (with {run}) expanded over every run of the campaign."""
-    return [pattern.format(run=run) for run in RUNS.index]
+    """`pattern` (with {run}, or {md} for a run's MD folder) expanded over every run."""
+    return [pattern.format(run=run, md=md_folder(run)) for run in RUNS.index]
 
 
 BASE_COUPLING = coupling_label(CAMPAIGN.couplings()[0])

@@ -97,12 +97,12 @@ rule render_deposit:
         trajectory="results/runs/{dep}/trajectory.lammpstrj",
         geometry="results/runs/{dep}/geometry.json",
     output:
-        png="results/runs/{dep}/render/final_deposit.png",
-        info="results/runs/{dep}/render/final_deposit.json",
+        png=f"{OUT}/renders/{{dep}}/final_deposit.png",
+        info=f"{OUT}/renders/{{dep}}/final_deposit.json",
     log:
-        "results/logs/render_deposit/{dep}.log",
+        f"{OUT}/logs/render_deposit/{{dep}}.log",
     benchmark:
-        "results/benchmarks/render_deposit/{dep}.tsv"
+        f"{OUT}/benchmarks/render_deposit/{{dep}}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     params:
@@ -171,8 +171,8 @@ rule deposition_table:
 rule plot_deposits:
     """(Fig 7) the final deposits side by side, one per rate (first replica), by structure."""
     input:
-        png=[f"results/runs/{dep}/render/final_deposit.png" for dep in rendered_deposits()],
-        info=[f"results/runs/{dep}/render/final_deposit.json" for dep in rendered_deposits()],
+        png=[f"{OUT}/renders/{dep}/final_deposit.png" for dep in rendered_deposits()],
+        info=[f"{OUT}/renders/{dep}/final_deposit.json" for dep in rendered_deposits()],
         summaries=[f"results/runs/{dep}/summary.json" for dep in rendered_deposits()],
     output:
         png=report(

@@ -1,24 +1,24 @@
 rule run_md:
     """Heat, quench and equilibrate one ensemble with LAMMPS (threads = MPI ranks).
 
-    LAMMPS works in results/runs/{run}/md, outside the declared outputs, and keeps its restart
+    LAMMPS works in results/runs/{md}/md, outside the declared outputs, and keeps its restart
     files there: a killed job resumes from the newest one when the workflow runs again.
     """
     input:
-        data="results/runs/{run}/system.data",
+        data="results/runs/{md}/system.data",
         template=template("md.lammps"),
         stage=template("stage.lammps"),
         thermostat=template("thermostat.lammps"),
         shared=SHARED_TEMPLATE_PATHS,
     output:
-        thermo="results/runs/{run}/thermo.tsv",
-        trajectory="results/runs/{run}/trajectory.lammpstrj",
-        final="results/runs/{run}/final.data",
-        performance="results/runs/{run}/md_performance.json",
+        thermo="results/runs/{md}/thermo.tsv",
+        trajectory="results/runs/{md}/trajectory.lammpstrj",
+        final="results/runs/{md}/final.data",
+        performance="results/runs/{md}/md_performance.json",
     log:
-        "results/logs/run_md/{run}.log",
+        "results/logs/run_md/{md}.log",
     benchmark:
-        "results/benchmarks/run_md/{run}.tsv"
+        "results/benchmarks/run_md/{md}.tsv"
     retries: retries_for(max(map(md_needed_minutes, RUNS.index), default=0))
     conda:
         "../../envs/glassy-li.yaml"
@@ -30,7 +30,7 @@ rule run_md:
         runtime=md_runtime_minutes,
         mem_mb=md_mem_mb,
     params:
-        work_dir=lambda wildcards: f"results/runs/{wildcards.run}/md",
+        work_dir=lambda wildcards: f"results/runs/{wildcards.md}/md",
         protocol=run_protocol,
         potential=run_potential,
         seed=lambda wildcards: int(run_info(wildcards)["seed"]),

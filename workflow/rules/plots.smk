@@ -4,7 +4,7 @@
 rule plot_traces:
     """(a) T, PE, crystallinity and largest embryo versus time for the runs of one size."""
     input:
-        thermo=[f"results/runs/{run}/thermo.tsv" for run in trace_runs()],
+        thermo=[f"results/runs/{md_folder(run)}/thermo.tsv" for run in trace_runs()],
         structure=[f"results/runs/{run}/structure.tsv" for run in trace_runs()],
     output:
         png=report(

@@ -4,15 +4,15 @@
 rule render_final_embryo:
     """The final frame's largest embryo, atoms coloured by structure type: whole and sliced."""
     input:
-        trajectory="results/runs/{run}/trajectory.lammpstrj",
+        trajectory="results/runs/{md}/trajectory.lammpstrj",
     output:
-        whole="results/runs/{run}/render/final_embryo_whole.png",
-        slice="results/runs/{run}/render/final_embryo_slice.png",
-        info="results/runs/{run}/render/final_embryo.json",
+        whole=f"{OUT}/renders/{{md}}/ana-{{ana}}/final_embryo_whole.png",
+        slice=f"{OUT}/renders/{{md}}/ana-{{ana}}/final_embryo_slice.png",
+        info=f"{OUT}/renders/{{md}}/ana-{{ana}}/final_embryo.json",
     log:
-        "results/logs/render_final_embryo/{run}.log",
+        f"{OUT}/logs/render_final_embryo/{{md}}/ana-{{ana}}.log",
     benchmark:
-        "results/benchmarks/render_final_embryo/{run}.tsv"
+        f"{OUT}/benchmarks/render_final_embryo/{{md}}/ana-{{ana}}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     params:
@@ -26,9 +26,9 @@ rule render_final_embryo:
 rule plot_final_embryos:
     """(Fig 3B) the rendered final embryos of every size side by side."""
     input:
-        whole=[f"results/runs/{run}/render/final_embryo_whole.png" for run in rendered_runs()],
-        slice=[f"results/runs/{run}/render/final_embryo_slice.png" for run in rendered_runs()],
-        info=[f"results/runs/{run}/render/final_embryo.json" for run in rendered_runs()],
+        whole=[f"{OUT}/renders/{run}/final_embryo_whole.png" for run in rendered_runs()],
+        slice=[f"{OUT}/renders/{run}/final_embryo_slice.png" for run in rendered_runs()],
+        info=[f"{OUT}/renders/{run}/final_embryo.json" for run in rendered_runs()],
     output:
         png=report(
             f"{OUT}/figures/final_embryos.png",
@@ -54,9 +54,9 @@ rule plot_final_embryos:
 rule plot_trace_snapshots:
     """(Fig 3A) one run's traces with rendered snapshots of its largest embryo along them."""
     input:
-        thermo=f"results/runs/{snapshot_run()}/thermo.tsv",
+        thermo=f"results/runs/{md_folder(snapshot_run())}/thermo.tsv",
         structure=f"results/runs/{snapshot_run()}/structure.tsv",
-        trajectory=f"results/runs/{snapshot_run()}/trajectory.lammpstrj",
+        trajectory=f"results/runs/{md_folder(snapshot_run())}/trajectory.lammpstrj",
     output:
         png=report(
             f"{OUT}/figures/trace_snapshots.png",

@@ -1,13 +1,13 @@
 rule identify_structure:
     """Per frame: structure fractions (PTM on time-averaged positions), embryos, order parameter."""
     input:
-        trajectory="results/runs/{run}/trajectory.lammpstrj",
+        trajectory="results/runs/{md}/trajectory.lammpstrj",
     output:
-        structure="results/runs/{run}/structure.tsv",
+        structure="results/runs/{md}/ana-{ana}/structure.tsv",
     log:
-        "results/logs/identify_structure/{run}.log",
+        "results/logs/identify_structure/{md}/ana-{ana}.log",
     benchmark:
-        "results/benchmarks/identify_structure/{run}.tsv"
+        "results/benchmarks/identify_structure/{md}/ana-{ana}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     resources:

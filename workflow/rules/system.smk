@@ -1,11 +1,11 @@
 rule generate_system:
     """N atoms at random in a cubic periodic box of exactly the packing density."""
     output:
-        data="results/runs/{run}/system.data",
+        data="results/runs/{md}/system.data",
     log:
-        "results/logs/generate_system/{run}.log",
+        "results/logs/generate_system/{md}.log",
     benchmark:
-        "results/benchmarks/generate_system/{run}.tsv"
+        "results/benchmarks/generate_system/{md}.tsv"
     conda:
         "../../envs/glassy-li.yaml"
     params:
