@@ -327,3 +327,9 @@ def test_a_study_giving_kelvins_replaces_the_inherited_fractions(tmp_path, exten
     assert final_K == 300
     assert heat_K == pytest.approx(1.10 * 651)  # the fraction the study did not replace
     assert campaign.packing_densities_g_cm3() == [pytest.approx(0.0534)]
+
+
+def test_two_positive_controls_may_not_share_a_label(config):
+    config["positive_controls"] = [dict(config["positive_controls"][0]) for _ in range(2)]
+    with pytest.raises(ConfigError, match=r"config key 'positive_controls\[1\]\.label'"):
+        Campaign.from_config(config)

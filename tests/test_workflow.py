@@ -93,6 +93,20 @@ def dry_run_jobs(workdir: Path, config_text: str) -> list[tuple[str, str]]:
     return jobs
 
 
+def test_the_test_campaign_plans_from_its_own_directory(tmp_path):
+    """`--directory .test` (the workflow catalog's convention) reads .test/config/config.yaml
+    and resolves the presets' files from the project root."""
+    copy_workflow(tmp_path, REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--directory", ".test",
+         "--", "all", "deposition"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "run_md" in result.stdout and "run_deposition" in result.stdout
+    assert "results/tiny/tables/campaign.tsv" in result.stdout  # relative to .test
+
+
 @pytest.mark.slow
 def test_a_study_touches_only_its_own_runs(tiny_campaign):
     """Adding one size plans that size's runs and nothing else; a second campaign name

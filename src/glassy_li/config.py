@@ -269,6 +269,13 @@ def validate_config(
                 f"config key 'potential': unknown potential preset {name!r}; "
                 f"known presets: {', '.join(sorted(presets))}"
             )
+    labels = [control["label"] for control in config["positive_controls"]]
+    for index, label in enumerate(labels):
+        if label in labels[:index]:
+            raise ConfigError(
+                f"config key 'positive_controls[{index}].label': {label!r} is the label of an "
+                "earlier control too (each control needs its own: it names its runs' folders)"
+            )
     for name in config["potential_checks"]["presets"] or []:
         if name not in presets:
             raise ConfigError(
