@@ -23,8 +23,9 @@ def is_dry_run():
 
 
 PROJECT_ROOT = Path(workflow.basedir)
-# The config, read once: config/potentials.yaml, then the campaign file (the Snakefile's
-# config/config.yaml, or each --configfile after the profiles its `extends` names), then
+# The config, read once: config/potentials.yaml, then the campaign file (config/config.yaml,
+# the default campaign, relative to the working directory, so `--directory .test` reads
+# .test/config/config.yaml; or each --configfile after the profiles its `extends` names), then
 # --config; validated against the schema, which fills in every default. `config` itself
 # becomes that validated object, so rules and scripts read one thing. Potential files named
 # by {url, sha256} are fetched (from a mirror or the address) while validating, before any
