@@ -11,9 +11,6 @@ min_version("9.0")
 # each --configfile, which inherits another profile only when it says `extends: ...`).
 
 
-report: "workflow/report/workflow.rst"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/system.smk"
 include: "workflow/rules/md.smk"
@@ -24,6 +21,11 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/checks.smk"
 include: "workflow/rules/deposition_common.smk"
 include: "workflow/rules/deposition.smk"
+
+
+# The report opens with what the campaign found, written from its own tables (rule
+# report_landing; the workflow's description, workflow/report/workflow.rst, follows).
+report: str(Path.cwd() / REPORT_LANDING)
 
 
 rule all:

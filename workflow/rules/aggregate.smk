@@ -134,3 +134,26 @@ rule record_provenance:
         lammps_dir=lambda wildcards: f"results/runs/{wildcards.md}/md",
     script:
         "../scripts/record_provenance.py"
+
+
+rule report_landing:
+    """The report's first page: runs transformed per size, median incubation times and the
+    critical size with their intervals, written from this campaign's tables."""
+    input:
+        campaign=f"{OUT}/tables/campaign.tsv",
+        statistics=f"{OUT}/tables/incubation_statistics.tsv",
+        critical=f"{OUT}/tables/critical_size.tsv",
+        workflow=str(PROJECT_ROOT / "workflow" / "report" / "workflow.rst"),
+    output:
+        landing=REPORT_LANDING,
+    log:
+        f"{OUT}/logs/report_landing.log",
+    benchmark:
+        f"{OUT}/benchmarks/report_landing.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        campaign_name=config["campaign_name"],
+        made_with=made_with(),
+    script:
+        "../scripts/report_landing.py"

@@ -53,6 +53,8 @@ except ConfigError as error:
 
 OUT = f"results/{config['campaign_name']}"
 """Where this campaign's tables, figures, report and logs go (runs: results/runs/)."""
+REPORT_LANDING = f"{OUT}/report/landing.rst"
+"""The report's first page, written from the campaign's tables (rule report_landing)."""
 
 
 def template(name):
@@ -305,6 +307,7 @@ def final_outputs():
     return [
         *[f"{OUT}/tables/{name}.tsv" for name in TABLES],
         f"{OUT}/tables/config.yaml",
+        REPORT_LANDING,
         *[f"{OUT}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")],
         *all_runs("results/runs/{run}/provenance.json"),
     ]

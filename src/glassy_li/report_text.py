@@ -1,0 +1,143 @@
+"""The report's landing text, written from a campaign's own tables (issue: "the report says
+the result"): a reader learns from its first lines how many runs crystallised per size, the
+median incubation times with their intervals, and the critical size with its interval,
+before opening any table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["landing_text", "write_landing_text"]
+
+SERIES_KEYS = [
+    "group",
+    "metal",
+    "potential",
+    "initial_state",
+    "packing_density_g_cm3",
+    "heat_temperature_K",
+    "final_temperature_K",
+    "thermostat",
+    "thermostat_damping_ps",
+    "atom_flux_atoms_per_ps",
+]
+"""Columns that tell one series of sizes from another (in the statistics and critical-size
+tables alike)."""
+
+
+def _number(value: object, spec: str = ".3g") -> str | None:
+    """``value`` formatted, or None when it is missing (NaN or empty)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else format(number, spec)
+
+
+def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
+              unit: str) -> str | None:
+    value = _number(row.get(middle))
+    if value is None:
+        return None
+    low, high = _number(row.get(lower)), _number(row.get(upper))
+    bounds = f" [{low or '?'}, {high or 'open'}]" if (low or high) else ""
+    return f"{value} {unit}{bounds}"
+
+
+def _series_title(row: Mapping[str, object]) -> str:
+    coupling = f"{row['thermostat']} {float(row['thermostat_damping_ps']):g} ps"
+    if float(row.get("atom_flux_atoms_per_ps") or 0) > 0:
+        coupling += f", atom flux {float(row['atom_flux_atoms_per_ps']):g}/ps"
+    label = "" if row["group"] == "grid" else f"{row['group']}: "
+    return (
+        f"{label}{row['metal']} with {row['potential']}, {row['initial_state']} starts at "
+        f"{float(row['packing_density_g_cm3']):g} g/cm3, heated at "
+        f"{float(row['heat_temperature_K']):.0f} K and held at "
+        f"{float(row['final_temperature_K']):.0f} K ({coupling})"
+    )
+
+
+def landing_text(
+    statistics: pd.DataFrame,
+    critical: pd.DataFrame,
+    campaign_name: str,
+    criterion: str,
+    made_with: str = "",
+    workflow_text: str = "",
+) -> str:
+    """The report's first page (reStructuredText): per series of sizes, the runs transformed
+    per size with the Kaplan-Meier median incubation time and interval, then the critical size
+    with its interval; ``criterion`` says what "transformed" means; ``made_with`` and
+    ``workflow_text`` (the workflow's description) follow."""
+    title = f"Campaign '{campaign_name}': what it found"
+    lines = [title, "=" * len(title), ""]
+    if statistics.empty:
+        lines += ["No runs have finished yet.", ""]
+    keys = [key for key in SERIES_KEYS if key in statistics.columns]
+    for values, series in statistics.groupby(keys, sort=False, dropna=False):
+        first = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
+        lines += [f"**{_series_title(first)}** ({criterion}):", ""]
+        for _, row in series.sort_values("ensemble_size_atoms").iterrows():
+            n_runs = int(row["n_runs"]) + int(row.get("n_crystalline_at_reference", 0) or 0)
+            text = (f"- {int(row['ensemble_size_atoms'])} atoms: {int(row['n_transformed'])} of "
+                    f"{n_runs} runs transformed")
+            median = _interval(row, "km_median_incubation_ps", "km_median_lower_ps",
+                               "km_median_upper_ps", "ps")
+            if median:
+                text += f", median incubation time {median}"
+            elif int(row["n_censored"]):
+                observed = _number(row["observed_ps_max"])
+                text += f", {int(row['n_censored'])} censored at {observed} ps"
+            if int(row.get("n_crystalline_at_reference", 0) or 0):
+                text += (f"; {int(row['n_crystalline_at_reference'])} already crystalline when "
+                         "the clock started")
+            lines.append(text)
+        match = critical
+        for key in keys:
+            if key in critical.columns:
+                match = match[match[key].astype(str) == str(first[key])]
+        if not match.empty:
+            row = match.iloc[0]
+            size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
+                             "critical_size_upper_atoms", "atoms")
+            if size:
+                diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
+                                     "critical_diameter_upper_nm", "nm")
+                level = _number(row.get("confidence"), ".0%")
+                lines.append(f"- Critical size: {size} ({diameter}; {level} interval). "
+                             f"{row.get('note', '') or ''}".rstrip())
+            else:
+                lines.append(f"- Critical size: none fitted ({row.get('note', '')})")
+        lines.append("")
+    if made_with:
+        lines += [made_with, ""]
+    if workflow_text:
+        lines += ["----", "", workflow_text.strip(), ""]
+    return "\n".join(lines)
+
+
+def write_landing_text(
+    statistics_tsv: str | Path,
+    critical_tsv: str | Path,
+    output: str | Path,
+    campaign_name: str,
+    criterion: str,
+    made_with: str = "",
+    workflow_rst: str | Path | None = None,
+) -> str:
+    """Write :func:`landing_text` of the campaign's tables to ``output``; return it."""
+    text = landing_text(
+        pd.read_csv(statistics_tsv, sep="\t"),
+        pd.read_csv(critical_tsv, sep="\t"),
+        campaign_name,
+        criterion,
+        made_with,
+        Path(workflow_rst).read_text() if workflow_rst else "",
+    )
+    Path(output).write_text(text)
+    return text
