@@ -173,6 +173,9 @@ def test_tiny_campaign_end_to_end(tiny_campaign):
     assert fits["n_star_atoms"].isna().all()
     assert fits["note"].str.contains("1 replicas, fewer than the minimum 5").all()
     assert (tables / "critical_size.tsv").stat().st_size > 100
+    landing = (tmp_path / "results" / "tiny" / "report" / "landing.rst").read_text()
+    assert landing.startswith("Campaign 'tiny': what it found")
+    assert "- 30 atoms: " in landing and "runs transformed" in landing
     for name in (
         "traces",
         "trace_snapshots",

@@ -79,11 +79,13 @@ def landing_text(
     if statistics.empty:
         lines += ["No runs have finished yet.", ""]
     keys = [key for key in SERIES_KEYS if key in statistics.columns]
+    # the grid's series first, positive controls after
+    statistics = statistics.sort_values("group", key=lambda g: g != "grid", kind="stable")
     for values, series in statistics.groupby(keys, sort=False, dropna=False):
         first = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
         lines += [f"**{_series_title(first)}** ({criterion}):", ""]
         for _, row in series.sort_values("ensemble_size_atoms").iterrows():
-            n_runs = int(row["n_runs"]) + int(row.get("n_crystalline_at_reference", 0) or 0)
+            n_runs = int(row["n_runs"])
             text = (f"- {int(row['ensemble_size_atoms'])} atoms: {int(row['n_transformed'])} of "
                     f"{n_runs} runs transformed")
             median = _interval(row, "km_median_incubation_ps", "km_median_lower_ps",
