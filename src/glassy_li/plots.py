@@ -49,6 +49,7 @@ __all__ = [
     "plot_crystallinity_vs_density",
     "plot_final_embryos",
     "plot_phase_map",
+    "plot_size_melting",
     "plot_survival_curves",
     "plot_trace_snapshots",
     "plot_crystallinity_vs_size",
@@ -1024,4 +1025,45 @@ def plot_trace_snapshots(
     _structure_legend(fig)
     label = _run_label(run)
     fig.suptitle(f"{title}\n{label}, N = {run['ensemble_size_atoms']}", fontsize=9)
+    return _finish(fig)
+
+
+def plot_size_melting(
+    table: pd.DataFrame, fit: Mapping[str, float], hold_K: float, title: str
+) -> plt.Figure:
+    """Melting point of free clusters versus size (unconfirmed melts hollow), the fit
+    ``T_m(N) = T_bulk (1 - c N^(-1/3))`` with its interval, the bulk melting point and the
+    hold temperature drawn across."""
+    _theme()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    bulk = fit["bulk_melting_point_K"]
+    sizes = np.geomspace(max(10, table["n_atoms"].min() / 2), table["n_atoms"].max() * 4, 200)
+    for c, style in ((fit["c"], "-"), (fit.get("c_lower"), ":"), (fit.get("c_upper"), ":")):
+        if c is not None and np.isfinite(c):
+            ax.plot(sizes, bulk * (1 - c * sizes ** (-1 / 3)), style, color="C0", lw=1.2)
+    confirmed = table["confirmed"].astype(bool)
+    for mask, face in ((confirmed, "C0"), (~confirmed, "none")):
+        part = table[mask]
+        ax.errorbar(part["n_atoms"], part["melting_point_K"],
+                    yerr=part["melting_point_uncertainty_K"], fmt="o", mfc=face, mec="C0",
+                    color="C0", capsize=2)
+    ax.axhline(bulk, color="0.4", lw=0.8, ls="--")
+    ax.axhline(hold_K, color="C3", lw=1.0)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
+    ax.set_xlabel("cluster size N (atoms)")
+    ax.set_ylabel("melting point (K)")
+    handles = [
+        matplotlib.lines.Line2D([], [], color="C0", marker="o", ls="", label="melting point "
+                                "(caloric-curve jump, crystal lost)"),
+        matplotlib.lines.Line2D([], [], color="C0", marker="o", mfc="none", ls="",
+                                label="jump without a crystal lost (not fitted)"),
+        matplotlib.lines.Line2D([], [], color="C0", label=f"fit, c = {fit['c']:.2f} "
+                                f"[{fit.get('c_lower', np.nan):.2f}, "
+                                f"{fit.get('c_upper', np.nan):.2f}]"),
+        matplotlib.lines.Line2D([], [], color="0.4", ls="--", label=f"bulk {bulk:.0f} K"),
+        matplotlib.lines.Line2D([], [], color="C3", label=f"hold {hold_K:.0f} K"),
+    ]
+    _legend_below(fig, handles)
+    fig.suptitle(title, fontsize=9)
     return _finish(fig)

@@ -62,3 +62,75 @@ rule potential_checks:
         },
     script:
         "../scripts/potential_checks_table.py"
+
+
+rule cluster_melting:
+    """The caloric curve of one free cluster of {n_atoms} atoms of a preset's metal, heated
+    in steps (its structure at each step confirms the melt)."""
+    input:
+        template=template("cluster_melting.lammps"),
+        potential_include=template("potential.lammps"),
+    output:
+        curve="results/potential_checks/size_melting/{preset}/N-{n_atoms}.tsv",
+    log:
+        "results/logs/cluster_melting/{preset}/N-{n_atoms}.log",
+    benchmark:
+        "results/benchmarks/cluster_melting/{preset}/N-{n_atoms}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
+        metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
+        structure=lambda wildcards: dataclasses.asdict(
+            CAMPAIGN.structure_settings(wildcards.preset)
+        ),
+        settings=size_melting_settings(),
+        bulk_melting_K=lambda wildcards: config["potential_presets"][wildcards.preset][
+            "melting_point_K"
+        ],
+        timestep_fs=lambda wildcards: CAMPAIGN.timestep_fs(wildcards.preset),
+        work_dir=lambda wildcards: f"results/potential_checks/size_melting/{wildcards.preset}/N-{wildcards.n_atoms}",
+    script:
+        "../scripts/cluster_melting.py"
+
+
+rule size_melting_figure:
+    """Melting point versus cluster size, the T_m(N) fit with its interval, and N*, the size
+    whose melting point is this campaign's hold temperature."""
+    input:
+        curves=lambda wildcards: expand(
+            "results/potential_checks/size_melting/{preset}/N-{n_atoms}.tsv",
+            preset=wildcards.preset,
+            n_atoms=config["potential_checks"]["size_melting"]["sizes_atoms"],
+        ),
+    output:
+        table=f"{OUT}/tables/size_melting_{{preset}}.tsv",
+        fit=f"{OUT}/tables/size_melting_fit_{{preset}}.tsv",
+        png=report(
+            f"{OUT}/figures/size_melting_{{preset}}.png",
+            caption="../report/size_melting.rst",
+            category="Potentials",
+        ),
+        svg=f"{OUT}/figures/size_melting_{{preset}}.svg",
+    log:
+        f"{OUT}/logs/size_melting/{{preset}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/size_melting/{{preset}}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        preset=lambda wildcards: wildcards.preset,
+        bulk_melting_K=lambda wildcards: config["potential_presets"][wildcards.preset][
+            "melting_point_K"
+        ],
+        hold_K=lambda wildcards: CAMPAIGN.temperatures_K(wildcards.preset)[1],
+        confidence=config["statistics"]["confidence"],
+        title=lambda wildcards: f"{config['campaign_name']}: melting of free {CAMPAIGN.metal(wildcards.preset).name} clusters ({wildcards.preset})",
+    script:
+        "../scripts/size_melting.py"
+
+
+rule size_melting:
+    """Size-dependent melting of the campaign's preset(s) (potential_checks.size_melting)."""
+    input:
+        [f"{OUT}/figures/size_melting_{preset}.png" for preset in size_melting_presets()],

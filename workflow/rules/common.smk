@@ -344,6 +344,23 @@ def render_title():
 
 
 # -- helpers of checks.smk -----------------------------------------------------
+def size_melting_presets():
+    """Presets of `snakemake size_melting` (default: the campaign's)."""
+    return list(config["potential_checks"]["size_melting"]["presets"] or CAMPAIGN.potential_names)
+
+
+def size_melting_settings():
+    """How each cluster is heated (glassy_li.cluster_melting.ClusterMeltingSettings)."""
+    section = config["potential_checks"]["size_melting"]
+    return {
+        "start_fraction": section["start_fraction_of_melting"],
+        "stop_fraction": section["stop_fraction_of_melting"],
+        "step_K": section["step_K"],
+        "settle_ps": section["settle_ps"],
+        "measure_ps": section["measure_ps"],
+    }
+
+
 def checked_presets():
     """Presets that `snakemake potential_checks` checks (all by default)."""
     chosen = config["potential_checks"]["presets"]
