@@ -1,0 +1,87 @@
+"""Size-dependent melting: the caloric-curve jump, the T_m(N) fit and N*, on synthetic
+curves with known answers; and one real free cluster that melts between two temperatures."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glassy_li.campaign import Campaign
+from glassy_li.cluster_melting import (
+    ClusterMeltingSettings,
+    cluster_melting_curve,
+    critical_size_from_melting,
+    fit_size_dependence,
+    melting_point_of,
+    size_melting_table,
+)
+from glassy_li.config import load_config
+
+
+def synthetic_curve(n_atoms: int, melting_K: float, latent_eV: float = 0.01) -> pd.DataFrame:
+    """A caloric curve rising 3k_B/2 per K, with a latent-heat step at ``melting_K``."""
+    targets = np.arange(300.0, 700.0, 20.0)
+    pe = -1.5 + 1.3e-4 * targets + latent_eV * (targets > melting_K)
+    crystal = np.where(targets < melting_K, 0.45, 0.0)
+    return pd.DataFrame({"n_atoms": n_atoms, "target_K": targets, "temperature_K": targets,
+                         "pe_eV_per_atom": pe, "crystalline_fraction": crystal})
+
+
+def test_the_jump_of_the_caloric_curve_is_the_melting_point():
+    found = melting_point_of(synthetic_curve(700, 495.0))
+    assert found["melting_point_K"] == pytest.approx(490.0)  # between the 480 and 500 K steps
+    assert found["melting_point_uncertainty_K"] == pytest.approx(10.0)
+    assert found["latent_heat_eV_per_atom"] == pytest.approx(0.01)
+    assert found["confirmed"]
+    smooth = synthetic_curve(100, 495.0)
+    smooth["crystalline_fraction"] = 0.0  # nothing crystalline to lose: not confirmed
+    assert not melting_point_of(smooth)["confirmed"]
+
+
+def test_the_size_law_is_recovered_with_an_interval_that_holds_it():
+    bulk, c = 651.0, 1.6
+    sizes = np.array([100, 250, 500, 1000, 2000, 5000])
+    rng = np.random.default_rng(3)
+    melting = bulk * (1 - c * sizes ** (-1 / 3)) + rng.normal(0, 5, len(sizes))
+    fit = fit_size_dependence(sizes, melting, bulk)
+    assert fit["c_lower"] < c < fit["c_upper"]
+    assert fit["c"] == pytest.approx(c, abs=0.1)
+    exact = fit_size_dependence(sizes, bulk * (1 - c * sizes ** (-1 / 3)), bulk)
+    assert exact["c"] == pytest.approx(c) and exact["c_upper"] - exact["c_lower"] < 1e-9
+    # N*: where T_m(N*) equals the hold; above the bulk melting point nothing is solid
+    n_star = critical_size_from_melting(c, bulk, 358.0)
+    assert bulk * (1 - c * n_star ** (-1 / 3)) == pytest.approx(358.0)
+    assert math.isinf(critical_size_from_melting(c, bulk, 700.0))
+
+
+def test_only_confirmed_melts_are_fitted():
+    curves = [synthetic_curve(n, 651 * (1 - 1.6 * n ** (-1 / 3))) for n in (250, 1000, 5000)]
+    tiny = synthetic_curve(100, 400.0)
+    tiny["crystalline_fraction"] = 0.0
+    table, fit = size_melting_table([tiny, *curves], 651.0)
+    assert list(table["n_atoms"]) == [100, 250, 1000, 5000]
+    assert list(table["confirmed"]) == [False, True, True, True]
+    assert fit["sizes_fitted"] == "250,1000,5000" and fit["n_sizes"] == 3
+
+
+def test_a_free_li_cluster_is_crystalline_below_its_melting_point_and_liquid_above(
+    default_config_files, shared_potentials, tmp_path
+):
+    """A 500-atom bcc Li sphere (Nichol-Ackland EAM) at 0.5 and 1.0 of the bulk melting
+    point: crystalline at the first, liquid (no crystal, higher energy) at the second (a
+    cluster melts below the bulk)."""
+    config = load_config(*default_config_files)
+    config["potential_mirrors"] = [str(shared_potentials)]
+    campaign = Campaign.from_config(config)
+    preset = campaign.potential_name
+    curve = cluster_melting_curve(
+        campaign.preset(preset), campaign.metal(preset), 500, 1.0,
+        ClusterMeltingSettings(0.5, 1.05, 0.5 * 651.0, 4.0, 4.0), 651.0,
+        campaign.structure_settings(preset), tmp_path / "work", tmp_path / "log.txt",
+    )
+    assert len(curve) == 2
+    assert curve["crystalline_fraction"].iloc[0] > 0.3
+    assert curve["crystalline_fraction"].iloc[1] < 0.05
+    assert curve["temperature_K"].iloc[1] == pytest.approx(651.0, rel=0.08)
+    assert curve["pe_eV_per_atom"].iloc[1] > curve["pe_eV_per_atom"].iloc[0] + 0.03
