@@ -1057,7 +1057,7 @@ def plot_size_melting(
         matplotlib.lines.Line2D([], [], color="C0", marker="o", ls="", label="melting point "
                                 "(caloric-curve jump, crystal lost)"),
         matplotlib.lines.Line2D([], [], color="C0", marker="o", mfc="none", ls="",
-                                label="jump without a crystal lost (not fitted)"),
+                                label="no crystal to lose (not fitted)"),
         matplotlib.lines.Line2D([], [], color="C0", label=f"fit, c = {fit['c']:.2f} "
                                 f"[{fit.get('c_lower', np.nan):.2f}, "
                                 f"{fit.get('c_upper', np.nan):.2f}]"),
