@@ -8,7 +8,9 @@ import pytest
 
 from glassy_li.aggregate import (
     GROUP_KEYS,
+    SIZE_SERIES_KEYS,
     IncubationSettings,
+    critical_size_by_hold,
     critical_size_table,
     incubation_statistics,
     mfpt_table,
@@ -193,3 +195,31 @@ def test_size_summary_and_statistics_count_percolating_runs(campaign, tmp_path):
     stats, _ = incubation_statistics(campaign)
     assert stats.set_index("ensemble_size_atoms")["n_percolating"].to_dict() == {
         100: 1, 300: 0, 700: 2}
+
+
+def test_critical_size_falls_as_the_hold_grows():
+    """Large ensembles transform early, middling ones late: held 100 ps only the 1500-atom
+    runs count as crystalline, held 300 ps the 700-atom ones too, so the fitted critical
+    size falls between the two holds; a run censored before a hold is left out of it, and a
+    hold longer than every run's is skipped."""
+    series = {key: "x" for key in SIZE_SERIES_KEYS}
+    series.update({"packing_density_g_cm3": 0.0534, "mass_amu": 6.94,
+                   "bulk_density_g_cm3": 0.534})
+    rows = []
+    for size, incubation in ((300, None), (700, 250.0), (1500, 50.0)):
+        for replica in range(3):
+            transformed = incubation is not None
+            rows.append({**series, "ensemble_size_atoms": size, "replica": replica,
+                         "status": "transformed" if transformed else "censored",
+                         "incubation_time_ps": incubation if transformed else np.nan,
+                         "censored_at_ps": np.nan if transformed else 400.0})
+    rows.append({**series, "ensemble_size_atoms": 300, "replica": 9, "status": "censored",
+                 "incubation_time_ps": np.nan, "censored_at_ps": 150.0})  # stopped early
+    campaign = pd.DataFrame(rows)
+    table = critical_size_by_hold(campaign, [100, 300, 1000], n_bootstrap=50)
+    assert list(table["hold_ps"]) == [100.0, 300.0]  # 1000 ps: longer than any run
+    early, late = table.iloc[0], table.iloc[1]
+    assert early["n_runs"] == 10 and late["n_runs"] == 9  # the 150-ps run says nothing at 300
+    assert early["n_crystalline"] == 3 and late["n_crystalline"] == 6
+    assert 700 <= early["critical_size_atoms"] <= 1500
+    assert 300 <= late["critical_size_atoms"] <= 700

@@ -401,3 +401,36 @@ def critical_size_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def critical_size_by_hold(
+    campaign: pd.DataFrame,
+    holds_ps: Iterable[float],
+    bulk_density_g_cm3: float | None = None,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The critical size had each run been held only ``hold_ps`` (from the incubation
+    reference): a run counts as crystalline if it transformed by then (or was crystalline at
+    the reference); a run censored before ``hold_ps`` cannot say, and is left out.  Holds
+    longer than every run's observation are skipped.  One :func:`critical_size_table` row per
+    series and hold, with the column ``hold_ps``: the answer depends on how long one waits."""
+    tables = []
+    incubation = campaign["incubation_time_ps"].astype(float)
+    censored_at = campaign["censored_at_ps"].astype(float)
+    longest = float(np.nanmax(np.concatenate([censored_at.to_numpy(), incubation.to_numpy(),
+                                              [0.0]])))
+    for hold in holds_ps:
+        if hold > longest + 1e-9:
+            continue
+        transformed = (campaign["status"] == TRANSFORMED) & (incubation <= hold + 1e-9)
+        known = ((campaign["status"] == TRANSFORMED) | (censored_at >= hold - 1e-9)
+                 | (campaign["status"] == CRYSTALLINE_AT_REFERENCE))
+        cut = campaign[known].copy()
+        cut["status"] = np.where(transformed[known], TRANSFORMED,
+                                 np.where(cut["status"] == CRYSTALLINE_AT_REFERENCE,
+                                          CRYSTALLINE_AT_REFERENCE, CENSORED))
+        table = critical_size_table(cut, bulk_density_g_cm3, n_bootstrap, confidence)
+        table.insert(0, "hold_ps", float(hold))
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["hold_ps"])

@@ -49,6 +49,14 @@ def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
     return f"{value} {unit}{bounds}"
 
 
+def _matching(table: pd.DataFrame, keys: list[str], values: Mapping[str, object]) -> pd.DataFrame:
+    """The rows of ``table`` of one series (its ``keys`` equal to ``values``)."""
+    for key in keys:
+        if key in table.columns:
+            table = table[table[key].astype(str) == str(values[key])]
+    return table
+
+
 def _series_title(row: Mapping[str, object]) -> str:
     coupling = f"{row['thermostat']} {float(row['thermostat_damping_ps']):g} ps"
     if float(row.get("atom_flux_atoms_per_ps") or 0) > 0:
@@ -69,11 +77,13 @@ def landing_text(
     criterion: str,
     made_with: str = "",
     workflow_text: str = "",
+    by_hold: pd.DataFrame | None = None,
 ) -> str:
     """The report's first page (reStructuredText): per series of sizes, the runs transformed
     per size with the Kaplan-Meier median incubation time and interval, then the critical size
-    with its interval; ``criterion`` says what "transformed" means; ``made_with`` and
-    ``workflow_text`` (the workflow's description) follow."""
+    with its interval (and, from ``by_hold``, had the runs been held shorter); ``criterion``
+    says what "transformed" means; ``made_with`` and ``workflow_text`` (the workflow's
+    description) follow."""
     title = f"Campaign '{campaign_name}': what it found"
     lines = [title, "=" * len(title), ""]
     if statistics.empty:
@@ -99,10 +109,7 @@ def landing_text(
                 text += (f"; {int(row['n_crystalline_at_reference'])} already crystalline when "
                          "the clock started")
             lines.append(text)
-        match = critical
-        for key in keys:
-            if key in critical.columns:
-                match = match[match[key].astype(str) == str(first[key])]
+        match = _matching(critical, keys, first)
         if not match.empty:
             row = match.iloc[0]
             size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
@@ -115,6 +122,14 @@ def landing_text(
                              f"{row.get('note', '') or ''}".rstrip())
             else:
                 lines.append(f"- Critical size: none fitted ({row.get('note', '')})")
+        held = _matching(by_hold, keys, first) if by_hold is not None else pd.DataFrame()
+        shorter = []
+        for _, row in held.iterrows():
+            size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
+                             "critical_size_upper_atoms", "atoms")
+            shorter.append(f"{float(row['hold_ps']):g} ps: {size or 'none fitted'}")
+        if shorter:
+            lines.append("- Had the runs been held only " + "; ".join(shorter))
         lines.append("")
     if made_with:
         lines += [made_with, ""]
@@ -131,6 +146,7 @@ def write_landing_text(
     criterion: str,
     made_with: str = "",
     workflow_rst: str | Path | None = None,
+    by_hold_tsv: str | Path | None = None,
 ) -> str:
     """Write :func:`landing_text` of the campaign's tables to ``output``; return it."""
     text = landing_text(
@@ -140,6 +156,7 @@ def write_landing_text(
         criterion,
         made_with,
         Path(workflow_rst).read_text() if workflow_rst else "",
+        pd.read_csv(by_hold_tsv, sep="\t") if by_hold_tsv else None,
     )
     Path(output).write_text(text)
     return text

@@ -73,6 +73,11 @@ rule incubation_statistics:
             caption="../report/critical_size.rst",
             category="Tables",
         ),
+        critical_size_by_hold=report(
+            f"{OUT}/tables/critical_size_by_hold.tsv",
+            caption="../report/critical_size_by_hold.rst",
+            category="Tables",
+        ),
     log:
         f"{OUT}/logs/incubation_statistics.log",
     benchmark:
@@ -143,6 +148,7 @@ rule report_landing:
         campaign=f"{OUT}/tables/campaign.tsv",
         statistics=f"{OUT}/tables/incubation_statistics.tsv",
         critical=f"{OUT}/tables/critical_size.tsv",
+        by_hold=f"{OUT}/tables/critical_size_by_hold.tsv",
         workflow=str(PROJECT_ROOT / "workflow" / "report" / "workflow.rst"),
     output:
         landing=REPORT_LANDING,

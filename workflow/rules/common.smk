@@ -298,6 +298,7 @@ TABLES = [
     "mfpt_fits",
     "mfpt_curves",
     "critical_size",
+    "critical_size_by_hold",
 ]
 
 

@@ -2,7 +2,12 @@
 
 import pandas as pd
 
-from glassy_li.aggregate import critical_size_table, incubation_statistics, mfpt_table
+from glassy_li.aggregate import (
+    critical_size_by_hold,
+    critical_size_table,
+    incubation_statistics,
+    mfpt_table,
+)
 from glassy_li.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
@@ -41,3 +46,12 @@ with redirect_to_log(snakemake.log[0]) as log:
     )
     critical.to_csv(out.critical_size, sep="\t", index=False, float_format="%.6g")
     log(critical.to_string())
+    by_hold = critical_size_by_hold(
+        campaign,
+        settings["critical_size_holds_ps"],
+        settings["bulk_density_g_cm3"],
+        n_bootstrap=settings["bootstrap_samples"],
+        confidence=confidence,
+    )
+    by_hold.to_csv(out.critical_size_by_hold, sep="\t", index=False, float_format="%.6g")
+    log(f"critical size by hold: holds {sorted(set(by_hold['hold_ps']))} ps")

@@ -17,5 +17,6 @@ with redirect_to_log(snakemake.log[0]) as log:
         criterion=transition_criterion(pd.read_csv(snakemake.input.campaign, sep="\t")),
         made_with=snakemake.params.made_with,
         workflow_rst=snakemake.input.workflow,
+        by_hold_tsv=snakemake.input.by_hold,
     )
     log(text.split("----")[0])
