@@ -45,10 +45,12 @@ from .potential_files import PotentialFiles
 from .structure import StructureSettings
 
 __all__ = [
+    "EXECUTION_FIELDS",
     "PRESET_RUN_KEYS",
     "SYSTEM_RUN_KEYS",
     "Campaign",
     "md_folder",
+    "run_physics",
     "structure_settings_for",
 ]
 
@@ -61,6 +63,16 @@ PRESET_RUN_KEYS = ("units", "atom_style", "pair_style", "pair_coeff", "files", "
                    "neighbor_skin_A", "extra_commands")
 """Keys of a potential preset that change what a run computes (its citation, notes and
 measured figures do not)."""
+EXECUTION_FIELDS = ("walltime_budget_s", "restart_interval_ps")
+"""Protocol fields that change how a run is executed, not its physics: left out of digests."""
+
+
+def run_physics(protocol: Any, preset: Mapping[str, Any]) -> tuple[dict, dict]:
+    """What a run computes, for its folder's digest: the protocol (an MD or deposition
+    protocol dataclass) without :data:`EXECUTION_FIELDS`, and the preset's
+    :data:`PRESET_RUN_KEYS`."""
+    fields = {k: v for k, v in dataclasses.asdict(protocol).items() if k not in EXECUTION_FIELDS}
+    return fields, {key: preset.get(key) for key in PRESET_RUN_KEYS}
 
 SYSTEM_RUN_KEYS = ("min_distance_A", "droplet_density_g_cm3", "seed_fraction")
 """Keys of the ``system`` section that shape one run's initial system (the grid's lists do
@@ -259,11 +271,8 @@ class Campaign:
         the readable segments (protocol, the preset's physics, system generation).  Execution
         settings that do not change the physics (wall-clock budget, restart interval, MPI
         ranks) are left out: changing them keeps the folder."""
-        protocol = dataclasses.asdict(self.protocol(final_K, heat_K, coupling, potential))
-        for key in ("walltime_budget_s", "restart_interval_ps"):
-            protocol.pop(key)
-        preset = self.config["potential_presets"][potential]
-        physics = {key: preset.get(key) for key in PRESET_RUN_KEYS}
+        protocol, physics = run_physics(self.protocol(final_K, heat_K, coupling, potential),
+                                        self.config["potential_presets"][potential])
         system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
         return run_digest(protocol, physics, system)
 

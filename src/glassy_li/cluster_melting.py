@@ -27,7 +27,7 @@ from .lammps_run import TEMPLATE_DIR, PotentialSetup, potential_parameters, run_
 from .lammps_run import write_inputs as write_lammps_inputs
 from .metals import Metal
 from .structure import (
-    CRYSTAL_STRUCTURES,
+    CRYSTAL_TYPES,
     STRUCTURE_TYPES,
     StructureSettings,
     crystal_sphere,
@@ -120,14 +120,13 @@ def cluster_melting_curve(
         np.loadtxt(work / "cluster_melting.txt", ndmin=2),
         columns=["target_K", "temperature_K", "pe_eV_per_atom"],
     )
-    crystalline = [STRUCTURE_TYPES[name] for name in CRYSTAL_STRUCTURES]
     fractions, icosahedral = [], []
     for frame in read_lammps_dump(work / "cluster_melting.dump"):
         positions = frame.averaged_A if frame.averaged_A is not None else frame.unwrapped_A
         # a free cluster: no periodic images (its unwrapped positions may leave the box)
         types = identify_structures(positions, frame.box_lo_A, frame.box_edges_A, structure,
                                     pbc=(False, False, False))
-        fractions.append(float(np.isin(types, crystalline).mean()))
+        fractions.append(float(np.isin(types, CRYSTAL_TYPES).mean()))
         icosahedral.append(float(np.mean(types == STRUCTURE_TYPES["ico"])))
     curve["crystalline_fraction"] = fractions[: len(curve)]
     curve["icosahedral_fraction"] = icosahedral[: len(curve)]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from .campaign import PRESET_RUN_KEYS, structure_settings_for
+from .campaign import run_physics, structure_settings_for
 from .config import (
     ConfigError,
     derive_seed,
@@ -186,14 +186,14 @@ class DepositionCampaign:
 
     def run_digest(self, substrate_index: int, rate_atoms_per_ps: float) -> str:
         """What a deposition run's files depend on beyond its path segments."""
-        protocol = dataclasses.asdict(self.deposition_protocol(substrate_index, rate_atoms_per_ps))
-        for key in ("walltime_budget_s", "restart_interval_ps"):
-            protocol.pop(key)
-        preset = self.config["potential_presets"][self.deposition_potential_name]
+        protocol, physics = run_physics(
+            self.deposition_protocol(substrate_index, rate_atoms_per_ps),
+            self.config["potential_presets"][self.deposition_potential_name],
+        )
         return run_digest(
             protocol,
             dataclasses.asdict(self.substrate(substrate_index)),
-            {key: preset.get(key) for key in PRESET_RUN_KEYS},
+            physics,
             dataclasses.asdict(self.structure_settings()),
             self.config["deposition"]["analysis"],
         )

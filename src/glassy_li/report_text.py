@@ -12,23 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .aggregate import SIZE_SERIES_KEYS
+
 __all__ = ["landing_text", "write_landing_text"]
-
-SERIES_KEYS = [
-    "group",
-    "metal",
-    "potential",
-    "initial_state",
-    "packing_density_g_cm3",
-    "heat_temperature_K",
-    "final_temperature_K",
-    "thermostat",
-    "thermostat_damping_ps",
-    "atom_flux_atoms_per_ps",
-]
-"""Columns that tell one series of sizes from another (in the statistics and critical-size
-tables alike)."""
-
 
 def _number(value: object, spec: str = ".3g") -> str | None:
     """``value`` formatted, or None when it is missing (NaN or empty)."""
@@ -88,7 +74,7 @@ def landing_text(
     lines = [title, "=" * len(title), ""]
     if statistics.empty:
         lines += ["No runs have finished yet.", ""]
-    keys = [key for key in SERIES_KEYS if key in statistics.columns]
+    keys = [key for key in SIZE_SERIES_KEYS if key in statistics.columns]
     # the grid's series first, positive controls after
     statistics = statistics.sort_values("group", key=lambda g: g != "grid", kind="stable")
     for values, series in statistics.groupby(keys, sort=False, dropna=False):
