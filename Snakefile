@@ -21,6 +21,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/checks.smk"
 include: "workflow/rules/deposition_common.smk"
 include: "workflow/rules/deposition.smk"
+include: "workflow/rules/results_page.smk"
 
 
 # The report opens with what the campaign found, written from its own tables (rule

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from glassy_li.config import resolve_potential, schema_defaults
+from glassy_li.early_stop import SettleRule
 from glassy_li.lammps_run import PotentialSetup
 from glassy_li.md import MDProtocol, run_md
 from glassy_li.structure import Frame, bcc_lattice, read_lammps_dump
@@ -39,10 +40,14 @@ BASKES = {
 
 
 def run_short_md(
-    tmp_path: Path, system: InitialSystem, potential: PotentialSetup | None = None, **protocol
+    tmp_path: Path,
+    system: InitialSystem,
+    potential: PotentialSetup | None = None,
+    settle_rule: SettleRule | None = None,
+    **protocol,
 ) -> dict[str, Path]:
-    """Run the three-stage template on ``system`` (default potential: the Baskes MEAM) and
-    return the output paths."""
+    """Run the three-stage template on ``system`` (default potential: the Baskes MEAM; with
+    ``settle_rule``, ending the hold once settled) and return the output paths."""
     potential = potential or resolve_potential("meam-baskes1992", BASKES)
     settings = {
         "timestep_fs": 1.0,
@@ -69,6 +74,7 @@ def run_short_md(
         out["trajectory"],
         out["final"],
         tmp_path / "md.log",
+        settle_rule=settle_rule,
     )
     return out
 

@@ -246,6 +246,8 @@ def test_deposition_runs_pair_replicas_across_rates(config):
         ("potential: no-such-preset\n", "potential", "no-such-preset"),
         ("md:\n  hold_ps: 5\n", "md.hold_ps", "5"),  # a misspelt key
         ("potential_checks:\n  presets: [nope]\n", "potential_checks.presets", "nope"),
+        ("replicas_per_size:\n  - {ensemble_size_atoms: 650, replicas: 6}\n",
+         "replicas_per_size[0].ensemble_size_atoms", "650"),
     ],
 )
 def test_snakemake_names_a_bad_key_in_one_line_before_any_job(
@@ -333,3 +335,35 @@ def test_two_positive_controls_may_not_share_a_label(config):
     config["positive_controls"] = [dict(config["positive_controls"][0]) for _ in range(2)]
     with pytest.raises(ConfigError, match=r"config key 'positive_controls\[1\]\.label'"):
         Campaign.from_config(config)
+
+
+def test_more_replicas_at_one_size_add_runs_and_keep_the_others(tmp_path):
+    """replicas_per_size raises the count at one size only; replicas 0-2 keep their folders."""
+    base = tmp_path / "base.yaml"
+    base.write_text("campaign_name: base\nsystem:\n  ensemble_sizes_atoms: [200, 700]\n")
+    more = tmp_path / "more.yaml"
+    more.write_text(
+        "extends: " + str(base) + "\ncampaign_name: more\n"
+        "replicas_per_size:\n  - {ensemble_size_atoms: 700, replicas: 6}\n"
+    )
+    before = Campaign.from_files(base).runs()
+    after = Campaign.from_files(more).runs()
+    assert after.groupby("ensemble_size_atoms").size().to_dict() == {200: 3, 700: 6}
+    assert set(before["run_id"]) < set(after["run_id"])
+
+
+def test_early_stopping_puts_the_analysis_settings_in_the_md_digest(tmp_path):
+    """With md.end_hold_when_settled the MD depends on the threshold (it decides where the
+    hold ends): a new threshold is a new MD folder.  Without it, only a new analysis one."""
+    def md_folders(text: str) -> set[str]:
+        path = tmp_path / "study.yaml"
+        path.write_text("campaign_name: study\n" + text)
+        return {md_folder(run_id) for run_id in Campaign.from_files(path).runs()["run_id"]}
+
+    plain = md_folders("")
+    assert md_folders("incubation:\n  threshold: 0.6\n") == plain
+    early = md_folders("md:\n  end_hold_when_settled: true\n")
+    assert early.isdisjoint(plain)
+    assert md_folders(
+        "md:\n  end_hold_when_settled: true\nincubation:\n  threshold: 0.6\n"
+    ).isdisjoint(early)

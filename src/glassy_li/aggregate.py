@@ -163,6 +163,8 @@ def summarise_run(
         final_temperature_measured_K=float(final_thermo["temperature_K"].mean()),
         final_pe_eV_per_atom=float(final_thermo["pe_eV_per_atom"].mean()),
         simulated_ps=end,
+        # md.end_hold_when_settled: the run stopped once its outcome was settled
+        hold_ended_early=bool(end < boundaries["end"] - 1e-6),
     )
     fraction = row["final_largest_cluster_percolates"]
     row[PERCOLATING] = bool(fraction > 0) if np.isfinite(fraction) else None
@@ -182,13 +184,18 @@ def read_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def percolating(campaign: pd.DataFrame) -> pd.Series:
-    """Per run: whether its largest cluster percolates in the final window (False where a
-    table from before the flag has no value)."""
-    if PERCOLATING not in campaign:
+def flag(campaign: pd.DataFrame, column: str) -> pd.Series:
+    """Per run: a boolean column read back from a table (False where a table from before
+    the column has no value)."""
+    if column not in campaign:
         return pd.Series(False, index=campaign.index)
-    values = campaign[PERCOLATING]
+    values = campaign[column]
     return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0")).astype(bool)
+
+
+def percolating(campaign: pd.DataFrame) -> pd.Series:
+    """Per run: whether its largest cluster percolates in the final window."""
+    return flag(campaign, PERCOLATING)
 
 
 def n_percolating(runs: pd.DataFrame) -> int:
@@ -217,6 +224,7 @@ def summarise_sizes(campaign: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "fraction_transformed": float(transformed.mean()),
                 "n_percolating": n_percolating(runs),
+                "n_hold_ended_early": int(flag(runs, "hold_ended_early").sum()),
                 "final_crystallinity_mean": runs["final_crystallinity"].mean(),
                 "final_crystallinity_std": runs["final_crystallinity"].std(ddof=1),
                 "final_any_crystal_crystallinity_mean": _column_mean(
@@ -268,6 +276,7 @@ def incubation_statistics(
                 "n_censored": curve.n_runs - curve.n_events,
                 "n_crystalline_at_reference": n_at_reference,
                 "n_percolating": n_percolating(runs),
+                "n_hold_ended_early": int(flag(runs, "hold_ended_early").sum()),
                 "fraction_transformed_by_end": float(runs["status"].eq(TRANSFORMED).mean()),
                 "observed_ps_max": curve.last_observed,
                 "km_median_incubation_ps": curve.median.median,

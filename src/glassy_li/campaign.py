@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from .aggregate import reference_time_ps, stage_boundaries_ps
 from .config import (
     COUPLING_KEYS,
     ConfigError,
@@ -38,8 +39,9 @@ from .config import (
     run_digest,
     validate_config,
 )
+from .early_stop import SettleRule
 from .lammps_run import PotentialSetup
-from .md import MDProtocol
+from .md import MDProtocol, stage_steps
 from .metals import Metal, metal_from_config
 from .potential_files import PotentialFiles
 from .structure import StructureSettings
@@ -173,9 +175,24 @@ class Campaign:
         )
         md = self.config["md"]
         heat_K = _temperature_K(md, "heat_temperature", melting_K)
-        final_K = _temperature_K(md, "final_temperature", melting_K)
-        assert heat_K is not None and final_K is not None  # validate_config: exactly one each
-        return heat_K, final_K
+        assert heat_K is not None  # validate_config: exactly one of the pair
+        return heat_K, self.final_temperatures_K(preset_name)[0]
+
+    def final_temperatures_K(self, preset_name: str | None = None) -> list[float]:
+        """The hold temperatures (K) of the grid: ``md.final_temperature_K``, or its fractions
+        of the preset's measured melting point; one value, or a list (then the hold
+        temperature is a campaign dimension, like the size)."""
+        melting_K = self.config["potential_presets"][preset_name or self.potential_name].get(
+            "melting_point_K"
+        )
+        md = self.config["md"]
+        given = md["final_temperature_K"]
+        if given is None:
+            given, melting = md["final_temperature_fraction_of_melting"], float(melting_K)
+        else:
+            melting = 1.0
+        values = given if isinstance(given, list) else [given]
+        return [float(value) * melting for value in values]
 
     def packing_densities_g_cm3(self, preset_name: str | None = None) -> list[float]:
         """The grid's packing densities (g/cm3) for a preset's metal."""
@@ -271,10 +288,30 @@ class Campaign:
         the readable segments (protocol, the preset's physics, system generation).  Execution
         settings that do not change the physics (wall-clock budget, restart interval, MPI
         ranks) are left out: changing them keeps the folder."""
-        protocol, physics = run_physics(self.protocol(final_K, heat_K, coupling, potential),
-                                        self.config["potential_presets"][potential])
+        md_protocol = self.protocol(final_K, heat_K, coupling, potential)
+        protocol, physics = run_physics(md_protocol, self.config["potential_presets"][potential])
         system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
-        return run_digest(protocol, physics, system)
+        settle = self.settle_rule(md_protocol, potential)
+        if settle is None:  # the digest of every run from before early stopping existed
+            return run_digest(protocol, physics, system)
+        return run_digest(protocol, physics, system, settle.as_dict())
+
+    def settle_rule(self, protocol: MDProtocol, potential: str) -> SettleRule | None:
+        """When a run's hold may end (``md.end_hold_when_settled``; None: it holds to the
+        end): this campaign's order parameter, threshold and persistence + final windows,
+        from the run's incubation reference time."""
+        if not self.config["md"].get("end_hold_when_settled", False):
+            return None
+        incubation = self.config["incubation"]
+        boundaries = stage_boundaries_ps(stage_steps(protocol), protocol.timestep_ps)
+        return SettleRule(
+            structure=self.structure_settings(potential),
+            order_parameter=incubation["order_parameter"],
+            threshold=float(incubation["threshold"]),
+            window_ps=float(incubation["persistence_ps"]) + float(incubation["final_window_ps"]),
+            reference_time_ps=reference_time_ps(incubation["reference"], boundaries),
+            timestep_ps=protocol.timestep_ps,
+        )
 
     def analysis_digest(self, potential: str) -> str:
         """The digest naming a run's analysis folder (``ana-<digest>`` inside its MD folder):
@@ -296,7 +333,7 @@ class Campaign:
         rows: list[dict[str, Any]] = []
         fractional_temperatures = cfg["md"]["heat_temperature_K"] is None or (
             cfg["md"]["final_temperature_K"] is None
-        )
+        ) or isinstance(cfg["md"]["final_temperature_K"], list)
 
         def add(
             potential: str,
@@ -355,8 +392,11 @@ class Campaign:
 
         base, *swept = self.couplings()
         sweep = cfg["coupling_sweep"]
-        for potential in self.potential_names:
-            heat_T, final_T = self.temperatures_K(potential)
+        for potential, final_T in (
+            (name, final) for name in self.potential_names
+            for final in self.final_temperatures_K(name)
+        ):
+            heat_T = self.temperatures_K(potential)[0]
             densities = self.packing_densities_g_cm3(potential)
             grids = [([base], system["initial_states"], densities, system["ensemble_sizes_atoms"])]
             if swept:
@@ -369,10 +409,12 @@ class Campaign:
                     )
                 )
             for couplings, states, rhos, sizes in grids:
-                for coupling, state, rho, size, replica in itertools.product(
-                    couplings, states, rhos, sizes, range(cfg["replicas"])
+                for coupling, state, rho, size in itertools.product(
+                    couplings, states, rhos, sizes
                 ):
-                    add(potential, "grid", state, rho, size, replica, heat_T, final_T, coupling)
+                    for replica in range(self.replicas_at(size)):
+                        add(potential, "grid", state, rho, size, replica, heat_T, final_T,
+                            coupling)
             self._add_controls(add, potential, base)
         # the sweep's grid repeats the main grid's runs with the md coupling: keep one each
         table = pd.DataFrame(rows).drop_duplicates()
@@ -380,6 +422,13 @@ class Campaign:
             dup = table.loc[table["run_id"].duplicated(), "run_id"].iloc[0]
             raise ConfigError(f"two runs share the path {dup}: check positive_controls labels")
         return table.set_index("run_id", drop=False)
+
+    def replicas_at(self, size: int) -> int:
+        """Replicas of the grid at one ensemble size (``replicas_per_size``, else
+        ``replicas``)."""
+        counts = {int(entry["ensemble_size_atoms"]): int(entry["replicas"])
+                  for entry in self.config.get("replicas_per_size", [])}
+        return counts.get(int(size), int(self.config["replicas"]))
 
     def control_temperatures_K(
         self, control: Mapping[str, Any], potential: str

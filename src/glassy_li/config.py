@@ -310,6 +310,22 @@ def validate_config(
             f"config key 'figures.render_density_g_cm3': {figures['render_density_g_cm3']} is "
             f"not one of system.packing_densities_g_cm3 {system['packing_densities_g_cm3']}"
         )
+    grid_sizes = set(system["ensemble_sizes_atoms"]) | set(
+        config["coupling_sweep"].get("ensemble_sizes_atoms") or []
+    )
+    seen_sizes: list[int] = []
+    for index, entry in enumerate(config["replicas_per_size"]):
+        size = entry["ensemble_size_atoms"]
+        if size not in grid_sizes or size in seen_sizes:
+            reason = (
+                "is named by an earlier entry too" if size in seen_sizes
+                else f"is not a size of the grid (system.ensemble_sizes_atoms "
+                f"{system['ensemble_sizes_atoms']})"
+            )
+            raise ConfigError(
+                f"config key 'replicas_per_size[{index}].ensemble_size_atoms': {size} {reason}"
+            )
+        seen_sizes.append(size)
     for name in potential_names(config):
         resolve_potential(name, presets[name], base_dir, files)
     from .deposition_campaign import validate_deposition  # noqa: PLC0415 (imports this module)

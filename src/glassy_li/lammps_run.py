@@ -31,6 +31,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
+from .early_stop import SETTLED_FLAG, HoldWatcher, SettleRule
 from .lammps_env import lmp_command, lmp_environment
 from .units import lammps_units
 
@@ -388,7 +389,9 @@ def run_lammps_restartable(
     n_ranks: int = 1,
     mpi_launcher: str | None = None,
     walltime_budget_s: float = 0.0,
-) -> tuple[int | None, float]:
+    settle_rule: SettleRule | None = None,
+    poll_interval_s: float = 2.0,
+) -> tuple[int | None, float, int | None]:
     """Run the LAMMPS input ``templates[0]`` in ``work_dir``, resuming from its newest restart.
 
     If ``work_dir`` holds a valid restart of the same run (same ``params.lammps``, resume
@@ -397,7 +400,13 @@ def run_lammps_restartable(
     run starts afresh.  The input must honour the variables of :data:`RESUME_VARIABLES` and
     print :data:`FINISHED_MARK` at its end.
 
-    Returns ``(resumed_from_step, wall_s)``, the step being None for a fresh start.
+    With a ``settle_rule`` (:mod:`glassy_li.early_stop`), a :class:`HoldWatcher` follows the
+    trajectory every ``poll_interval_s`` while LAMMPS runs and writes :data:`SETTLED_FLAG` once
+    the outcome is settled; the input ends its hold on that file, and the thermo table and
+    trajectory are cut back to the step the watcher named.
+
+    Returns ``(resumed_from_step, wall_s, settled_step)``: the step is None for a fresh start,
+    ``settled_step`` None unless the hold ended early.
 
     Raises
     ------
@@ -433,31 +442,60 @@ def run_lammps_restartable(
     command = [*lmp_command(n_ranks, mpi_launcher), "-in", templates[0], "-log", "log.lammps"]
     if resume_from is not None:
         command[-1] = f"log.resumed-{resume_from[1]}.lammps"
+    # a flag left by an earlier invocation names a step of frames that may be cut off now
+    (work / SETTLED_FLAG).unlink(missing_ok=True)
     start = time.perf_counter()
     with open(log_file, "a") as log:
         log.write(f"glassy-li: running {' '.join(command)} in {work}\n")
         log.flush()
-        completed = subprocess.run(
-            command,
-            cwd=work,
-            env=lmp_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
+        process = subprocess.Popen(
+            command, cwd=work, env=lmp_environment(), stdout=log, stderr=subprocess.STDOUT
         )
+        watcher = None
+        if settle_rule is not None:
+            watcher = HoldWatcher(
+                work / "trajectory.lammpstrj", work / SETTLED_FLAG, settle_rule,
+                log=lambda message: (log.write(message + "\n"), log.flush()),
+            )
+        returncode = _wait(process, watcher, poll_interval_s)
     wall_s = time.perf_counter() - start
     text = Path(log_file).read_text()
-    if completed.returncode == WALLTIME_EXIT_CODE:
+    settled_step = watcher.settled_step if watcher is not None else None
+    if returncode == WALLTIME_EXIT_CODE:
         raise WalltimeReached(
             f"LAMMPS reached its wall-clock budget ({walltime_budget_s} s) and wrote "
             f"{work / 'restart.timeout'}: run the workflow again to continue"
         )
-    if completed.returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
+    if returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
         raise RuntimeError(
-            f"LAMMPS failed (exit code {completed.returncode}) in {work}:\n"
-            + lammps_error_lines(text)
+            f"LAMMPS failed (exit code {returncode}) in {work}:\n" + lammps_error_lines(text)
         )
-    return (None if resume_from is None else resume_from[1]), wall_s
+    if settled_step is not None:
+        # LAMMPS ran on while the watcher caught up: publish the run as if it ended at S
+        _truncate_after(work, settled_step)
+        with open(log_file, "a") as log:
+            log.write(f"glassy-li: hold ended early; outputs cut back to step {settled_step}\n")
+    return (None if resume_from is None else resume_from[1]), wall_s, settled_step
+
+
+def _wait(process: subprocess.Popen, watcher: HoldWatcher | None, poll_interval_s: float) -> int:
+    """Wait for LAMMPS, polling ``watcher`` meanwhile and once more at the end (frames
+    written after its last poll); LAMMPS is killed if the watcher fails."""
+    if watcher is None:
+        return process.wait()
+    try:
+        while True:
+            try:
+                returncode = process.wait(timeout=poll_interval_s)
+                break
+            except subprocess.TimeoutExpired:
+                watcher.poll()
+        watcher.poll()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return returncode
 
 
 def publish_outputs(
@@ -500,15 +538,17 @@ def run_and_publish(
     template_dir: str | Path = TEMPLATE_DIR,
     walltime_budget_s: float = 0.0,
     throughput_atoms: float | None = None,
+    settle_rule: SettleRule | None = None,
 ) -> dict[str, float]:
     """Run a restartable LAMMPS input (:func:`run_lammps_restartable`), then publish its
     thermo table (stage numbers named by ``stages``), trajectory and final structure.
 
-    Returns wall time, steps run by this invocation, the step it resumed from, the final atom
-    count and the throughput in atom-steps/s, counted on ``throughput_atoms`` (default: the
-    final atom count).
+    Returns wall time, steps run by this invocation, the step it resumed from, the step the
+    hold ended at when it ended early (``settled_step``, else absent), the final atom count
+    and the throughput in atom-steps/s, counted on ``throughput_atoms`` (default: the final
+    atom count).
     """
-    first_step, wall_s = run_lammps_restartable(
+    first_step, wall_s, settled_step = run_lammps_restartable(
         work_dir,
         parameters,
         log_file,
@@ -518,6 +558,7 @@ def run_and_publish(
         n_ranks=n_ranks,
         mpi_launcher=mpi_launcher,
         walltime_budget_s=walltime_budget_s,
+        settle_rule=settle_rule,
     )
     thermo = read_thermo(Path(work_dir) / "thermo.raw.txt", stages)
     publish_outputs(
@@ -528,16 +569,20 @@ def run_and_publish(
     # publish only the frames after it; without them it starts afresh.
     for name in RESTART_FILES:
         (Path(work_dir) / name).unlink(missing_ok=True)
-    done = total_steps - (first_step or 0)
+    last_step = total_steps if settled_step is None else int(thermo["step"].max())
+    done = last_step - (first_step or 0)
     n_atoms = _count_atoms(final_data_out)
     atoms = n_atoms if throughput_atoms is None else throughput_atoms
-    return {
+    figures: dict[str, float] = {
         "wall_s": wall_s,
         "steps": done,
         "resumed_from_step": first_step or 0,
         "atoms": n_atoms,
         "atom_steps_per_s": atoms * done / wall_s,
     }
+    if settled_step is not None:
+        figures["settled_step"] = settled_step
+    return figures
 
 
 def _tmp(path: str | Path) -> str:

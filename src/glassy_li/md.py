@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from .early_stop import SettleRule
 from .lammps_run import (
     FRESH_START,
     TEMPLATE_DIR,
@@ -144,9 +145,12 @@ def lammps_parameters(
     potential: PotentialSetup,
     data_file: str,
     seed: int,
+    end_hold_when_settled: bool = False,
 ) -> dict[str, str | int | float]:
     """Values of the LAMMPS variables that ``md.lammps`` expects, in the preset's units
-    (``seed``: the run's seed; the others derive from it, :func:`derived_seeds`)."""
+    (``seed``: the run's seed; the others derive from it, :func:`derived_seeds`;
+    ``end_hold_when_settled``: the hold ends when the job's watcher writes ``settled.flag``,
+    :mod:`glassy_li.early_stop`)."""
     units = lammps_units(potential.units)
     steps = stage_steps(protocol)
     return {
@@ -168,6 +172,7 @@ def lammps_parameters(
         **_flux_parameters(protocol, units),
         "average_every": steps.average_every,
         "average_samples": steps.average_samples,
+        "end_hold_when_settled": int(end_hold_when_settled),
         **FRESH_START,
     }
 
@@ -206,14 +211,18 @@ def run_md(
     n_ranks: int = 1,
     mpi_launcher: str | None = None,
     template_dir: str | Path = TEMPLATE_DIR,
+    settle_rule: SettleRule | None = None,
 ) -> dict[str, float]:
     """Run the three stages (resuming from the newest restart if any) and publish the outputs.
 
     LAMMPS works in ``work_dir``, which keeps its restart files between invocations (see
-    :func:`run_lammps_restartable` for the resume rules and the exceptions raised).
+    :func:`run_lammps_restartable` for the resume rules and the exceptions raised).  With a
+    ``settle_rule`` the hold ends once the run's outcome is settled
+    (:mod:`glassy_li.early_stop`); the outputs then end at that frame.
     """
     parameters = lammps_parameters(
-        protocol, potential, str(Path(data_file).resolve()), seed
+        protocol, potential, str(Path(data_file).resolve()), seed,
+        end_hold_when_settled=settle_rule is not None,
     )
     return run_and_publish(
         work_dir,
@@ -230,6 +239,7 @@ def run_md(
         mpi_launcher=mpi_launcher,
         template_dir=template_dir,
         walltime_budget_s=protocol.walltime_budget_s,
+        settle_rule=settle_rule,
     )
 
 

@@ -1029,11 +1029,12 @@ def plot_trace_snapshots(
 
 
 def plot_size_melting(
-    table: pd.DataFrame, fit: Mapping[str, float], hold_K: float, title: str
+    table: pd.DataFrame, fit: Mapping[str, float], hold_K: float | Sequence[float], title: str
 ) -> plt.Figure:
     """Melting point of free clusters versus size (unconfirmed melts hollow), the fit
     ``T_m(N) = T_bulk (1 - c N^(-1/3))`` with its interval, the bulk melting point and the
-    hold temperature drawn across."""
+    hold temperature(s) drawn across."""
+    holds_K = [float(hold_K)] if np.isscalar(hold_K) else [float(t) for t in hold_K]
     _theme()
     fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
     bulk = fit["bulk_melting_point_K"]
@@ -1048,7 +1049,8 @@ def plot_size_melting(
                     yerr=part["melting_point_uncertainty_K"], fmt="o", mfc=face, mec="C0",
                     color="C0", capsize=2)
     ax.axhline(bulk, color="0.4", lw=0.8, ls="--")
-    ax.axhline(hold_K, color="C3", lw=1.0)
+    for index, temperature in enumerate(holds_K):
+        ax.axhline(temperature, color="C3", lw=1.0, ls=("-", "-.", ":")[index % 3])
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
     ax.set_xlabel("cluster size N (atoms)")
@@ -1062,7 +1064,9 @@ def plot_size_melting(
                                 f"[{fit.get('c_lower', np.nan):.2f}, "
                                 f"{fit.get('c_upper', np.nan):.2f}]"),
         matplotlib.lines.Line2D([], [], color="0.4", ls="--", label=f"bulk {bulk:.0f} K"),
-        matplotlib.lines.Line2D([], [], color="C3", label=f"hold {hold_K:.0f} K"),
+        *(matplotlib.lines.Line2D([], [], color="C3", ls=("-", "-.", ":")[index % 3],
+                                  label=f"hold {temperature:.0f} K")
+          for index, temperature in enumerate(holds_K)),
     ]
     _legend_below(fig, handles)
     fig.suptitle(title, fontsize=9)

@@ -29,6 +29,7 @@ since PTM needs 12 neighbours for fcc and hcp but 14 for bcc.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,6 +56,8 @@ __all__ = [
     "cluster_labels",
     "identify_structures",
     "read_lammps_dump",
+    "read_new_frames",
+    "IncompleteFrame",
 ]
 
 # OVITO's numbering of structure types (PTM and adaptive CNA agree on these five).
@@ -120,49 +123,83 @@ class Frame:
         return self.box_hi_A - self.box_lo_A
 
 
+class IncompleteFrame(ValueError):
+    """A dump frame cut short: the file ends inside it (a killed run, or one still writing)."""
+
+
+def _read_frame(handle, path: str | Path) -> Frame | None:
+    """The next frame of an open dump file; None at its end.
+
+    Raises :class:`IncompleteFrame` if the file ends inside the frame."""
+    line = handle.readline()
+    if not line:
+        return None
+    if not line.startswith("ITEM: TIMESTEP"):
+        raise ValueError(f"{path}: expected 'ITEM: TIMESTEP', got {line!r}")
+    header = [handle.readline() for _ in range(8)]
+    if not header[-1].endswith("\n"):
+        raise IncompleteFrame(f"{path}: the file ends in a frame's header")
+    step = int(header[0])
+    n_atoms = int(header[2])
+    bounds_header = header[3]
+    if "xy" in bounds_header:
+        raise ValueError(f"{path}: triclinic boxes are not supported")
+    bounds = np.array([header[k].split()[:2] for k in (4, 5, 6)], dtype=float)
+    columns = header[7].split()[2:]
+    block = [handle.readline() for _ in range(n_atoms)]
+    if n_atoms and not block[-1].endswith("\n"):
+        raise IncompleteFrame(f"{path}: frame at step {step} is truncated")
+    values = np.array(" ".join(block).split(), dtype=float).reshape(n_atoms, len(columns))
+    col = {name: i for i, name in enumerate(columns)}
+    unwrapped = values[:, [col["xu"], col["yu"], col["zu"]]]
+    averaged = None
+    if "f_averaged[1]" in col:
+        candidate = values[:, [col[f"f_averaged[{k}]"] for k in (1, 2, 3)]]
+        if np.any(candidate != 0.0):
+            averaged = candidate
+    return Frame(
+        step=step,
+        box_lo_A=bounds[:, 0],
+        box_hi_A=bounds[:, 1],
+        ids=values[:, col["id"]].astype(int),
+        unwrapped_A=unwrapped,
+        averaged_A=averaged,
+    )
+
+
 def read_lammps_dump(path: str | Path) -> Iterator[Frame]:
     """Iterate over the frames of a ``dump custom`` file written by ``md.lammps``.
 
     The columns must include ``id xu yu zu``; ``f_averaged[1..3]`` are used as time-averaged
     positions when present and not all zero (at the very first step of a run the average
-    has not been accumulated yet).
+    has not been accumulated yet).  A truncated last frame raises :class:`IncompleteFrame`.
     """
     with open(path) as handle:
-        while True:
-            line = handle.readline()
-            if not line:
-                return
-            if not line.startswith("ITEM: TIMESTEP"):
-                raise ValueError(f"{path}: expected 'ITEM: TIMESTEP', got {line!r}")
-            step = int(handle.readline())
-            handle.readline()
-            n_atoms = int(handle.readline())
-            bounds_header = handle.readline()
-            if "xy" in bounds_header:
-                raise ValueError(f"{path}: triclinic boxes are not supported")
-            bounds = np.array([handle.readline().split()[:2] for _ in range(3)], dtype=float)
-            columns = handle.readline().split()[2:]
-            block = [handle.readline() for _ in range(n_atoms)]
-            if len(block) < n_atoms or (n_atoms and not block[-1].endswith("\n")):
-                raise ValueError(f"{path}: frame at step {step} is truncated")
-            values = np.array(" ".join(block).split(), dtype=float).reshape(
-                n_atoms, len(columns)
-            )
-            col = {name: i for i, name in enumerate(columns)}
-            unwrapped = values[:, [col["xu"], col["yu"], col["zu"]]]
-            averaged = None
-            if "f_averaged[1]" in col:
-                candidate = values[:, [col[f"f_averaged[{k}]"] for k in (1, 2, 3)]]
-                if np.any(candidate != 0.0):
-                    averaged = candidate
-            yield Frame(
-                step=step,
-                box_lo_A=bounds[:, 0],
-                box_hi_A=bounds[:, 1],
-                ids=values[:, col["id"]].astype(int),
-                unwrapped_A=unwrapped,
-                averaged_A=averaged,
-            )
+        while (frame := _read_frame(handle, path)) is not None:
+            yield frame
+
+
+def read_new_frames(path: str | Path, offset: int = 0) -> tuple[list[Frame], int]:
+    """The complete frames of a dump file that is still being written, from byte ``offset``.
+
+    Returns the frames and the offset to read from next time: the start of the first frame
+    not yet complete (a frame cut short by the writer is read again on the next call)."""
+    frames: list[Frame] = []
+    with open(path, "rb") as raw:
+        raw.seek(offset)
+        data = raw.read()
+    handle = io.StringIO(data.decode("ascii"))  # dumps are ASCII: characters are bytes
+    consumed = 0
+    while True:
+        try:
+            frame = _read_frame(handle, path)
+        except IncompleteFrame:
+            break
+        if frame is None:
+            break
+        frames.append(frame)
+        consumed = handle.tell()
+    return frames, offset + consumed
 
 
 PERIODIC = (True, True, True)

@@ -123,7 +123,7 @@ rule size_melting_figure:
         bulk_melting_K=lambda wildcards: config["potential_presets"][wildcards.preset][
             "melting_point_K"
         ],
-        hold_K=lambda wildcards: CAMPAIGN.temperatures_K(wildcards.preset)[1],
+        holds_K=lambda wildcards: CAMPAIGN.final_temperatures_K(wildcards.preset),
         confidence=config["statistics"]["confidence"],
         title=lambda wildcards: f"{config['campaign_name']}: melting of free {CAMPAIGN.metal(wildcards.preset).name} clusters ({wildcards.preset})",
     script:

@@ -12,6 +12,7 @@ from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
 from glassy_li.config import COUPLING_KEYS, ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
 from glassy_li.md import stage_steps
+from glassy_li.results_page import PAGE_FIGURES, PAGE_TABLES
 
 
 def is_dry_run():
@@ -104,6 +105,13 @@ def run_protocol(wildcards):
     return dataclasses.asdict(protocol_of(run_of(wildcards)))
 
 
+def run_settle_rule(wildcards):
+    """When the run's hold may end (md.end_hold_when_settled), as a plain dict; None: never."""
+    run_id = run_of(wildcards)
+    settle = CAMPAIGN.settle_rule(protocol_of(run_id), RUNS.loc[run_id, "potential"])
+    return None if settle is None else settle.as_dict()
+
+
 def boundaries_of(run_id):
     """Start times (ps) of heat, quench, equilibrate and the end of a run."""
     protocol = protocol_of(run_id)
@@ -124,7 +132,8 @@ def metal_statement(preset):
     """A preset's metal, temperatures (K, and as fractions of the potential's and the
     experimental melting points), densities and timestep, for captions."""
     metal = CAMPAIGN.metal(preset)
-    heat, final = CAMPAIGN.temperatures_K(preset)
+    heat = CAMPAIGN.temperatures_K(preset)[0]
+    finals = CAMPAIGN.final_temperatures_K(preset)
     own = config["potential_presets"][preset].get("melting_point_K")
     melting = (
         f"T_m {own:.0f} K (potential; experiment {metal.melting_point_K:g} K)"
@@ -134,7 +143,8 @@ def metal_statement(preset):
     reference = own or metal.melting_point_K
     return (
         f"{metal.name} ({metal.reference_structure}) with '{preset}': {heat:.0f} K -> "
-        f"{final:.0f} K ({heat / reference:.2f} -> {final / reference:.2f} T_m; {melting}), "
+        f"{' / '.join(f'{final:.0f}' for final in finals)} K ({heat / reference:.2f} -> "
+        f"{' / '.join(f'{final / reference:.2f}' for final in finals)} T_m; {melting}), "
         f"packing densities {CAMPAIGN.packing_densities_g_cm3(preset)} g/cm3, timestep "
         f"{CAMPAIGN.timestep_fs(preset)} fs"
     )
@@ -348,6 +358,25 @@ def render_title():
 def size_melting_presets():
     """Presets of `snakemake size_melting` (default: the campaign's)."""
     return list(config["potential_checks"]["size_melting"]["presets"] or CAMPAIGN.potential_names)
+
+
+def size_melting_outputs():
+    """The per-campaign size-dependent melting table, fit and figure of each preset."""
+    return [
+        f"{OUT}/{folder}/size_melting{kind}_{preset}.{ext}"
+        for preset in size_melting_presets()
+        for folder, kind, ext in (
+            ("tables", "", "tsv"),
+            ("tables", "_fit", "tsv"),
+            ("figures", "", "png"),
+        )
+    ]
+
+
+def results_page_command():
+    """The command that regenerates this campaign's part of docs/results/."""
+    files = " ".join(f"--configfile {path}" for path in workflow.overwrite_configfiles or [])
+    return f"snakemake --cores 2 {files} -- results_page".replace("  ", " ")
 
 
 def size_melting_settings():

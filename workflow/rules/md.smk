@@ -2,7 +2,9 @@ rule run_md:
     """Heat, quench and equilibrate one ensemble with LAMMPS (threads = MPI ranks).
 
     LAMMPS works in results/runs/{md}/md, outside the declared outputs, and keeps its restart
-    files there: a killed job resumes from the newest one when the workflow runs again.
+    files there: a killed job resumes from the newest one when the workflow runs again.  With
+    md.end_hold_when_settled the job watches its trajectory and ends the hold once the run's
+    outcome is settled (glassy_li.early_stop).
     """
     input:
         data="results/runs/{md}/system.data",
@@ -34,5 +36,6 @@ rule run_md:
         protocol=run_protocol,
         potential=run_potential,
         seed=lambda wildcards: int(run_info(wildcards)["seed"]),
+        settle=run_settle_rule,
     script:
         "../scripts/run_md.py"

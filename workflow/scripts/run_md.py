@@ -1,5 +1,6 @@
 """Snakemake wrapper: run the three MD stages of one ensemble with LAMMPS."""
 
+from glassy_li.early_stop import SettleRule
 from glassy_li.lammps_run import PotentialSetup, run_snakemake_job
 from glassy_li.logs import redirect_to_log
 from glassy_li.md import MDProtocol, run_md
@@ -17,7 +18,13 @@ with redirect_to_log(snakemake.log[0]) as log:
         data_file=snakemake.input.data,
         potential=potential,
         seed=int(snakemake.params.seed),
+        settle_rule=(
+            None if snakemake.params.settle is None
+            else SettleRule.from_dict(snakemake.params.settle)
+        ),
     )
+    if "settled_step" in figures:
+        log(f"outcome settled: the hold ended early, at step {figures['settled_step']}")
     log(
         f"MD finished: {figures['steps']} steps x {figures['atoms']} atoms in "
         f"{figures['wall_s']:.1f} s = {figures['atom_steps_per_s']:.3g} atom-steps/s"

@@ -1,5 +1,5 @@
 """Snakemake wrapper: melting point per cluster size, the T_m(N) fit, and (for this
-campaign's hold temperature) the size N* below which a held embryo is liquid."""
+campaign's hold temperature(s)) the size N* below which a held embryo is liquid."""
 
 import pandas as pd
 
@@ -14,10 +14,11 @@ with redirect_to_log(snakemake.log[0]) as log:
     curves = [pd.read_csv(path, sep="\t") for path in snakemake.input.curves]
     table, fit = size_melting_table(curves, float(params.bulk_melting_K), params.confidence)
     table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
-    summary = {"preset": params.preset, **fit, **hold_critical_sizes(fit, params.hold_K)}
-    pd.DataFrame([summary]).to_csv(snakemake.output.fit, sep="\t", index=False,
-                                   float_format="%.6g")
-    save(plot_size_melting(table, fit, params.hold_K, params.title),
+    summary = [{"preset": params.preset, **fit, **hold_critical_sizes(fit, hold_K)}
+               for hold_K in params.holds_K]  # one row per hold temperature
+    pd.DataFrame(summary).to_csv(snakemake.output.fit, sep="\t", index=False,
+                                 float_format="%.6g")
+    save(plot_size_melting(table, fit, params.holds_K, params.title),
          snakemake.output.png, snakemake.output.svg)
     log(table.to_string())
     log(str(summary))

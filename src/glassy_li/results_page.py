@@ -1,0 +1,356 @@
+"""The committed results page, ``docs/results/README.md``: the paper's claims beside what this
+project measured, claim by claim.
+
+``results/`` is not committed, so each campaign shown on the page is copied into its own
+folder, ``docs/results/<campaign>/``, by :func:`collect_campaign`: its tables (TSV), figures
+(PNG), effective config, the command that made it, and every run's provenance file.  The page
+is then written by :func:`page_text` from those committed tables alone, so no number on it is
+typed by hand; ``tests/test_results_page.py`` regenerates it and fails when the committed page
+differs (a number edited on the page, or a table changed without the page).
+
+Regenerate everything (the campaign, its size-dependent melting, the copies and the page):
+
+    snakemake --cores 2 --configfile config/threshold.yaml -- results_page
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PAGE_TABLES",
+    "PAGE_FIGURES",
+    "PAPER",
+    "collect_campaign",
+    "git_commit",
+    "incubation_slope",
+    "page_text",
+    "write_page",
+]
+
+PAGE_TABLES = (
+    "campaign.tsv",
+    "summary_by_size.tsv",
+    "incubation_statistics.tsv",
+    "critical_size.tsv",
+    "critical_size_by_hold.tsv",
+    "mfpt_fits.tsv",
+    "survival_curves.tsv",
+)
+"""The campaign tables copied beside the page (``results/<campaign>/tables/``)."""
+PAGE_FIGURES = (
+    "critical_size.png",
+    "incubation_vs_size.png",
+    "survival_curves.png",
+    "crystallinity_vs_size.png",
+    "traces.png",
+    "final_embryos.png",
+)
+"""The campaign figures copied beside the page (``results/<campaign>/figures/``)."""
+
+PAPER = {
+    "source": "the cryo-TEM + reactive MD study of glassy Li embryos (ReaxFF Li, single runs "
+              "per size)",
+    "critical_size_atoms": 700,
+    "critical_diameter_nm": "2-3",
+    "temperature_K": 300,
+    "start": "gas at 0.0534 g/cm3",
+    "hold_ps": 5000,
+}
+"""What the paper reports, for the comparison (its words: embryos larger than about 700
+atoms, 2-3 nm, turn bcc; smaller ones stay amorphous; incubation time falls with size)."""
+
+GENERATED = (
+    "<!-- Written by glassy_li.results_page from the tables in this folder; do not edit: "
+    "tests/test_results_page.py fails when a number here differs from its table. -->"
+)
+
+
+# -- copying a campaign's results -------------------------------------------------------------
+def collect_campaign(
+    out_dir: str | Path,
+    files: Iterable[str | Path],
+    provenance_files: Iterable[str | Path],
+    runs_root: str | Path,
+    command: str,
+    made_with: Mapping[str, object],
+) -> Path:
+    """Copy one campaign's ``files`` into ``out_dir`` (replaced whole): tables (``.tsv``) into
+    ``tables/``, figures (``.png``) into ``figures/``, its config (``.yaml``) beside them, and
+    its runs' provenance files under ``provenance/``, each named by its run id (its path
+    under ``runs_root``); then write ``made_with.json`` (``command`` and ``made_with``: commit,
+    date, MD wall time).  Returns ``out_dir``."""
+    target = Path(out_dir)
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    for folder in ("tables", "figures", "provenance"):
+        (staging / folder).mkdir(parents=True)
+    for path in map(Path, files):
+        folder = {".tsv": "tables", ".png": "figures"}.get(path.suffix, ".")
+        shutil.copy2(path, staging / folder / path.name)
+    root = Path(runs_root).resolve()
+    for path in provenance_files:
+        run_id = Path(path).resolve().parent.relative_to(root)
+        shutil.copy2(path, staging / "provenance" / (str(run_id).replace("/", "__") + ".json"))
+    (staging / "made_with.json").write_text(
+        json.dumps({"command": command, **made_with}, indent=2) + "\n"
+    )
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
+def git_commit(project_root: str | Path) -> str:
+    """The project's git commit, with ``+changes`` when tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=project_root, capture_output=True,
+                              text=True, check=False).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+# -- numbers ----------------------------------------------------------------------------------
+def _num(value: object, spec: str = "auto") -> str:
+    """A table value as text (``-`` where missing); ``auto``: whole numbers from 100 up,
+    three significant figures below."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-"
+    if math.isnan(number):
+        return "-"
+    if spec == "auto":
+        spec = ".0f" if abs(number) >= 100 else ".3g"
+    return format(number, spec)
+
+
+def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
+              spec: str = "auto") -> str:
+    """``value [lower, upper]`` of a table row; an open end reads ``open``; ``-`` if none."""
+    value = _num(row.get(middle), spec)
+    if value == "-":
+        return "-"
+    low, high = _num(row.get(lower), spec), _num(row.get(upper), spec)
+    return f"{value} [{low if low != '-' else '?'}, {high if high != '-' else 'open'}]"
+
+
+def incubation_slope(statistics: pd.DataFrame) -> tuple[float, int]:
+    """How steeply the incubation time falls with size: the least-squares slope of
+    ln(Kaplan-Meier median incubation time) against ln(size) over the sizes that have a
+    median, and the number of those sizes (NaN below two)."""
+    rows = statistics.dropna(subset=["km_median_incubation_ps"])
+    rows = rows[rows["km_median_incubation_ps"] > 0]
+    if len(rows) < 2:
+        return float("nan"), len(rows)
+    slope = np.polyfit(np.log(rows["ensemble_size_atoms"].astype(float)),
+                       np.log(rows["km_median_incubation_ps"].astype(float)), 1)[0]
+    return float(slope), len(rows)
+
+
+# -- the page ---------------------------------------------------------------------------------
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / "tables" / name
+    return pd.read_csv(path, sep="\t") if path.exists() else pd.DataFrame()
+
+
+def _grid(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["group"] == "grid"] if "group" in table else table
+
+
+def _series_label(row: Mapping[str, object]) -> str:
+    melting = float(row.get("melting_point_potential_K", float("nan")))
+    homologous = f", {float(row['final_temperature_K']) / melting:.2f} T_m" if melting > 0 else ""
+    return (f"{row['potential']}, {row['initial_state']} starts at "
+            f"{float(row['packing_density_g_cm3']):g} g/cm3, held at "
+            f"{float(row['final_temperature_K']):.0f} K{homologous}")
+
+
+def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
+    """The page's lines for one committed campaign, and its rows of the comparison table."""
+    made = json.loads((folder / "made_with.json").read_text())
+    campaign = _read(folder, "campaign.tsv")
+    statistics = _grid(_read(folder, "incubation_statistics.tsv"))
+    critical = _grid(_read(folder, "critical_size.tsv"))
+    by_hold = _grid(_read(folder, "critical_size_by_hold.tsv"))
+    mfpt = _grid(_read(folder, "mfpt_fits.tsv"))
+    runs = _grid(campaign)
+    first = runs.iloc[0]
+    label = _series_label(first)
+    hold_ps = float(runs["simulated_ps"].max() - runs["reference_time_ps"].min())
+    name = folder.name
+    lines = [
+        f"## Campaign `{name}`: {first['metal']}, {label}",
+        "",
+        f"Made with `{made['command']}` at commit {made.get('commit', '?')} on "
+        f"{made.get('date', '?')}; its MD jobs took {made.get('md_job_wall_min_total', '?')} "
+        f"min of wall time summed over jobs ({made.get('md_jobs_resumed', '?')} resumed from "
+        "a restart). "
+        f"{len(runs)} runs, hold up to {hold_ps:.0f} ps; "
+        f"{int(_flag_count(runs, 'hold_ended_early'))} ended their hold early once settled. "
+        f"Tables, figures, config and every run's provenance: [`{name}/`]({name}/).",
+        "",
+        "| size (atoms) | runs | transformed | median incubation (ps) [95% CI] | "
+        "final crystallinity (mean) |",
+        "|---:|---:|---:|---|---:|",
+    ]
+    summary = _grid(_read(folder, "summary_by_size.tsv"))
+    for _, row in statistics.sort_values("ensemble_size_atoms").iterrows():
+        size = int(row["ensemble_size_atoms"])
+        match = summary[summary["ensemble_size_atoms"] == size]
+        crystallinity = (_num(match["final_crystallinity_mean"].iloc[0], ".2f")
+                         if len(match) else "-")
+        median = _interval(row, "km_median_incubation_ps", "km_median_lower_ps",
+                           "km_median_upper_ps")
+        lines.append(f"| {size} | {int(row['n_runs'])} | {int(row['n_transformed'])} | "
+                     f"{median} | {crystallinity} |")
+    slope, n_sizes = incubation_slope(statistics)
+    lines += [
+        "",
+        f"Incubation time against size: d ln t / d ln N = {_num(slope, '.2f')} over the "
+        f"{n_sizes} sizes with a median (least squares on the Kaplan-Meier medians).",
+        "",
+    ]
+    comparison: list[list[str]] = []
+    setting = f"{first['potential']}, {float(first['final_temperature_K']):.0f} K, " \
+              f"{first['initial_state']}"
+    if len(critical):
+        row = critical.iloc[0]
+        size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
+                         "critical_size_upper_atoms")
+        diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
+                             "critical_diameter_upper_nm", ".2f")
+        lines.append(f"Kinetic critical size (logistic fit of transformed vs size, whole hold): "
+                     f"**{size} atoms**, {diameter} nm. {row.get('note', '') or ''}".rstrip())
+        comparison.append([f"kinetic, whole hold ({hold_ps:.0f} ps)", size, diameter, setting])
+    for _, row in by_hold.sort_values("hold_ps").iterrows():
+        size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
+                         "critical_size_upper_atoms")
+        diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
+                             "critical_diameter_upper_nm", ".2f")
+        lines.append(f"- held {float(row['hold_ps']):g} ps: {size} atoms ({diameter} nm)")
+        comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
+                           setting])
+    fitted = mfpt.dropna(subset=["n_star_atoms"]) if "n_star_atoms" in mfpt else mfpt
+    lines += ["", "MFPT critical nucleus n* (largest bcc domain; sizes with enough replicas):"]
+    for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows():
+        text = _interval(row, "n_star_atoms", "n_star_lower", "n_star_upper")
+        note = row.get("note", "")
+        lines.append(f"- {int(row['ensemble_size_atoms'])} atoms: "
+                     + (f"n* = {text} atoms" if text != "-" else str(note)))
+        if text != "-":
+            comparison.append([f"MFPT n* ({int(row['ensemble_size_atoms'])}-atom runs)", text,
+                               "-", setting])
+    if fitted.empty:
+        comparison.append(["MFPT n*", "no fit", "-", setting])
+    lines.append("")
+    melting = sorted((folder / "tables").glob("size_melting_fit_*.tsv"))
+    for path in melting:
+        fit = pd.read_csv(path, sep="\t").iloc[0]
+        curve = pd.read_csv(folder / "tables" / path.name.replace("_fit", ""), sep="\t")
+        lines += [
+            f"Size-dependent melting of {fit['preset']} (free bcc spheres heated in steps; "
+            "the melting point is the jump of the caloric curve, confirmed by the structure "
+            "analysis):",
+            "",
+            "| size (atoms) | T_m (K) | +- (K) |",
+            "|---:|---:|---:|",
+        ]
+        for _, point in curve.iterrows():
+            confirmed = str(point.get("confirmed")).strip().lower() in ("true", "1")
+            melting_K = (_num(point.get("melting_point_K"), ".0f") if confirmed
+                         else "no crystal to melt (not fitted)")
+            lines.append(f"| {int(point['n_atoms'])} | {melting_K} | "
+                         f"{_num(point.get('melting_point_uncertainty_K'), '.0f')} |")
+        c = _interval(fit, "c", "c_lower", "c_upper")
+        n_star = _interval(fit, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+        lines += [
+            "",
+            f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)) with T_m,bulk = "
+            f"{_num(fit['bulk_melting_point_K'], '.0f')} K fixed: c = **{c}** "
+            f"({fit['n_sizes']} sizes: {fit['sizes_fitted']}). At the hold temperature "
+            f"{_num(fit['hold_temperature_K'], '.0f')} K, T_m(N*) = T_hold gives "
+            f"**N* = {n_star} atoms**: embryos smaller than this are liquid there.",
+            "",
+        ]
+        comparison.append(["thermodynamic N* (T_m(N*) = T_hold)", n_star, "-", setting])
+    figures = sorted((folder / "figures").glob("*.png"))
+    if figures:
+        lines += ["Figures: " + ", ".join(f"[{p.stem}]({name}/figures/{p.name})"
+                                          for p in figures), ""]
+    return lines, comparison
+
+
+def _flag_count(table: pd.DataFrame, column: str) -> int:
+    if column not in table:
+        return 0
+    return int(table[column].map(lambda v: str(v).strip().lower() in ("true", "1")).sum())
+
+
+def page_text(results_dir: str | Path) -> str:
+    """The page, from the committed campaign folders under ``results_dir`` (each with a
+    ``made_with.json``), in name order."""
+    root = Path(results_dir)
+    folders = sorted(p.parent for p in root.glob("*/made_with.json"))
+    lines = [
+        GENERATED,
+        "",
+        "# Results: the paper's claims beside this project's measurements",
+        "",
+        f"The paper ({PAPER['source']}) says that Li deposited slowly nucleates as amorphous "
+        f"embryos and that only embryos larger than about {PAPER['critical_size_atoms']} atoms "
+        f"({PAPER['critical_diameter_nm']} nm) turn bcc, with incubation time falling with "
+        f"size ({PAPER['start']}, {PAPER['temperature_K']} K, one run per size). Below, each "
+        "claim beside what this workflow measured, with intervals (95%). Every number is "
+        "written from the tables in this folder by `glassy_li.results_page`.",
+        "",
+    ]
+    comparison: list[list[str]] = []
+    sections: list[str] = []
+    for folder in folders:
+        section, rows = _campaign_section(folder)
+        sections += section
+        comparison += [[folder.name, *row] for row in rows]
+    lines += [
+        "## Claim by claim",
+        "",
+        "**Claim: embryos above a critical size turn bcc, smaller ones stay amorphous.** "
+        f"Paper: about {PAPER['critical_size_atoms']} atoms, {PAPER['critical_diameter_nm']} nm "
+        f"({PAPER['start']}, {PAPER['temperature_K']} K, ReaxFF). This project:",
+        "",
+        "| campaign | measure | size (atoms) [95% CI] | diameter (nm) | potential, T, start |",
+        "|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in comparison]
+    lines += [
+        "",
+        "**Claim: incubation time falls with size.** The per-size medians and the slope "
+        "d ln t / d ln N are in each campaign's section.",
+        "",
+        *sections,
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_page(results_dir: str | Path) -> str:
+    """Write :func:`page_text` to ``results_dir/README.md`` (atomically); return it."""
+    text = page_text(results_dir)
+    target = Path(results_dir) / "README.md"
+    partial = target.with_suffix(".md.partial")
+    partial.write_text(text)
+    partial.replace(target)
+    return text
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_page(sys.argv[1] if len(sys.argv) > 1 else "docs/results"), end="")
