@@ -367,3 +367,29 @@ def test_early_stopping_puts_the_analysis_settings_in_the_md_digest(tmp_path):
     assert md_folders(
         "md:\n  end_hold_when_settled: true\nincubation:\n  threshold: 0.6\n"
     ).isdisjoint(early)
+
+
+def test_a_list_of_hold_temperatures_is_a_campaign_dimension_on_the_same_seeds(tmp_path):
+    """md.final_temperature_fraction_of_melting: [0.55, 0.66] runs every size at both hold
+    temperatures (paired: the same seeds), each in its own folder; one value keeps the paths
+    of before."""
+    study = tmp_path / "two.yaml"
+    study.write_text(
+        "campaign_name: two\nsystem:\n  ensemble_sizes_atoms: [200]\n"
+        "md:\n  final_temperature_fraction_of_melting: [0.55, 0.66]\n"
+    )
+    campaign = Campaign.from_files(study)
+    runs = campaign.runs()
+    melting = campaign.config["potential_presets"][campaign.potential_name]["melting_point_K"]
+    assert sorted(runs["final_temperature_K"].unique()) == pytest.approx(
+        [0.55 * melting, 0.66 * melting]
+    )
+    assert runs["run_id"].is_unique and len(runs) == 6
+    seeds = runs.groupby("final_temperature_K")["seed"].apply(sorted).tolist()
+    assert seeds[0] == seeds[1]
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        "campaign_name: one\nsystem:\n  ensemble_sizes_atoms: [200]\n"
+        "md:\n  final_temperature_fraction_of_melting: 0.66\n"
+    )
+    assert set(Campaign.from_files(one).runs()["run_id"]) <= set(runs["run_id"])

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
+
+from .aggregate import SIZE_SERIES_KEYS, flag
 
 __all__ = [
     "PAGE_TABLES",
@@ -174,35 +177,38 @@ def _series_label(row: Mapping[str, object]) -> str:
             f"{float(row['final_temperature_K']):.0f} K{homologous}")
 
 
-def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
-    """The page's lines for one committed campaign, and its rows of the comparison table."""
-    made = json.loads((folder / "made_with.json").read_text())
-    campaign = _read(folder, "campaign.tsv")
-    statistics = _grid(_read(folder, "incubation_statistics.tsv"))
-    critical = _grid(_read(folder, "critical_size.tsv"))
-    by_hold = _grid(_read(folder, "critical_size_by_hold.tsv"))
-    mfpt = _grid(_read(folder, "mfpt_fits.tsv"))
-    runs = _grid(campaign)
+def _of_series(table: pd.DataFrame, values: Mapping[str, object]) -> pd.DataFrame:
+    """The rows of ``table`` that belong to one series (its keys equal to ``values``)."""
+    for key, value in values.items():
+        if key in table.columns:
+            table = table[table[key].astype(str) == str(value)]
+    return table
+
+
+def _series_section(
+    folder: Path, runs: pd.DataFrame, values: Mapping[str, object]
+) -> tuple[list[str], list[list[str]]]:
+    """The page's lines for one series of sizes of a campaign (one potential, start, density,
+    coupling and hold temperature), and its rows of the comparison table."""
+    statistics = _of_series(_grid(_read(folder, "incubation_statistics.tsv")), values)
+    summary = _of_series(_grid(_read(folder, "summary_by_size.tsv")), values)
+    critical = _of_series(_grid(_read(folder, "critical_size.tsv")), values)
+    by_hold = _of_series(_grid(_read(folder, "critical_size_by_hold.tsv")), values)
+    mfpt = _of_series(_grid(_read(folder, "mfpt_fits.tsv")), values)
     first = runs.iloc[0]
-    label = _series_label(first)
-    hold_ps = float(runs["simulated_ps"].max() - runs["reference_time_ps"].min())
-    name = folder.name
+    hold_K = float(first["final_temperature_K"])
+    hold_ps = float((runs["simulated_ps"] - runs["reference_time_ps"]).max())
+    setting = f"{first['potential']}, {hold_K:.0f} K, {first['initial_state']}"
     lines = [
-        f"## Campaign `{name}`: {first['metal']}, {label}",
+        f"### {first['metal']}, {_series_label(first)}",
         "",
-        f"Made with `{made['command']}` at commit {made.get('commit', '?')} on "
-        f"{made.get('date', '?')}; its MD jobs took {made.get('md_job_wall_min_total', '?')} "
-        f"min of wall time summed over jobs ({made.get('md_jobs_resumed', '?')} resumed from "
-        "a restart). "
-        f"{len(runs)} runs, hold up to {hold_ps:.0f} ps; "
-        f"{int(_flag_count(runs, 'hold_ended_early'))} ended their hold early once settled. "
-        f"Tables, figures, config and every run's provenance: [`{name}/`]({name}/).",
+        f"{len(runs)} runs, held up to {hold_ps:.0f} ps; "
+        f"{int(flag(runs, 'hold_ended_early').sum())} ended their hold early once settled.",
         "",
         "| size (atoms) | runs | transformed | median incubation (ps) [95% CI] | "
         "final crystallinity (mean) |",
         "|---:|---:|---:|---|---:|",
     ]
-    summary = _grid(_read(folder, "summary_by_size.tsv"))
     for _, row in statistics.sort_values("ensemble_size_atoms").iterrows():
         size = int(row["ensemble_size_atoms"])
         match = summary[summary["ensemble_size_atoms"] == size]
@@ -210,6 +216,8 @@ def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
                          if len(match) else "-")
         median = _interval(row, "km_median_incubation_ps", "km_median_lower_ps",
                            "km_median_upper_ps")
+        if median == "-" and int(row["n_censored"]):
+            median = f"none by {_num(row['observed_ps_max'])} ps"
         lines.append(f"| {size} | {int(row['n_runs'])} | {int(row['n_transformed'])} | "
                      f"{median} | {crystallinity} |")
     slope, n_sizes = incubation_slope(statistics)
@@ -220,46 +228,73 @@ def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
         "",
     ]
     comparison: list[list[str]] = []
-    setting = f"{first['potential']}, {float(first['final_temperature_K']):.0f} K, " \
-              f"{first['initial_state']}"
-    if len(critical):
-        row = critical.iloc[0]
+    for _, row in critical.iterrows():
         size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
                          "critical_size_upper_atoms")
         diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                              "critical_diameter_upper_nm", ".2f")
-        lines.append(f"Kinetic critical size (logistic fit of transformed vs size, whole hold): "
-                     f"**{size} atoms**, {diameter} nm. {row.get('note', '') or ''}".rstrip())
-        comparison.append([f"kinetic, whole hold ({hold_ps:.0f} ps)", size, diameter, setting])
+        note = str(row.get("note", "") or "").strip()
+        if note in ("nan", ""):
+            note = ""
+        lines.append(f"Kinetic critical size (logistic fit of transformed against size, whole "
+                     f"hold): **{size} atoms**, {diameter} nm. {note}".rstrip())
+        comparison.append([f"kinetic, {hold_ps:.0f} ps hold", size, diameter, setting])
     for _, row in by_hold.sort_values("hold_ps").iterrows():
         size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
                          "critical_size_upper_atoms")
         diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                              "critical_diameter_upper_nm", ".2f")
-        lines.append(f"- held {float(row['hold_ps']):g} ps: {size} atoms ({diameter} nm)")
+        note = str(row.get("note", "") or "").strip()
+        lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {size} atoms "
+                     f"({diameter} nm)" + (f"; {note}" if size == "-" and note != "nan" else ""))
         comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
                            setting])
-    fitted = mfpt.dropna(subset=["n_star_atoms"]) if "n_star_atoms" in mfpt else mfpt
-    lines += ["", "MFPT critical nucleus n* (largest bcc domain; sizes with enough replicas):"]
+    lines += ["", "MFPT critical nucleus n* (largest bcc domain, per size with enough "
+                  "replicas):"]
+    fitted = 0
     for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows():
         text = _interval(row, "n_star_atoms", "n_star_lower", "n_star_upper")
-        note = row.get("note", "")
         lines.append(f"- {int(row['ensemble_size_atoms'])} atoms: "
-                     + (f"n* = {text} atoms" if text != "-" else str(note)))
+                     + (f"n* = {text} atoms" if text != "-" else str(row.get("note", ""))))
         if text != "-":
+            fitted += 1
             comparison.append([f"MFPT n* ({int(row['ensemble_size_atoms'])}-atom runs)", text,
                                "-", setting])
-    if fitted.empty:
-        comparison.append(["MFPT n*", "no fit", "-", setting])
+    if not fitted:
+        comparison.append(["MFPT n*", "no fit (see below)", "-", setting])
     lines.append("")
-    melting = sorted((folder / "tables").glob("size_melting_fit_*.tsv"))
-    for path in melting:
-        fit = pd.read_csv(path, sep="\t").iloc[0]
+    for path in sorted((folder / "tables").glob("size_melting_fit_*.tsv")):
+        fits = pd.read_csv(path, sep="\t")
+        fit = fits[(fits["hold_temperature_K"] - hold_K).abs() < 0.05]
+        if fit.empty or fit.iloc[0]["preset"] != first["potential"]:
+            continue
+        n_star = _interval(fit.iloc[0], "n_star_atoms", "n_star_lower_atoms",
+                           "n_star_upper_atoms")
+        lines += [f"Thermodynamic size N* (the size whose melting point is {hold_K:.0f} K, "
+                  f"from the T_m(N) fit below): **{n_star} atoms**.", ""]
+        comparison.append(["thermodynamic N*: T_m(N*) = T_hold", n_star, "-", setting])
+    return lines, comparison
+
+
+def _melting_section(folder: Path) -> list[str]:
+    """The size-dependent melting of each preset of a campaign, with its fit."""
+    lines: list[str] = []
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    heating = config.get("potential_checks", {}).get("size_melting", {})
+    for path in sorted((folder / "tables").glob("size_melting_fit_*.tsv")):
+        fits = pd.read_csv(path, sep="\t")
+        fit = fits.iloc[0]
         curve = pd.read_csv(folder / "tables" / path.name.replace("_fit", ""), sep="\t")
         lines += [
-            f"Size-dependent melting of {fit['preset']} (free bcc spheres heated in steps; "
-            "the melting point is the jump of the caloric curve, confirmed by the structure "
-            "analysis):",
+            f"### Size-dependent melting of {fit['preset']}",
+            "",
+            f"Free bcc spheres heated in steps of {_num(heating.get('step_K'))} K from "
+            f"{_num(heating.get('start_fraction_of_melting'))} to "
+            f"{_num(heating.get('stop_fraction_of_melting'))} of T_m,bulk, "
+            f"{_num(heating.get('settle_ps'))} ps to settle and "
+            f"{_num(heating.get('measure_ps'))} ps measured per step; a cluster's melting "
+            "point is the jump of its caloric curve, confirmed by the structure analysis (its "
+            "crystal is lost there).",
             "",
             "| size (atoms) | T_m (K) | +- (K) |",
             "|---:|---:|---:|",
@@ -271,28 +306,47 @@ def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
             lines.append(f"| {int(point['n_atoms'])} | {melting_K} | "
                          f"{_num(point.get('melting_point_uncertainty_K'), '.0f')} |")
         c = _interval(fit, "c", "c_lower", "c_upper")
-        n_star = _interval(fit, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
         lines += [
             "",
-            f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)) with T_m,bulk = "
-            f"{_num(fit['bulk_melting_point_K'], '.0f')} K fixed: c = **{c}** "
-            f"({fit['n_sizes']} sizes: {fit['sizes_fitted']}). At the hold temperature "
-            f"{_num(fit['hold_temperature_K'], '.0f')} K, T_m(N*) = T_hold gives "
-            f"**N* = {n_star} atoms**: embryos smaller than this are liquid there.",
+            f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)), T_m,bulk = "
+            f"{_num(fit['bulk_melting_point_K'], '.0f')} K fixed (the coexistence value): "
+            f"c = **{c}** ({int(fit['n_sizes'])} sizes: {fit['sizes_fitted']} atoms).",
             "",
         ]
-        comparison.append(["thermodynamic N* (T_m(N*) = T_hold)", n_star, "-", setting])
+        for _, row in fits.iterrows():
+            n_star = _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+            lines.append(f"- N* at {_num(row['hold_temperature_K'], '.0f')} K: {n_star} atoms "
+                         "(smaller embryos are liquid there)")
+        lines.append("")
+    return lines
+
+
+def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
+    """The page's lines for one committed campaign, and its rows of the comparison table."""
+    made = json.loads((folder / "made_with.json").read_text())
+    runs = _grid(_read(folder, "campaign.tsv"))
+    name = folder.name
+    lines = [
+        f"## Campaign `{name}`",
+        "",
+        f"Made with `{made['command']}` at commit {made.get('commit', '?')} on "
+        f"{made.get('date', '?')}; its MD jobs took {made.get('md_job_wall_min_total', '?')} "
+        f"min of wall time summed over jobs ({made.get('md_jobs_resumed', '?')} resumed from "
+        f"a restart). Tables, figures, config and every run's provenance: [`{name}/`]({name}/).",
+        "",
+    ]
+    keys = [key for key in SIZE_SERIES_KEYS if key in runs.columns]
+    comparison: list[list[str]] = []
+    for values, series in runs.groupby(keys, sort=True):
+        section, rows = _series_section(folder, series, dict(zip(keys, values, strict=True)))
+        lines += section
+        comparison += rows
+    lines += _melting_section(folder)
     figures = sorted((folder / "figures").glob("*.png"))
     if figures:
         lines += ["Figures: " + ", ".join(f"[{p.stem}]({name}/figures/{p.name})"
                                           for p in figures), ""]
     return lines, comparison
-
-
-def _flag_count(table: pd.DataFrame, column: str) -> int:
-    if column not in table:
-        return 0
-    return int(table[column].map(lambda v: str(v).strip().lower() in ("true", "1")).sum())
 
 
 def page_text(results_dir: str | Path) -> str:
