@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib.image
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 from glassy_li import deposition_plots, plots
@@ -150,3 +151,16 @@ def test_the_overlap_check_sees_overlaps():
     ax.set_xticks([0.5, 0.501])  # two tick labels on top of each other
     assert ("0.500", "0.501") in overlapping_texts(fig)
     plt.close(fig)
+
+
+def test_hold_temperatures_are_separate_series_named_by_their_kelvins():
+    """Two hold temperatures of one campaign are two series (never pooled), labelled by
+    what differs between them."""
+    runs = pd.DataFrame({
+        "metal": "Li", "potential": "p", "group": "grid", "initial_state": "droplet",
+        "packing_density_g_cm3": 0.0534, "final_temperature_K": [358.05, 358.05, 429.66],
+        "ensemble_size_atoms": [400, 700, 400],
+    })
+    series = plots._series(runs)
+    assert [label for _, label, _ in series] == ["held at 358 K", "held at 430 K"]
+    assert [len(members) for _, _, members in series] == [2, 1]

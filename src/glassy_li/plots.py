@@ -288,8 +288,10 @@ def _jitter(values: np.ndarray, rng: np.random.Generator, scale: float = 0.04) -
     return values * (1.0 + rng.uniform(-scale, scale, len(values)))
 
 
-SERIES_KEYS = ["metal", "potential", "group", "initial_state", "packing_density_g_cm3"]
+SERIES_KEYS = ["metal", "potential", "group", "initial_state", "packing_density_g_cm3",
+               "final_temperature_K"]
 """Columns that define a series over ensemble sizes in the size figures."""
+FLOAT_SERIES_KEYS = ("packing_density_g_cm3", "final_temperature_K")
 
 
 def _series_label(values: Mapping[str, object], shown: Sequence[str]) -> str:
@@ -302,6 +304,8 @@ def _series_label(values: Mapping[str, object], shown: Sequence[str]) -> str:
         parts.append(str(values["initial_state"]))
     if "packing_density_g_cm3" in shown:
         parts.append(f"{float(values['packing_density_g_cm3']):g} g/cm$^3$")
+    if "final_temperature_K" in shown:
+        parts.append(f"held at {float(values['final_temperature_K']):.0f} K")
     return ", ".join(parts)
 
 
@@ -324,7 +328,7 @@ def _matching(table: pd.DataFrame, key: tuple) -> pd.DataFrame:
     values = dict(zip(SERIES_KEYS, key, strict=True))
     mask = np.ones(len(table), dtype=bool)
     for column, value in values.items():
-        if column == "packing_density_g_cm3":
+        if column in FLOAT_SERIES_KEYS:
             mask &= np.isclose(table[column].astype(float), float(value))
         else:
             mask &= (table[column] == value).to_numpy()
@@ -505,7 +509,9 @@ def plot_incubation_vs_size(
             k = int(members["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
             fraction = k / n_runs if n_runs else np.nan
             low, high = _wilson(k, n_runs)
-            ax_fraction.errorbar([xs], [fraction], yerr=[[fraction - low], [high - fraction]],
+            # (rounding can leave the Wilson bounds a hair beyond the fraction at 0 or 1)
+            ax_fraction.errorbar([xs], [fraction],
+                                 yerr=[[max(fraction - low, 0.0)], [max(high - fraction, 0.0)]],
                                  color=colour, marker="o", ms=5, capsize=2, lw=1.0, ls="")
     ticks = sorted(campaign["ensemble_size_atoms"].unique()) if x_column == (
         "ensemble_size_atoms") else None
@@ -827,6 +833,7 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
     labels = [
         f"{row.metal} ({row.potential})\n{row.initial_state}, "
         f"{row.packing_density_g_cm3:g} g/cm$^3$"
+        + (f", {row.final_temperature_K:.0f} K" if "final_temperature_K" in grid else "")
         for row in grid.itertuples()
     ]
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 1.5 + 0.6 * max(1, len(grid))), sharey=True,

@@ -185,6 +185,17 @@ def _of_series(table: pd.DataFrame, values: Mapping[str, object]) -> pd.DataFram
     return table
 
 
+def _critical_size(row: Mapping[str, object]) -> str:
+    """A critical-size row as text: the value with its interval; where nothing transformed,
+    the lower bound the sizes run give."""
+    size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
+                     "critical_size_upper_atoms")
+    if size == "-" and int(float(row.get("n_crystalline") or 0)) == 0:
+        largest = max(int(value) for value in str(row["sizes_atoms"]).split(","))
+        return f"> {largest} (none of {int(row['n_runs'])} runs transformed)"
+    return size
+
+
 def _series_section(
     folder: Path, runs: pd.DataFrame, values: Mapping[str, object]
 ) -> tuple[list[str], list[list[str]]]:
@@ -224,13 +235,14 @@ def _series_section(
     lines += [
         "",
         f"Incubation time against size: d ln t / d ln N = {_num(slope, '.2f')} over the "
-        f"{n_sizes} sizes with a median (least squares on the Kaplan-Meier medians).",
+        f"{n_sizes} sizes with a median (least squares on the Kaplan-Meier medians)."
+        if n_sizes >= 2 else
+        "Incubation time against size: no slope (fewer than two sizes have a median).",
         "",
     ]
     comparison: list[list[str]] = []
     for _, row in critical.iterrows():
-        size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
-                         "critical_size_upper_atoms")
+        size = _critical_size(row)
         diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                              "critical_diameter_upper_nm", ".2f")
         note = str(row.get("note", "") or "").strip()
@@ -240,17 +252,19 @@ def _series_section(
                      f"hold): **{size} atoms**, {diameter} nm. {note}".rstrip())
         comparison.append([f"kinetic, {hold_ps:.0f} ps hold", size, diameter, setting])
     for _, row in by_hold.sort_values("hold_ps").iterrows():
-        size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
-                         "critical_size_upper_atoms")
+        size = _critical_size(row)
         diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                              "critical_diameter_upper_nm", ".2f")
         note = str(row.get("note", "") or "").strip()
         lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {size} atoms "
-                     f"({diameter} nm)" + (f"; {note}" if size == "-" and note != "nan" else ""))
-        comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
-                           setting])
-    lines += ["", "MFPT critical nucleus n* (largest bcc domain, per size with enough "
-                  "replicas):"]
+                     f"({diameter} nm)")
+        if float(row["hold_ps"]) < hold_ps - 1e-6:  # the whole hold is the row above
+            comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
+                               setting])
+    lines += ["", "MFPT critical nucleus n* (per size with enough replicas): the size of the "
+                  "largest bcc domain inside the droplet at which the mean first-passage time "
+                  "tau(n) turns over - the nucleus of the bcc phase within an embryo, not the "
+                  "embryo's own size:"]
     fitted = 0
     for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows():
         text = _interval(row, "n_star_atoms", "n_star_lower", "n_star_upper")
@@ -359,7 +373,7 @@ def page_text(results_dir: str | Path) -> str:
         "",
         "# Results: the paper's claims beside this project's measurements",
         "",
-        f"The paper ({PAPER['source']}) says that Li deposited slowly nucleates as amorphous "
+        f"The paper, {PAPER['source']}, says that Li deposited slowly nucleates as amorphous "
         f"embryos and that only embryos larger than about {PAPER['critical_size_atoms']} atoms "
         f"({PAPER['critical_diameter_nm']} nm) turn bcc, with incubation time falling with "
         f"size ({PAPER['start']}, {PAPER['temperature_K']} K, one run per size). Below, each "

@@ -375,8 +375,18 @@ def size_melting_outputs():
 
 def results_page_command():
     """The command that regenerates this campaign's part of docs/results/."""
-    files = " ".join(f"--configfile {path}" for path in workflow.overwrite_configfiles or [])
+    files = " ".join(
+        f"--configfile {project_relative(path)}" for path in workflow.overwrite_configfiles or []
+    )
     return f"snakemake --cores 2 {files} -- results_page".replace("  ", " ")
+
+
+def project_relative(path):
+    """``path`` relative to the project root where it lies inside it (for commands shown)."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def size_melting_settings():
