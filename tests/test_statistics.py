@@ -185,3 +185,16 @@ def test_logistic_fit_separated_and_degenerate_cases():
 def test_sphere_diameter_of_700_li_atoms():
     # 700 x 6.94 amu at 0.534 g/cm3 -> 15.1 nm3 -> 3.07 nm (the paper's "2-3 nm")
     assert sphere_diameter_nm(700, 6.94, 0.534) == pytest.approx(3.07, abs=0.01)
+
+
+def test_a_fraction_flat_with_size_resolves_no_critical_size():
+    """Two of three runs transform at every size (as gas starts did, 400-2000 atoms): the
+    logistic centre falls outside the sizes run, so no critical size is claimed."""
+    sizes = np.repeat([400, 700, 1100, 2000], 3)
+    transformed = np.tile([1, 1, 0], 4)
+    fit = fit_critical_size(sizes, transformed, n_bootstrap=50)
+    assert math.isnan(fit.critical_size_atoms)
+    assert fit.note.startswith("no threshold resolved")
+    rising = fit_critical_size(sizes, np.array([0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1]),
+                               n_bootstrap=50)
+    assert 400 <= rising.critical_size_atoms <= 2000 and rising.note == ""

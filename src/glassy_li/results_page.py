@@ -193,6 +193,8 @@ def _critical_size(row: Mapping[str, object]) -> str:
     if size == "-" and int(float(row.get("n_crystalline") or 0)) == 0:
         largest = max(int(value) for value in str(row["sizes_atoms"]).split(","))
         return f"> {largest} (none of {int(row['n_runs'])} runs transformed)"
+    if size == "-":
+        return "not resolved (see its note)"
     return size
 
 
@@ -256,8 +258,9 @@ def _series_section(
         diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                              "critical_diameter_upper_nm", ".2f")
         note = str(row.get("note", "") or "").strip()
+        note = str(row.get("note", "") or "").strip()
         lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {size} atoms "
-                     f"({diameter} nm)")
+                     f"({diameter} nm)" + (f"; {note}" if size.startswith("not") else ""))
         if float(row["hold_ps"]) < hold_ps - 1e-6:  # the whole hold is the row above
             comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
                                setting])

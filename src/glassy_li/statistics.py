@@ -434,6 +434,15 @@ def fit_critical_size(
             boot.append(_fit_logistic(x[pick], yb, min_log_width)[0])
     alpha = (1 - confidence) / 2 * 100
     lo, hi = np.percentile(boot, [alpha, 100 - alpha]) if boot else (nan, nan)
+    if not n.min() <= math.exp(centre) <= n.max():
+        # the fraction transformed does not cross one half inside the sizes run (e.g. it is
+        # flat with size): the logistic centre is an extrapolation, not a measured threshold
+        return CriticalSizeFit(
+            n_runs, n_events, nan, (nan, nan), width,
+            f"no threshold resolved: the fraction transformed does not cross one half between "
+            f"{n.min():g} and {n.max():g} atoms (the logistic centre, {math.exp(centre):.3g} "
+            "atoms, lies outside the sizes run)",
+        )
     return CriticalSizeFit(
         n_runs, n_events, float(math.exp(centre)), (float(math.exp(lo)), float(math.exp(hi))),
         width, "",
