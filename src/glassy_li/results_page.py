@@ -219,20 +219,22 @@ def _series_section(
         f"{int(flag(runs, 'hold_ended_early').sum())} ended their hold early once settled.",
         "",
         "| size (atoms) | runs | transformed | median incubation (ps) [95% CI] | "
-        "final crystallinity (mean) |",
-        "|---:|---:|---:|---|---:|",
+        "final crystallinity (mean) | final largest embryo (atoms, mean) |",
+        "|---:|---:|---:|---|---:|---:|",
     ]
     for _, row in statistics.sort_values("ensemble_size_atoms").iterrows():
         size = int(row["ensemble_size_atoms"])
         match = summary[summary["ensemble_size_atoms"] == size]
         crystallinity = (_num(match["final_crystallinity_mean"].iloc[0], ".2f")
                          if len(match) else "-")
+        embryo = (_num(match["final_largest_embryo_atoms_mean"].iloc[0], ".0f")
+                  if len(match) else "-")
         median = _interval(row, "km_median_incubation_ps", "km_median_lower_ps",
                            "km_median_upper_ps")
         if median == "-" and int(row["n_censored"]):
             median = f"none by {_num(row['observed_ps_max'])} ps"
         lines.append(f"| {size} | {int(row['n_runs'])} | {int(row['n_transformed'])} | "
-                     f"{median} | {crystallinity} |")
+                     f"{median} | {crystallinity} | {embryo} |")
     slope, n_sizes = incubation_slope(statistics)
     lines += [
         "",
