@@ -185,6 +185,11 @@ def _of_series(table: pd.DataFrame, values: Mapping[str, object]) -> pd.DataFram
     return table
 
 
+def _atoms(size: str) -> str:
+    """A critical-size text with its unit (a bound or 'not resolved' carries its own words)."""
+    return f"{size} atoms" if size[:1].isdigit() else size
+
+
 def _critical_size(row: Mapping[str, object]) -> str:
     """A critical-size row as text: the value with its interval; where nothing transformed,
     the lower bound the sizes run give."""
@@ -199,10 +204,11 @@ def _critical_size(row: Mapping[str, object]) -> str:
 
 
 def _series_section(
-    folder: Path, runs: pd.DataFrame, values: Mapping[str, object]
+    folder: Path, runs: pd.DataFrame, values: Mapping[str, object], slopes: list[list[str]]
 ) -> tuple[list[str], list[list[str]]]:
     """The page's lines for one series of sizes of a campaign (one potential, start, density,
-    coupling and hold temperature), and its rows of the comparison table."""
+    coupling and hold temperature), and its rows of the comparison table; its incubation
+    slope is appended to ``slopes``."""
     statistics = _of_series(_grid(_read(folder, "incubation_statistics.tsv")), values)
     summary = _of_series(_grid(_read(folder, "summary_by_size.tsv")), values)
     critical = _of_series(_grid(_read(folder, "critical_size.tsv")), values)
@@ -236,6 +242,8 @@ def _series_section(
         lines.append(f"| {size} | {int(row['n_runs'])} | {int(row['n_transformed'])} | "
                      f"{median} | {crystallinity} | {embryo} |")
     slope, n_sizes = incubation_slope(statistics)
+    slopes.append([f"{first['initial_state']}, {hold_K:.0f} K", _num(slope, ".2f"),
+                   str(n_sizes)])
     lines += [
         "",
         f"Incubation time against size: d ln t / d ln N = {_num(slope, '.2f')} over the "
@@ -253,7 +261,7 @@ def _series_section(
         if note in ("nan", ""):
             note = ""
         lines.append(f"Kinetic critical size (logistic fit of transformed against size, whole "
-                     f"hold): **{size} atoms**, {diameter} nm. {note}".rstrip())
+                     f"hold): **{_atoms(size)}**, {diameter} nm. {note}".rstrip())
         comparison.append([f"kinetic, {hold_ps:.0f} ps hold", size, diameter, setting])
     for _, row in by_hold.sort_values("hold_ps").iterrows():
         size = _critical_size(row)
@@ -261,7 +269,7 @@ def _series_section(
                              "critical_diameter_upper_nm", ".2f")
         note = str(row.get("note", "") or "").strip()
         note = str(row.get("note", "") or "").strip()
-        lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {size} atoms "
+        lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {_atoms(size)} "
                      f"({diameter} nm)" + (f"; {note}" if size.startswith("not") else ""))
         if float(row["hold_ps"]) < hold_ps - 1e-6:  # the whole hold is the row above
             comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
@@ -340,8 +348,11 @@ def _melting_section(folder: Path) -> list[str]:
     return lines
 
 
-def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
-    """The page's lines for one committed campaign, and its rows of the comparison table."""
+def _campaign_section(
+    folder: Path, slopes: list[list[str]]
+) -> tuple[list[str], list[list[str]]]:
+    """The page's lines for one committed campaign, and its rows of the comparison table
+    (its series' incubation slopes go to ``slopes``)."""
     made = json.loads((folder / "made_with.json").read_text())
     runs = _grid(_read(folder, "campaign.tsv"))
     name = folder.name
@@ -357,7 +368,8 @@ def _campaign_section(folder: Path) -> tuple[list[str], list[list[str]]]:
     keys = [key for key in SIZE_SERIES_KEYS if key in runs.columns]
     comparison: list[list[str]] = []
     for values, series in runs.groupby(keys, sort=True):
-        section, rows = _series_section(folder, series, dict(zip(keys, values, strict=True)))
+        section, rows = _series_section(folder, series, dict(zip(keys, values, strict=True)),
+                                        slopes)
         lines += section
         comparison += rows
     lines += _melting_section(folder)
@@ -388,10 +400,13 @@ def page_text(results_dir: str | Path) -> str:
     ]
     comparison: list[list[str]] = []
     sections: list[str] = []
+    slopes: list[list[str]] = []
     for folder in folders:
-        section, rows = _campaign_section(folder)
+        start = len(slopes)
+        section, rows = _campaign_section(folder, slopes)
         sections += section
         comparison += [[folder.name, *row] for row in rows]
+        slopes[start:] = [[folder.name, *row] for row in slopes[start:]]
     lines += [
         "## Claim by claim",
         "",
@@ -405,8 +420,13 @@ def page_text(results_dir: str | Path) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in comparison]
     lines += [
         "",
-        "**Claim: incubation time falls with size.** The per-size medians and the slope "
-        "d ln t / d ln N are in each campaign's section.",
+        "**Claim: incubation time falls with size.** This project: the slope of ln(median "
+        "incubation time) against ln(size) per series (negative: falls with size); the "
+        "per-size medians with their intervals are in each campaign's section.",
+        "",
+        "| campaign | series | d ln t / d ln N | sizes with a median |",
+        "|---|---|---:|---:|",
+        *("| " + " | ".join(row) + " |" for row in slopes),
         "",
         *sections,
     ]
