@@ -569,7 +569,7 @@ def run_and_publish(
     # publish only the frames after it; without them it starts afresh.
     for name in RESTART_FILES:
         (Path(work_dir) / name).unlink(missing_ok=True)
-    last_step = total_steps if settled_step is None else int(thermo["step"].max())
+    last_step = total_steps if settled_step is None else settled_step
     done = last_step - (first_step or 0)
     n_atoms = _count_atoms(final_data_out)
     atoms = n_atoms if throughput_atoms is None else throughput_atoms

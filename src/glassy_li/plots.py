@@ -1036,12 +1036,11 @@ def plot_trace_snapshots(
 
 
 def plot_size_melting(
-    table: pd.DataFrame, fit: Mapping[str, float], hold_K: float | Sequence[float], title: str
+    table: pd.DataFrame, fit: Mapping[str, float], holds_K: Sequence[float], title: str
 ) -> plt.Figure:
     """Melting point of free clusters versus size (unconfirmed melts hollow), the fit
     ``T_m(N) = T_bulk (1 - c N^(-1/3))`` with its interval, the bulk melting point and the
-    hold temperature(s) drawn across."""
-    holds_K = [float(hold_K)] if np.isscalar(hold_K) else [float(t) for t in hold_K]
+    campaign's hold temperatures drawn across."""
     _theme()
     fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
     bulk = fit["bulk_melting_point_K"]

@@ -14,32 +14,39 @@ import pandas as pd
 
 from .aggregate import SIZE_SERIES_KEYS
 
-__all__ = ["landing_text", "write_landing_text"]
+__all__ = ["format_number", "landing_text", "series_rows", "write_landing_text"]
 
-def _number(value: object, spec: str = ".3g") -> str | None:
-    """``value`` formatted, or None when it is missing (NaN or empty)."""
+
+def format_number(value: object, spec: str = "auto") -> str | None:
+    """``value`` formatted, or None when it is missing (NaN or empty); ``auto``: whole numbers
+    from 100 up, three significant figures below."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(number) else format(number, spec)
+    if math.isnan(number):
+        return None
+    if spec == "auto":
+        spec = ".0f" if abs(number) >= 100 else ".3g"
+    return format(number, spec)
 
 
 def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
               unit: str) -> str | None:
-    value = _number(row.get(middle))
+    value = format_number(row.get(middle))
     if value is None:
         return None
-    low, high = _number(row.get(lower)), _number(row.get(upper))
+    low, high = format_number(row.get(lower)), format_number(row.get(upper))
     bounds = f" [{low or '?'}, {high or 'open'}]" if (low or high) else ""
     return f"{value} {unit}{bounds}"
 
 
-def _matching(table: pd.DataFrame, keys: list[str], values: Mapping[str, object]) -> pd.DataFrame:
-    """The rows of ``table`` of one series (its ``keys`` equal to ``values``)."""
-    for key in keys:
+def series_rows(table: pd.DataFrame, values: Mapping[str, object]) -> pd.DataFrame:
+    """The rows of ``table`` of one series: its columns named in ``values`` equal to them
+    (compared as text, as the tables are read back)."""
+    for key, value in values.items():
         if key in table.columns:
-            table = table[table[key].astype(str) == str(values[key])]
+            table = table[table[key].astype(str) == str(value)]
     return table
 
 
@@ -89,13 +96,13 @@ def landing_text(
             if median:
                 text += f", median incubation time {median}"
             elif int(row["n_censored"]):
-                observed = _number(row["observed_ps_max"])
+                observed = format_number(row["observed_ps_max"])
                 text += f", {int(row['n_censored'])} censored at {observed} ps"
             if int(row.get("n_crystalline_at_reference", 0) or 0):
                 text += (f"; {int(row['n_crystalline_at_reference'])} already crystalline when "
                          "the clock started")
             lines.append(text)
-        match = _matching(critical, keys, first)
+        match = series_rows(critical, first)
         if not match.empty:
             row = match.iloc[0]
             size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
@@ -103,12 +110,12 @@ def landing_text(
             if size:
                 diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
                                      "critical_diameter_upper_nm", "nm")
-                level = _number(row.get("confidence"), ".0%")
+                level = format_number(row.get("confidence"), ".0%")
                 lines.append(f"- Critical size: {size} ({diameter}; {level} interval). "
                              f"{row.get('note', '') or ''}".rstrip())
             else:
                 lines.append(f"- Critical size: none fitted ({row.get('note', '')})")
-        held = _matching(by_hold, keys, first) if by_hold is not None else pd.DataFrame()
+        held = series_rows(by_hold, first) if by_hold is not None else pd.DataFrame()
         shorter = []
         for _, row in held.iterrows():
             size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",

@@ -16,7 +16,6 @@ Regenerate everything (the campaign, its size-dependent melting, the copies and 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -27,6 +26,7 @@ import pandas as pd
 import yaml
 
 from .aggregate import SIZE_SERIES_KEYS, flag
+from .report_text import format_number, series_rows
 
 __all__ = [
     "PAGE_TABLES",
@@ -123,17 +123,8 @@ def git_commit(project_root: str | Path) -> str:
 
 # -- numbers ----------------------------------------------------------------------------------
 def _num(value: object, spec: str = "auto") -> str:
-    """A table value as text (``-`` where missing); ``auto``: whole numbers from 100 up,
-    three significant figures below."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "-"
-    if math.isnan(number):
-        return "-"
-    if spec == "auto":
-        spec = ".0f" if abs(number) >= 100 else ".3g"
-    return format(number, spec)
+    """A table value as text, ``-`` where missing (:func:`format_number`)."""
+    return format_number(value, spec) or "-"
 
 
 def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
@@ -177,14 +168,6 @@ def _series_label(row: Mapping[str, object]) -> str:
             f"{float(row['final_temperature_K']):.0f} K{homologous}")
 
 
-def _of_series(table: pd.DataFrame, values: Mapping[str, object]) -> pd.DataFrame:
-    """The rows of ``table`` that belong to one series (its keys equal to ``values``)."""
-    for key, value in values.items():
-        if key in table.columns:
-            table = table[table[key].astype(str) == str(value)]
-    return table
-
-
 def _atoms(size: str) -> str:
     """A critical-size text with its unit (a bound or 'not resolved' carries its own words)."""
     return f"{size} atoms" if size[:1].isdigit() else size
@@ -209,11 +192,11 @@ def _series_section(
     """The page's lines for one series of sizes of a campaign (one potential, start, density,
     coupling and hold temperature), and its rows of the comparison table; its incubation
     slope is appended to ``slopes``."""
-    statistics = _of_series(_grid(_read(folder, "incubation_statistics.tsv")), values)
-    summary = _of_series(_grid(_read(folder, "summary_by_size.tsv")), values)
-    critical = _of_series(_grid(_read(folder, "critical_size.tsv")), values)
-    by_hold = _of_series(_grid(_read(folder, "critical_size_by_hold.tsv")), values)
-    mfpt = _of_series(_grid(_read(folder, "mfpt_fits.tsv")), values)
+    statistics = series_rows(_grid(_read(folder, "incubation_statistics.tsv")), values)
+    summary = series_rows(_grid(_read(folder, "summary_by_size.tsv")), values)
+    critical = series_rows(_grid(_read(folder, "critical_size.tsv")), values)
+    by_hold = series_rows(_grid(_read(folder, "critical_size_by_hold.tsv")), values)
+    mfpt = series_rows(_grid(_read(folder, "mfpt_fits.tsv")), values)
     first = runs.iloc[0]
     hold_K = float(first["final_temperature_K"])
     hold_ps = float((runs["simulated_ps"] - runs["reference_time_ps"]).max())

@@ -133,4 +133,4 @@ rule size_melting_figure:
 rule size_melting:
     """Size-dependent melting of the campaign's preset(s) (potential_checks.size_melting)."""
     input:
-        [f"{OUT}/figures/size_melting_{preset}.png" for preset in size_melting_presets()],
+        size_melting_outputs(),

@@ -158,7 +158,12 @@ def made_with():
     text = (
         f"Campaign '{config['campaign_name']}': "
         + "; ".join(metal_statement(name) for name in CAMPAIGN.potential_names)
-        + f". {config['replicas']} replicas per point; initial states "
+        + f". {config['replicas']} replicas per point"
+        + "".join(
+            f", {entry['replicas']} at {entry['ensemble_size_atoms']} atoms"
+            for entry in config["replicas_per_size"]
+        )
+        + "; initial states "
         f"{system['initial_states']}, sizes {system['ensemble_sizes_atoms']} atoms. Protocol: "
         f"{md['heat_duration_ps']} ps heat, quench at {md['quench_rate_K_per_ps']} K/ps, "
         f"hold {md['equilibrate_duration_ps']} ps; thermostat "
