@@ -17,6 +17,10 @@ from .aggregate import SIZE_SERIES_KEYS
 __all__ = ["format_number", "landing_text", "series_rows", "write_landing_text"]
 
 
+LANDING_FORMAT = ".3g"
+"""How the landing text writes its numbers (three significant figures)."""
+
+
 def format_number(value: object, spec: str = "auto") -> str | None:
     """``value`` formatted, or None when it is missing (NaN or empty); ``auto``: whole numbers
     from 100 up, three significant figures below."""
@@ -33,10 +37,11 @@ def format_number(value: object, spec: str = "auto") -> str | None:
 
 def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
               unit: str) -> str | None:
-    value = format_number(row.get(middle))
+    value = format_number(row.get(middle), LANDING_FORMAT)
     if value is None:
         return None
-    low, high = format_number(row.get(lower)), format_number(row.get(upper))
+    low = format_number(row.get(lower), LANDING_FORMAT)
+    high = format_number(row.get(upper), LANDING_FORMAT)
     bounds = f" [{low or '?'}, {high or 'open'}]" if (low or high) else ""
     return f"{value} {unit}{bounds}"
 
@@ -96,7 +101,7 @@ def landing_text(
             if median:
                 text += f", median incubation time {median}"
             elif int(row["n_censored"]):
-                observed = format_number(row["observed_ps_max"])
+                observed = format_number(row["observed_ps_max"], LANDING_FORMAT)
                 text += f", {int(row['n_censored'])} censored at {observed} ps"
             if int(row.get("n_crystalline_at_reference", 0) or 0):
                 text += (f"; {int(row['n_crystalline_at_reference'])} already crystalline when "
