@@ -261,6 +261,16 @@ class Campaign:
             mass_amu=self.potential_mass_amu(potential),
         )
 
+    def run_protocol(self, run: Mapping[str, Any]) -> MDProtocol:
+        """The MD protocol of one row of :meth:`runs` (positive controls may override the
+        temperatures; the coupling is the row's)."""
+        return self.protocol(
+            final_temperature_K=run["final_temperature_K"],
+            heat_temperature_K=run["heat_temperature_K"],
+            coupling={key: run[key] for key in COUPLING_KEYS},
+            potential=run["potential"],
+        )
+
     def potential_mass_amu(self, preset_name: str | None = None) -> float:
         return float(self.config["potential_presets"][preset_name or self.potential_name]
                      ["mass_amu"])

@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -33,16 +34,27 @@ import pandas as pd
 
 from .early_stop import SETTLED_FLAG, HoldWatcher, SettleRule
 from .lammps_env import lmp_command, lmp_environment
+from .progress import (
+    PROGRESS_FILE,
+    ProgressRecord,
+    ProgressTracker,
+    archive_attempt,
+    first_error_line,
+    next_attempt,
+    run_folder_lock,
+)
 from .units import lammps_units
 
 __all__ = [
     "FINISHED_MARK",
+    "IncompleteOutputs",
     "OutputSteps",
     "PotentialSetup",
     "SHARED_TEMPLATES",
     "TEMPLATE_DIR",
     "WalltimeReached",
     "averaging_steps",
+    "check_complete",
     "derived_seeds",
     "format_variable",
     "lammps_error_lines",
@@ -306,8 +318,13 @@ def restart_step(restart: Path) -> int | None:
     return None
 
 
-def newest_restart(work_dir: Path) -> tuple[Path, int] | None:
-    """The valid restart file with the highest timestep in ``work_dir`` (None if there is none)."""
+def newest_restart(
+    work_dir: Path, log: Callable[[str], None] | None = None
+) -> tuple[Path, int] | None:
+    """The valid restart file with the highest timestep in ``work_dir`` (None if there is none).
+
+    A restart LAMMPS cannot read (truncated by a full disk or a kill while it was written,
+    corrupted) is passed over for the other alternate, and ``log`` is told so."""
     found = []
     for name in RESTART_FILES:
         path = work_dir / name
@@ -315,6 +332,11 @@ def newest_restart(work_dir: Path) -> tuple[Path, int] | None:
             step = restart_step(path)
             if step is not None:
                 found.append((step, path))
+            elif log is not None:
+                log(
+                    f"glassy-li: restart file {path.name} ({path.stat().st_size} bytes) cannot "
+                    "be read by LAMMPS (truncated or corrupted): passed over"
+                )
     if not found:
         return None
     step, path = max(found)
@@ -391,6 +413,7 @@ def run_lammps_restartable(
     walltime_budget_s: float = 0.0,
     settle_rule: SettleRule | None = None,
     poll_interval_s: float = 2.0,
+    tracker: ProgressTracker | None = None,
 ) -> tuple[int | None, float, int | None]:
     """Run the LAMMPS input ``templates[0]`` in ``work_dir``, resuming from its newest restart.
 
@@ -403,7 +426,9 @@ def run_lammps_restartable(
     With a ``settle_rule`` (:mod:`glassy_li.early_stop`), a :class:`HoldWatcher` follows the
     trajectory every ``poll_interval_s`` while LAMMPS runs and writes :data:`SETTLED_FLAG` once
     the outcome is settled; the input ends its hold on that file, and the thermo table and
-    trajectory are cut back to the step the watcher named.
+    trajectory are cut back to the step the watcher named.  A ``tracker``
+    (:class:`glassy_li.progress.ProgressTracker`) is polled as often, to keep the job's
+    progress record.
 
     Returns ``(resumed_from_step, wall_s, settled_step)``: the step is None for a fresh start,
     ``settled_step`` None unless the hold ended early.
@@ -421,7 +446,9 @@ def run_lammps_restartable(
     resume_from = None
     with open(log_file, "a") as log:
         if work.exists() and _same_run(work / "params.lammps", fresh_params):
-            resume_from = newest_restart(work)
+            resume_from = newest_restart(
+                work, log=lambda message: (log.write(message + "\n"), log.flush())
+            )
         if resume_from is None:
             if work.exists():
                 log.write(f"glassy-li: no usable restart in {work}: starting afresh\n")
@@ -457,7 +484,15 @@ def run_lammps_restartable(
                 work / "trajectory.lammpstrj", work / SETTLED_FLAG, settle_rule,
                 log=lambda message: (log.write(message + "\n"), log.flush()),
             )
-        returncode = _wait(process, watcher, poll_interval_s)
+        if tracker is not None:  # resumes of this run so far, this one included
+            tracker.record.restarts = len(
+                {p.name for p in work.glob("log.resumed-*.lammps")} | {command[-1]}
+            ) - (resume_from is None)
+            tracker.log = lambda message: (
+                log.write(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}\n"), log.flush()
+            )
+        returncode = _wait(process, [p for p in (watcher, tracker) if p is not None],
+                           poll_interval_s)
     wall_s = time.perf_counter() - start
     text = Path(log_file).read_text()
     settled_step = watcher.settled_step if watcher is not None else None
@@ -469,6 +504,7 @@ def run_lammps_restartable(
     if returncode != 0 or FINISHED_MARK not in text.split("glassy-li: running")[-1]:
         raise RuntimeError(
             f"LAMMPS failed (exit code {returncode}) in {work}:\n" + lammps_error_lines(text)
+            + _disk_note(work, returncode)
         )
     if settled_step is not None:
         # LAMMPS ran on while the watcher caught up: publish the run as if it ended at S
@@ -478,10 +514,21 @@ def run_lammps_restartable(
     return (None if resume_from is None else resume_from[1]), wall_s, settled_step
 
 
-def _wait(process: subprocess.Popen, watcher: HoldWatcher | None, poll_interval_s: float) -> int:
-    """Wait for LAMMPS, polling ``watcher`` meanwhile and once more at the end (frames
-    written after its last poll); LAMMPS is killed if the watcher fails."""
-    if watcher is None:
+def _disk_note(work: Path, returncode: int | None) -> str:
+    """A line naming a full disk or a file-size limit, when either is the likely cause."""
+    if returncode == -signal.SIGXFSZ:
+        return "\nLAMMPS was killed by SIGXFSZ: a file reached the file-size limit (ulimit -f)"
+    free = shutil.disk_usage(work).free
+    if free < 1 << 20:
+        return f"\nThe file system of {work} is full ({free} bytes free): free space, then rerun"
+    return ""
+
+
+def _wait(process: subprocess.Popen, pollers: list[Any], poll_interval_s: float) -> int:
+    """Wait for LAMMPS, polling each of ``pollers`` (an early-stop watcher, a progress
+    tracker) meanwhile and once more at the end (output written after the last poll); LAMMPS
+    is killed if one of them fails."""
+    if not pollers:
         return process.wait()
     try:
         while True:
@@ -489,8 +536,10 @@ def _wait(process: subprocess.Popen, watcher: HoldWatcher | None, poll_interval_
                 returncode = process.wait(timeout=poll_interval_s)
                 break
             except subprocess.TimeoutExpired:
-                watcher.poll()
-        watcher.poll()
+                for poller in pollers:
+                    poller.poll()
+        for poller in pollers:
+            poller.poll()
     except BaseException:
         process.kill()
         process.wait()
@@ -508,18 +557,33 @@ def publish_outputs(
 ) -> None:
     """Move a finished run's thermo table, trajectory and final structure to their paths.
 
-    Each is written under a temporary name and renamed, so no output looks complete early.
-    A resumed run's trajectory is copied frame by frame (repeated steps dropped).
+    All three are first written under temporary names (``.partial``), then renamed, so no
+    output looks complete early; if writing fails (a full disk), the temporary files are
+    removed and the work folder keeps what it had.  A resumed run's trajectory is copied
+    frame by frame (repeated steps dropped).
     """
     work = Path(work_dir)
-    thermo.to_csv(_tmp(thermo_out), sep="\t", index=False, float_format="%.6g")
-    os.replace(_tmp(thermo_out), thermo_out)
-    if not resumed:
-        os.replace(work / "trajectory.lammpstrj", trajectory_out)
-    else:
-        _copy_frames(work / "trajectory.lammpstrj", Path(_tmp(trajectory_out)))
-        os.replace(_tmp(trajectory_out), trajectory_out)
-    os.replace(work / "final.data", final_data_out)
+    staged: list[tuple[str, str | Path]] = []
+    moved_trajectory = False
+    try:
+        thermo.to_csv(_tmp(thermo_out), sep="\t", index=False, float_format="%.6g")
+        staged.append((_tmp(thermo_out), thermo_out))
+        if not resumed:
+            os.replace(work / "trajectory.lammpstrj", _tmp(trajectory_out))
+            moved_trajectory = True
+        else:
+            _copy_frames(work / "trajectory.lammpstrj", Path(_tmp(trajectory_out)))
+        staged.append((_tmp(trajectory_out), trajectory_out))
+        os.replace(work / "final.data", _tmp(final_data_out))
+        staged.append((_tmp(final_data_out), final_data_out))
+    except BaseException:
+        if moved_trajectory:
+            os.replace(_tmp(trajectory_out), work / "trajectory.lammpstrj")
+        for path in (thermo_out, trajectory_out, final_data_out):
+            Path(_tmp(path)).unlink(missing_ok=True)
+        raise
+    for partial, final in staged:
+        os.replace(partial, final)
 
 
 def run_and_publish(
@@ -539,37 +603,91 @@ def run_and_publish(
     walltime_budget_s: float = 0.0,
     throughput_atoms: float | None = None,
     settle_rule: SettleRule | None = None,
+    kind: str = "md",
 ) -> dict[str, float]:
     """Run a restartable LAMMPS input (:func:`run_lammps_restartable`), then publish its
     thermo table (stage numbers named by ``stages``), trajectory and final structure.
+
+    The run folder (the parent of ``work_dir``) is locked for the job
+    (:func:`glassy_li.progress.run_folder_lock`: a second job refuses), keeps the job's
+    progress record (``progress.json``, state ``running`` -> ``finished``, ``failed`` or
+    ``stopped``) and this attempt's logs (``attempts/attempt-NN.*``).  Before anything is
+    published the outputs are checked for completeness (a full disk lets LAMMPS "finish" with
+    cut files): an incomplete run fails and publishes nothing.
 
     Returns wall time, steps run by this invocation, the step it resumed from, the step the
     hold ended at when it ended early (``settled_step``, else absent), the final atom count
     and the throughput in atom-steps/s, counted on ``throughput_atoms`` (default: the final
     atom count).
     """
-    first_step, wall_s, settled_step = run_lammps_restartable(
-        work_dir,
-        parameters,
-        log_file,
-        templates=templates,
-        template_dir=template_dir,
-        extra_commands=potential.after_pair_coeff,
-        n_ranks=n_ranks,
-        mpi_launcher=mpi_launcher,
-        walltime_budget_s=walltime_budget_s,
-        settle_rule=settle_rule,
-    )
-    thermo = read_thermo(Path(work_dir) / "thermo.raw.txt", stages)
-    publish_outputs(
-        work_dir, first_step is not None, thermo, thermo_out, trajectory_out, final_data_out
-    )
+    work = Path(work_dir)
+    run_dir = work.parent
+    with run_folder_lock(run_dir):
+        attempt = next_attempt(run_dir)
+        record = ProgressRecord(
+            kind=kind,
+            state="running",
+            attempt=attempt,
+            restarts=0,
+            total_steps=int(total_steps),
+            timestep_ps=float(parameters["timestep"]) * float(parameters["time_to_ps"]),
+            atoms=float(throughput_atoms if throughput_atoms is not None
+                        else _count_atoms(parameters["data_file"])),
+        )
+        tracker = ProgressTracker(work / "thermo.raw.txt", run_dir / PROGRESS_FILE, record,
+                                  stages)
+        # the attempt's number is taken now, while there is room to write it
+        archive_attempt(run_dir, attempt, None, None,
+                        {"attempt": attempt, "state": "running", "started": record.started,
+                         "host": record.host, "slurm_job_id": record.slurm_job_id})
+        state, error, first_step, settled_step = "failed", None, None, None
+        try:
+            first_step, wall_s, settled_step = run_lammps_restartable(
+                work,
+                parameters,
+                log_file,
+                templates=templates,
+                template_dir=template_dir,
+                extra_commands=potential.after_pair_coeff,
+                n_ranks=n_ranks,
+                mpi_launcher=mpi_launcher,
+                walltime_budget_s=walltime_budget_s,
+                settle_rule=settle_rule,
+                tracker=tracker,
+            )
+            last_step = total_steps if settled_step is None else settled_step
+            check_complete(work, last_step)
+            thermo = read_thermo(work / "thermo.raw.txt", stages)
+            publish_outputs(
+                work, first_step is not None, thermo, thermo_out, trajectory_out,
+                final_data_out,
+            )
+            state = "finished"
+        except WalltimeReached:
+            state = "stopped"
+            raise
+        except BaseException as failure:
+            message = str(failure).strip()
+            error = (
+                first_error_line(_read(_attempt_lammps_log(work)))
+                or first_error_line(_read(log_file).split("glassy-li: running")[-1])
+                or f"{type(failure).__name__}: {message.splitlines()[0] if message else ''}"
+            )
+            raise
+        finally:
+            kept = archive_attempt(
+                run_dir, attempt, _attempt_lammps_log(work), log_file,
+                {"attempt": attempt, "state": state, "error": error,
+                 "resumed_from_step": first_step, "settled_step": settled_step,
+                 "started": record.started, "ended": time.time(),
+                 "host": record.host, "slurm_job_id": record.slurm_job_id},
+            )
+            tracker.finish(state, error, str(kept.relative_to(run_dir)))
     # The run is complete and published: its restarts are spent. Left behind, a later
     # invocation (a changed template, a forced rerun) would resume from the last one and
     # publish only the frames after it; without them it starts afresh.
     for name in RESTART_FILES:
-        (Path(work_dir) / name).unlink(missing_ok=True)
-    last_step = total_steps if settled_step is None else settled_step
+        (work / name).unlink(missing_ok=True)
     done = last_step - (first_step or 0)
     n_atoms = _count_atoms(final_data_out)
     atoms = n_atoms if throughput_atoms is None else throughput_atoms
@@ -579,10 +697,85 @@ def run_and_publish(
         "resumed_from_step": first_step or 0,
         "atoms": n_atoms,
         "atom_steps_per_s": atoms * done / wall_s,
+        "attempt": attempt,
     }
     if settled_step is not None:
         figures["settled_step"] = settled_step
     return figures
+
+
+def _read(path: str | Path | None) -> str:
+    try:
+        return Path(path).read_text(errors="replace") if path is not None else ""
+    except OSError:
+        return ""
+
+
+def _attempt_lammps_log(work: Path) -> Path | None:
+    """The LAMMPS log of the attempt that just ran in ``work`` (the newest ``log*.lammps``)."""
+    logs = [p for p in work.glob("log*.lammps") if p.is_file()] if work.is_dir() else []
+    return max(logs, key=lambda p: p.stat().st_mtime_ns, default=None)
+
+
+class IncompleteOutputs(RuntimeError):
+    """LAMMPS ended without error but its outputs are cut short (a full disk, a file-size
+    limit): nothing is published."""
+
+
+def check_complete(work_dir: str | Path, last_step: int) -> None:
+    """Raise :class:`IncompleteOutputs` unless the thermo table reaches ``last_step``, the
+    trajectory's last frame is ``last_step`` and complete, and ``final.data`` holds as many
+    atoms as that frame.  The message names the file and the free space left."""
+    work = Path(work_dir)
+    problems = []
+    thermo_steps = [
+        int(float(parts[1]))
+        for parts in (line.split() for line in _read(work / "thermo.raw.txt").splitlines())
+        if len(parts) > 1 and parts[0] != "stage" and parts[1].replace(".", "", 1).isdigit()
+    ]
+    if not thermo_steps or max(thermo_steps) < last_step:
+        problems.append(f"thermo.raw.txt ends at step {max(thermo_steps, default=None)}")
+    frame_step, frame_atoms, complete = _last_frame(work / "trajectory.lammpstrj")
+    if frame_step != last_step or not complete:
+        problems.append(f"trajectory.lammpstrj's last complete frame is step {frame_step}")
+    try:
+        final_atoms = _count_atoms(work / "final.data")
+        with open(work / "final.data") as handle:
+            lines = sum(1 for _ in handle)
+        if final_atoms != frame_atoms or lines < final_atoms:
+            problems.append(f"final.data holds {lines} lines for {final_atoms} atoms")
+    except (OSError, ValueError):
+        problems.append("final.data is missing or has no atom count")
+    if problems:
+        free = shutil.disk_usage(work).free
+        raise IncompleteOutputs(
+            f"LAMMPS ended but its outputs in {work} are incomplete (expected step "
+            f"{last_step}): {'; '.join(problems)}. The file system has {free} bytes free: a "
+            "full disk or a file-size limit cuts files without stopping LAMMPS. Nothing was "
+            "published; free space and run the workflow again (it resumes from the newest "
+            "readable restart)."
+        )
+
+
+def _last_frame(dump: Path) -> tuple[int | None, int | None, bool]:
+    """Step and atom count of a dump file's last frame, and whether that frame is complete."""
+    step = n_atoms = None
+    complete = False
+    try:
+        with open(dump) as handle:
+            line = handle.readline()
+            while line.startswith("ITEM: TIMESTEP"):
+                header = [line] + [handle.readline() for _ in range(8)]
+                try:
+                    step, n_atoms = int(header[1]), int(header[3])
+                except ValueError:
+                    return step, n_atoms, False
+                body = [handle.readline() for _ in range(n_atoms)]
+                complete = (not body or body[-1].endswith("\n")) and all(body)
+                line = handle.readline()
+    except OSError:
+        return None, None, False
+    return step, n_atoms, complete
 
 
 def _tmp(path: str | Path) -> str:

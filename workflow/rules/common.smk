@@ -9,7 +9,7 @@ from snakemake.logging import logger
 
 from glassy_li.aggregate import stage_boundaries_ps
 from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
-from glassy_li.config import COUPLING_KEYS, ConfigError, compose_config, coupling_label
+from glassy_li.config import ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
 from glassy_li.md import stage_steps
 from glassy_li.results_page import PAGE_FIGURES, PAGE_TABLES
@@ -91,13 +91,7 @@ def run_info(wildcards):
 
 def protocol_of(run_id):
     """The MD protocol of one run (positive controls may override the temperatures)."""
-    info = json.loads(RUNS.loc[run_id].to_json())
-    return CAMPAIGN.protocol(
-        final_temperature_K=info["final_temperature_K"],
-        heat_temperature_K=info["heat_temperature_K"],
-        coupling={key: info[key] for key in COUPLING_KEYS},
-        potential=info["potential"],
-    )
+    return CAMPAIGN.run_protocol(json.loads(RUNS.loc[run_id].to_json()))
 
 
 def run_protocol(wildcards):

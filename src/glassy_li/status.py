@@ -1,0 +1,469 @@
+"""Where a campaign stands: every planned run's state, progress and ETA, and the campaign's.
+
+Everything is derived from the campaign's planned grid (its config, as Snakemake composes
+it) and the files in the run folders (``results/runs/<run>/``), never from Snakemake's own
+``.snakemake`` metadata, so it works as well on a campaign that Slurm runs on other nodes
+(read the shared results folder):
+
+- ``<run>/ana-<digest>/summary.json``: analysed (``transformed`` with its incubation time,
+  ``censored``, or ``crystalline-at-reference``);
+- ``<run>/thermo.tsv`` + ``md_performance.json``: MD finished, analysis pending (``finished``);
+- ``<run>/progress.json`` (:mod:`glassy_li.progress`): ``running``, ``failed`` (with the
+  first LAMMPS ``ERROR`` line and the kept log), ``stopped`` (wall-clock budget: a rerun
+  continues) or ``interrupted`` (the job died without a word: killed, node lost; a rerun
+  resumes from its restart);
+- nothing: ``pending``.
+
+The campaign's ETA (:func:`campaign_eta`) is the remaining planned atom-steps of each run
+divided by this campaign's measured speed for its potential and size (the median over its
+finished and running runs; the potential's median where that size has none yet), plus the
+analysis, at the measured ratio of analysis to MD job time, all divided by the number of
+jobs measured to be running side by side over the last 10 minutes (or ``--jobs``).  Jobs
+after the last run (tables, figures, report) are not in it.
+
+Command line: ``glassy-li status [RESULTS] [--configfile FILE ...] [--watch [S]] [--json]
+[--failed] [--jobs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .campaign import Campaign, md_folder
+from .config import ConfigError, compose_config
+from .md import stage_steps
+from .progress import PROGRESS_FILE, ProgressRecord, format_duration, read_progress
+
+__all__ = [
+    "CampaignEta",
+    "RunStatus",
+    "campaign_eta",
+    "collect",
+    "main",
+    "render",
+]
+
+CONCURRENCY_WINDOW_S = 600.0
+"""Jobs side by side are measured over the last 10 minutes of the campaign."""
+STALE_AFTER_S = 900.0
+"""A record of another host not updated for 15 minutes belongs to a job that died."""
+DEFAULT_REFRESH_S = 5.0
+ANALYSED_STATES = ("transformed", "censored", "crystalline-at-reference")
+SWEPT = ("initial_state", "potential", "packing_density_g_cm3", "ensemble_size_atoms",
+         "final_temperature_K", "coupling", "replica")
+
+
+@dataclass
+class RunStatus:
+    """One planned run as its folder shows it (steps: LAMMPS timesteps of its MD)."""
+
+    run_id: str
+    values: dict[str, Any]
+    state: str = "pending"
+    incubation_time_ps: float | None = None
+    step: int = 0
+    total_steps: int = 0
+    timestep_ps: float = 0.0
+    atoms: float = 0.0
+    atom_steps_per_s: float | None = None
+    """Measured: this run's own speed (finished, or running with a record)."""
+    eta_s: float | None = None
+    md_wall_s: float | None = None
+    error: str | None = None
+    log: str | None = None
+    analysed: bool = False
+    intervals: list[tuple[float, float]] = field(default_factory=list)
+    """(start, end) Unix times of this run's jobs seen in its folder (MD and analysis)."""
+
+    @property
+    def planned_atom_steps(self) -> float:
+        return self.total_steps * self.atoms
+
+    @property
+    def done_atom_steps(self) -> float:
+        return min(self.step, self.total_steps) * self.atoms
+
+    @property
+    def md_done(self) -> bool:
+        return self.state in ("finished", *ANALYSED_STATES)
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values.pop("intervals")
+        values.update(
+            simulated_ps=self.step * self.timestep_ps,
+            total_ps=self.total_steps * self.timestep_ps,
+            planned_atom_steps=self.planned_atom_steps,
+            done_atom_steps=self.done_atom_steps,
+        )
+        return values
+
+
+@dataclass
+class CampaignEta:
+    """The campaign's totals and ETA (:func:`campaign_eta`)."""
+
+    done_atom_steps: float
+    total_atom_steps: float
+    remaining_md_job_s: float | None
+    remaining_analysis_job_s: float | None
+    analysis_per_md_s: float
+    jobs_side_by_side: float
+    eta_s: float | None
+    """None while some unfinished run's potential has no measured speed yet."""
+    counts: dict[str, int]
+    unknown_speed: list[str]
+    """Potentials with unfinished runs and no measured speed."""
+
+
+def _median(values: Iterable[float]) -> float | None:
+    values = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+    return statistics.median(values) if values else None
+
+
+def _overlap(intervals: Iterable[tuple[float, float]], start: float, end: float) -> float:
+    return sum(max(0.0, min(b, end) - max(a, start)) for a, b in intervals)
+
+
+def campaign_eta(
+    runs: Sequence[RunStatus], now: float, jobs: float | None = None
+) -> CampaignEta:
+    """The campaign's ETA from its runs' remaining atom-steps and measured speeds.
+
+    - Speed of a run: its own measured speed while it runs; else the median measured speed of
+      the runs of the same potential and ``ensemble_size_atoms``; else of the same potential.
+    - Remaining MD job time: sum over runs not finished of remaining atom-steps / speed.
+    - Analysis: ``analysis_per_md_s`` (job seconds of a run's analysis per second of its
+      MD, measured on the analysed runs: their non-MD ``intervals`` over their ``md_wall_s``)
+      times the MD job time of every run not yet analysed.
+    - Jobs side by side: ``jobs`` if given, else the job time of all runs' ``intervals`` that
+      falls in the last :data:`CONCURRENCY_WINDOW_S` (or since the first job began, if
+      later) divided by that window's length; while that is under a minute, the number of
+      runs running now (at least 1).
+    - ETA = (remaining MD + analysis job time) / jobs side by side.
+    """
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.state] = counts.get(run.state, 0) + 1
+
+    def key(run: RunStatus) -> tuple[str, int]:
+        return run.values["potential"], int(run.values["ensemble_size_atoms"])
+
+    measured: dict[tuple[str, int], list[float]] = {}
+    for run in runs:
+        if run.atom_steps_per_s:
+            measured.setdefault(key(run), []).append(run.atom_steps_per_s)
+    by_potential: dict[str, list[float]] = {}
+    for (potential, _), speeds in measured.items():
+        by_potential.setdefault(potential, []).extend(speeds)
+
+    remaining_md, unknown = 0.0, set()
+    md_left_to_analyse = 0.0
+    for run in runs:
+        if run.md_done:
+            if not run.analysed:
+                md_left_to_analyse += run.md_wall_s or 0.0
+            run.eta_s = 0.0 if run.md_done else run.eta_s
+            continue
+        speed = (
+            (run.atom_steps_per_s if run.state == "running" else None)
+            or _median(measured.get(key(run), []))
+            or _median(by_potential.get(key(run)[0], []))
+        )
+        if speed is None:
+            unknown.add(key(run)[0])
+            run.eta_s = None
+            continue
+        run.eta_s = (run.planned_atom_steps - run.done_atom_steps) / speed
+        remaining_md += run.eta_s
+        md_left_to_analyse += run.eta_s
+    analysed = [run for run in runs if run.analysed and run.md_wall_s]
+    md_s = sum(run.md_wall_s for run in analysed)
+    other_s = sum(b - a for run in analysed for a, b in run.intervals) - md_s
+    analysis_per_md = max(0.0, other_s / md_s) if md_s > 0 else 0.0
+    remaining_analysis = analysis_per_md * md_left_to_analyse
+
+    if jobs is None:
+        intervals = [interval for run in runs for interval in run.intervals]
+        first = min((a for a, _ in intervals), default=now)
+        window = min(CONCURRENCY_WINDOW_S, now - first)
+        if window >= 60.0:
+            jobs = _overlap(intervals, now - window, now) / window
+        if not jobs or jobs <= 0:
+            jobs = max(1, counts.get("running", 0))
+    eta = None if unknown else (remaining_md + remaining_analysis) / jobs
+    return CampaignEta(
+        done_atom_steps=sum(r.planned_atom_steps if r.md_done else r.done_atom_steps
+                            for r in runs),
+        total_atom_steps=sum(r.planned_atom_steps for r in runs),
+        remaining_md_job_s=remaining_md,
+        remaining_analysis_job_s=remaining_analysis,
+        analysis_per_md_s=analysis_per_md,
+        jobs_side_by_side=float(jobs),
+        eta_s=eta,
+        counts=counts,
+        unknown_speed=sorted(unknown),
+    )
+
+
+# -- reading the run folders ------------------------------------------------------------------
+def _json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(record: ProgressRecord, now: float) -> bool:
+    """Whether the job that writes ``record`` still runs (its pid, on this host; elsewhere,
+    a record updated within :data:`STALE_AFTER_S`)."""
+    if record.host == socket.gethostname():
+        try:
+            os.kill(record.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return now - record.updated < STALE_AFTER_S
+
+
+def _benchmark_intervals(results: Path, md: str, run_id: str) -> list[tuple[float, float]]:
+    """(start, end) of the run's jobs from Snakemake's benchmark files (end: the file's
+    modification time; length: its ``s`` column)."""
+    found = []
+    for rule_dir in (results / "benchmarks").glob("*"):
+        for path in (rule_dir / f"{md}.tsv", rule_dir / f"{run_id}.tsv"):
+            try:
+                lines = path.read_text().splitlines()
+                seconds = float(lines[1].split("\t")[0])
+                end = path.stat().st_mtime
+            except (OSError, IndexError, ValueError):
+                continue
+            found.append((end - seconds, end))
+    return found
+
+
+def collect(campaign: Campaign, results: str | Path = "results",
+            now: float | None = None) -> list[RunStatus]:
+    """Every planned run of ``campaign`` with its state read from ``results/runs``."""
+    results = Path(results)
+    now = time.time() if now is None else now
+    statuses = []
+    protocols: dict[str, Any] = {}
+    for run_id, row in campaign.runs().iterrows():
+        md = md_folder(run_id)
+        if md not in protocols:
+            protocols[md] = campaign.run_protocol(row)
+        protocol = protocols[md]
+        status = RunStatus(
+            run_id=run_id,
+            values={k: row[k].item() if hasattr(row[k], "item") else row[k] for k in SWEPT},
+            total_steps=stage_steps(protocol).total,
+            timestep_ps=protocol.timestep_ps,
+            atoms=float(row["ensemble_size_atoms"]) + protocol.flux_atoms / 2,
+        )
+        _read_run(status, results / "runs", md, run_id, now)
+        status.intervals = _benchmark_intervals(results, md, run_id)
+        if status.state == "running" and status.intervals is not None:
+            record = read_progress(results / "runs" / md / PROGRESS_FILE)
+            if record is not None:
+                status.intervals.append((record.started, now))
+        statuses.append(status)
+    return statuses
+
+
+def _read_run(status: RunStatus, runs: Path, md: str, run_id: str, now: float) -> None:
+    folder = runs / md
+    summary = _json(runs / run_id / "summary.json")
+    performance = _json(folder / "md_performance.json")
+    record = read_progress(folder / PROGRESS_FILE)
+    if performance is not None and (folder / "thermo.tsv").exists():
+        status.state = "finished"
+        status.md_wall_s = float(performance["wall_s"])
+        status.atom_steps_per_s = float(performance["atom_steps_per_s"])
+        status.step = status.total_steps
+        if "settled_step" in performance:  # the hold ended early: the rest never runs
+            status.total_steps = status.step = int(performance["settled_step"])
+    if summary is not None and status.state == "finished":
+        status.analysed = True
+        status.state = str(summary.get("status", "finished"))
+        if summary.get("transformed"):
+            status.incubation_time_ps = float(summary["incubation_time_ps"])
+        return
+    if status.state == "finished" or record is None:
+        return
+    status.step = record.step
+    status.atom_steps_per_s = record.atom_steps_per_s
+    status.log = str(folder / record.log) if record.log else None
+    if record.state == "running":
+        status.state = "running" if _alive(record, now) else "interrupted"
+        if status.state == "running":
+            status.eta_s = record.eta_s
+    elif record.state in ("failed", "stopped"):
+        status.state = record.state
+        status.error = record.error
+
+
+# -- output -----------------------------------------------------------------------------------
+def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: float):
+    """A rich renderable: one row per run with a progress bar, then the totals."""
+    from rich.console import Group  # noqa: PLC0415 (the CLI's dependency only)
+    from rich.progress_bar import ProgressBar  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    styles = {"running": "cyan", "failed": "bold red", "interrupted": "yellow",
+              "stopped": "yellow", "transformed": "green", "censored": "magenta",
+              "finished": "blue", "pending": "dim"}
+    labels = {"initial_state": "start", "potential": "potential", "ensemble_size_atoms": "N",
+              "packing_density_g_cm3": "rho g/cm3", "final_temperature_K": "T K",
+              "coupling": "coupling", "replica": "rep"}
+    # a value every run shares goes into the title, not into a column
+    varying = [k for k in SWEPT if len({str(s.values[k]) for s in statuses}) > 1]
+    shared = [f"{labels[k]} {_show(k, statuses[0].values[k])}" for k in SWEPT
+              if k not in varying and statuses]
+    table = Table(title=f"{title}\n{', '.join(shared)}", title_justify="left",
+                  pad_edge=False, box=None, header_style="bold")
+    for k in varying:
+        table.add_column(labels[k], justify="left" if isinstance(statuses[0].values[k], str)
+                         else "right", no_wrap=True)
+    for name, justify in (("state", "left"), ("progress", "left"), ("ps", "right"),
+                          ("atom-steps/s", "right"), ("ETA", "right"), ("detail", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "detail")
+    for run in statuses:
+        fraction = run.step / run.total_steps if run.total_steps else 0.0
+        if run.md_done:
+            fraction = 1.0
+        detail = ""
+        if run.incubation_time_ps is not None:
+            detail = f"incubation {run.incubation_time_ps:g} ps"
+        if run.error:
+            detail = f"{run.error}  [{run.log}]"
+        elif run.state == "interrupted":
+            detail = "job gone: a rerun resumes from its restart"
+        table.add_row(
+            *(_show(k, run.values[k]) for k in varying),
+            Text(run.state, style=styles.get(run.state, "")),
+            ProgressBar(total=1.0, completed=fraction, width=16),
+            f"{run.step * run.timestep_ps:.0f}/{run.total_steps * run.timestep_ps:.0f}",
+            "-" if not run.atom_steps_per_s else f"{run.atom_steps_per_s:.2g}",
+            "" if run.md_done else format_duration(run.eta_s),
+            detail,
+        )
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(eta.counts.items()))
+    done = eta.done_atom_steps / eta.total_atom_steps if eta.total_atom_steps else 0.0
+    if eta.eta_s is None:
+        eta_text = (f"unknown until a run of {', '.join(eta.unknown_speed)} reports its speed")
+    else:
+        eta_text = (f"{format_duration(eta.eta_s)} (about "
+                    f"{time.strftime('%H:%M', time.localtime(now + eta.eta_s))})")
+    totals = Text.assemble(
+        (f"{len(statuses)} runs: {counts}\n", "bold"),
+        f"atom-steps {eta.done_atom_steps:.3g} of {eta.total_atom_steps:.3g} ({100 * done:.1f}%)"
+        f"; {eta.jobs_side_by_side:.1f} jobs side by side; analysis "
+        f"{eta.analysis_per_md_s:.2f} s per MD s\n",
+        ("campaign ETA (runs and their analysis; figures follow): ", "bold"), eta_text,
+    )
+    return Group(table, totals)
+
+
+def _show(key: str, value: Any) -> str:
+    if key == "coupling":
+        return str(value).removeprefix("coup-")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def snapshot(campaign: Campaign, results: Path, jobs: float | None, failed_only: bool,
+             now: float | None = None) -> tuple[list[RunStatus], CampaignEta]:
+    now = time.time() if now is None else now
+    statuses = collect(campaign, results, now)
+    eta = campaign_eta(statuses, now, jobs)
+    if failed_only:
+        statuses = [s for s in statuses if s.state == "failed"]
+    return statuses, eta
+
+
+def _as_json(statuses: Sequence[RunStatus], eta: CampaignEta, campaign: str, now: float) -> str:
+    return json.dumps(
+        {"campaign": campaign, "time": now, "eta": asdict(eta),
+         "runs": [s.as_dict() for s in statuses]},
+        indent=1, default=str,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``glassy-li status``: the campaign's runs, their progress and the campaign's ETA."""
+    parser = argparse.ArgumentParser(
+        prog="glassy-li", description="Watch a glassy-li campaign's runs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    status = commands.add_parser(
+        "status", help="every planned run's state, progress and ETA",
+        description=__doc__.split("\n\n")[0],
+    )
+    status.add_argument("results", nargs="?", default="results",
+                        help="the results folder (default: results; on Slurm the shared one)")
+    status.add_argument("--configfile", nargs="+", default=["config/config.yaml"],
+                        help="the campaign's config file(s), as given to snakemake")
+    status.add_argument("--project", default=".",
+                        help="the workflow's folder (config/potentials.yaml, profiles)")
+    status.add_argument("--watch", nargs="?", type=float, const=DEFAULT_REFRESH_S,
+                        metavar="SECONDS",
+                        help=f"refresh every SECONDS (default {DEFAULT_REFRESH_S:g}) until ^C")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    status.add_argument("--failed", action="store_true", help="list only failed runs")
+    status.add_argument("--jobs", type=float, default=None,
+                        help="jobs that run side by side (default: measured)")
+    args = parser.parse_args(argv)
+    try:
+        config = compose_config(args.configfile, None, Path(args.project))
+        campaign = Campaign.from_config(config, project_root=Path(args.project),
+                                        download=False)
+    except (ConfigError, OSError) as error:
+        print(f"glassy-li status: {error}", file=sys.stderr)
+        return 2
+    name = campaign.config["campaign_name"]
+    results = Path(args.results)
+    if not (results / "runs").is_dir() and not args.json:
+        print(f"glassy-li status: no run folders yet in {results / 'runs'}", file=sys.stderr)
+    from rich.console import Console  # noqa: PLC0415
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+
+    def view():
+        now = time.time()
+        statuses, eta = snapshot(campaign, results, args.jobs, args.failed, now)
+        title = f"campaign '{name}' in {results}  ({time.strftime('%H:%M:%S')})"
+        return statuses, eta, now, render(statuses, eta, title, now)
+
+    if args.json:
+        statuses, eta, now, _ = view()
+        print(_as_json(statuses, eta, name, now))
+        return 0
+    if args.watch is None:
+        statuses, _, _, renderable = view()
+        console.print(renderable)
+        return 1 if args.failed and statuses else 0
+    from rich.live import Live  # noqa: PLC0415
+
+    try:
+        with Live(view()[3], console=console, auto_refresh=False) as live:
+            while True:
+                time.sleep(args.watch)
+                live.update(view()[3], refresh=True)
+    except KeyboardInterrupt:
+        return 0
