@@ -50,7 +50,9 @@ __all__ = [
     "RunStatus",
     "campaign_eta",
     "collect",
+    "PlannedRun",
     "main",
+    "plan",
     "render",
 ]
 
@@ -255,36 +257,61 @@ def _benchmark_intervals(results: Path, md: str, run_id: str) -> list[tuple[floa
     return found
 
 
-def collect(campaign: Campaign, results: str | Path = "results",
-            now: float | None = None) -> list[RunStatus]:
-    """Every planned run of ``campaign`` with its state read from ``results/runs``."""
-    results = Path(results)
-    now = time.time() if now is None else now
-    statuses = []
+@dataclass(frozen=True)
+class PlannedRun:
+    """What the config says of one run (read once; the files are read at every refresh)."""
+
+    run_id: str
+    values: dict[str, Any]
+    total_steps: int
+    timestep_ps: float
+    atoms: float
+
+
+def plan(campaign: Campaign) -> list[PlannedRun]:
+    """The campaign's planned runs with their MD lengths and atom counts (flux atoms count
+    half: on average over the run)."""
+    planned = []
     protocols: dict[str, Any] = {}
     for run_id, row in campaign.runs().iterrows():
         md = md_folder(run_id)
         if md not in protocols:
             protocols[md] = campaign.run_protocol(row)
         protocol = protocols[md]
-        status = RunStatus(
+        planned.append(PlannedRun(
             run_id=run_id,
             values={k: row[k].item() if hasattr(row[k], "item") else row[k] for k in SWEPT},
             total_steps=stage_steps(protocol).total,
             timestep_ps=protocol.timestep_ps,
             atoms=float(row["ensemble_size_atoms"]) + protocol.flux_atoms / 2,
-        )
-        _read_run(status, results / "runs", md, run_id, now)
-        status.intervals = _benchmark_intervals(results, md, run_id)
-        if status.state == "running" and status.intervals is not None:
-            record = read_progress(results / "runs" / md / PROGRESS_FILE)
-            if record is not None:
-                status.intervals.append((record.started, now))
+        ))
+    return planned
+
+
+def collect(campaign: Campaign | Sequence[PlannedRun], results: str | Path = "results",
+            now: float | None = None) -> list[RunStatus]:
+    """Every planned run of ``campaign`` (or of its :func:`plan`) with its state read from
+    ``results/runs``."""
+    results = Path(results)
+    now = time.time() if now is None else now
+    planned = plan(campaign) if isinstance(campaign, Campaign) else campaign
+    statuses = []
+    for run in planned:
+        md = md_folder(run.run_id)
+        status = RunStatus(run_id=run.run_id, values=dict(run.values),
+                           total_steps=run.total_steps, timestep_ps=run.timestep_ps,
+                           atoms=run.atoms)
+        record = _read_run(status, results / "runs", md, run.run_id, now)
+        status.intervals = _benchmark_intervals(results, md, run.run_id)
+        if status.state == "running" and record is not None:
+            status.intervals.append((record.started, now))
         statuses.append(status)
     return statuses
 
 
-def _read_run(status: RunStatus, runs: Path, md: str, run_id: str, now: float) -> None:
+def _read_run(status: RunStatus, runs: Path, md: str, run_id: str,
+              now: float) -> ProgressRecord | None:
+    """Fill ``status`` from the run's files; return its progress record (if any)."""
     folder = runs / md
     summary = _json(runs / run_id / "summary.json")
     performance = _json(folder / "md_performance.json")
@@ -301,9 +328,9 @@ def _read_run(status: RunStatus, runs: Path, md: str, run_id: str, now: float) -
         status.state = str(summary.get("status", "finished"))
         if summary.get("transformed"):
             status.incubation_time_ps = float(summary["incubation_time_ps"])
-        return
+        return record
     if status.state == "finished" or record is None:
-        return
+        return record
     status.step = record.step
     status.atom_steps_per_s = record.atom_steps_per_s
     status.log = str(folder / record.log) if record.log else None
@@ -314,6 +341,7 @@ def _read_run(status: RunStatus, runs: Path, md: str, run_id: str, now: float) -
     elif record.state in ("failed", "stopped"):
         status.state = record.state
         status.error = record.error
+    return record
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -334,7 +362,7 @@ def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: flo
     varying = [k for k in SWEPT if len({str(s.values[k]) for s in statuses}) > 1]
     shared = [f"{labels[k]} {_show(k, statuses[0].values[k])}" for k in SWEPT
               if k not in varying and statuses]
-    table = Table(title=f"{title}\n{', '.join(shared)}", title_justify="left",
+    table = Table(title=Text(f"{title}\n{', '.join(shared)}"), title_justify="left",
                   pad_edge=False, box=None, header_style="bold")
     for k in varying:
         table.add_column(labels[k], justify="left" if isinstance(statuses[0].values[k], str)
@@ -360,7 +388,7 @@ def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: flo
             f"{run.step * run.timestep_ps:.0f}/{run.total_steps * run.timestep_ps:.0f}",
             "-" if not run.atom_steps_per_s else f"{run.atom_steps_per_s:.2g}",
             "" if run.md_done else format_duration(run.eta_s),
-            detail,
+            Text(detail),
         )
     counts = ", ".join(f"{n} {state}" for state, n in sorted(eta.counts.items()))
     done = eta.done_atom_steps / eta.total_atom_steps if eta.total_atom_steps else 0.0
@@ -387,21 +415,22 @@ def _show(key: str, value: Any) -> str:
     return str(value)
 
 
-def snapshot(campaign: Campaign, results: Path, jobs: float | None, failed_only: bool,
-             now: float | None = None) -> tuple[list[RunStatus], CampaignEta]:
+def snapshot(planned: Sequence[PlannedRun], results: Path, jobs: float | None,
+             failed_only: bool, now: float | None = None) -> tuple[list[RunStatus], CampaignEta]:
     now = time.time() if now is None else now
-    statuses = collect(campaign, results, now)
+    statuses = collect(planned, results, now)
     eta = campaign_eta(statuses, now, jobs)
     if failed_only:
         statuses = [s for s in statuses if s.state == "failed"]
     return statuses, eta
 
 
-def _as_json(statuses: Sequence[RunStatus], eta: CampaignEta, campaign: str, now: float) -> str:
+def _as_json(statuses: Sequence[RunStatus], eta: CampaignEta, campaign: str, now: float,
+             indent: int | None = 1) -> str:
     return json.dumps(
         {"campaign": campaign, "time": now, "eta": asdict(eta),
          "runs": [s.as_dict() for s in statuses]},
-        indent=1, default=str,
+        indent=indent, default=str,
     )
 
 
@@ -444,16 +473,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     console = Console(width=None if sys.stdout.isatty() else 200)
 
+    planned = plan(campaign)
+
     def view():
         now = time.time()
-        statuses, eta = snapshot(campaign, results, args.jobs, args.failed, now)
+        statuses, eta = snapshot(planned, results, args.jobs, args.failed, now)
         title = f"campaign '{name}' in {results}  ({time.strftime('%H:%M:%S')})"
         return statuses, eta, now, render(statuses, eta, title, now)
 
-    if args.json:
-        statuses, eta, now, _ = view()
-        print(_as_json(statuses, eta, name, now))
-        return 0
+    if args.json:  # one JSON document; with --watch, one line per refresh (JSON Lines)
+        while True:
+            statuses, eta, now, _ = view()
+            print(_as_json(statuses, eta, name, now, indent=None if args.watch else 1),
+                  flush=True)
+            if args.watch is None:
+                return 0
+            try:
+                time.sleep(args.watch)
+            except KeyboardInterrupt:
+                return 0
     if args.watch is None:
         statuses, _, _, renderable = view()
         console.print(renderable)

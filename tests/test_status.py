@@ -1,0 +1,180 @@
+"""The status view (glassy_li.status) on synthetic run folders: states read from the files a
+job leaves, and the campaign ETA's arithmetic checked by hand.
+
+The campaign is a real config (Baskes MEAM, 100 and 200 atoms, 2 replicas, 10 ps); its run
+folders are written here as the jobs would leave them: a finished and analysed run, a running
+one (this process stands for its job), a pending one and a failed one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from glassy_li.campaign import Campaign, md_folder
+from glassy_li.config import compose_config
+from glassy_li.md import stage_steps
+from glassy_li.progress import ProgressRecord, write_progress
+from glassy_li.status import RunStatus, campaign_eta, collect, main
+
+CONFIG = """
+campaign_name: status
+base_seed: 3
+replicas: 2
+system:
+  initial_states: [droplet]
+  ensemble_sizes_atoms: [100, 200]
+  packing_densities_g_cm3: [0.0534]
+potential: meam-baskes1992
+md:
+  heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
+  heat_duration_ps: 2
+  quench_rate_K_per_ps: 100
+  final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
+  equilibrate_duration_ps: 6
+coupling_sweep:
+  couplings: []
+deposition:
+  enabled: false
+"""
+ERROR = "ERROR: Unrecognized pair style 'no-such-style' (src/force.cpp:275)"
+
+
+@pytest.fixture
+def campaign(tmp_path, repo) -> Campaign:
+    path = tmp_path / "status.yaml"
+    path.write_text(CONFIG)
+    return Campaign.from_config(compose_config([path], None, repo), project_root=repo,
+                                download=False)
+
+
+def write_campaign(campaign: Campaign, results: Path, now: float) -> dict[str, str]:
+    """The four runs' folders; returns run id by role."""
+    runs = campaign.runs()
+    by_role = {
+        "done": runs[(runs.ensemble_size_atoms == 100) & (runs.replica == 0)].index[0],
+        "running": runs[(runs.ensemble_size_atoms == 100) & (runs.replica == 1)].index[0],
+        "pending": runs[(runs.ensemble_size_atoms == 200) & (runs.replica == 0)].index[0],
+        "failed": runs[(runs.ensemble_size_atoms == 200) & (runs.replica == 1)].index[0],
+    }
+    total = stage_steps(campaign.run_protocol(runs.iloc[0])).total
+    assert total == 10_000  # 2 ps heat, 2 ps quench (200 K at 100 K/ps), 6 ps hold at 1 fs
+    done = results / "runs" / md_folder(by_role["done"])
+    (done / Path(by_role["done"]).name).mkdir(parents=True)
+    (done / "thermo.tsv").write_text("stage\tstep\n")
+    wall = total * 100 / 1.0e6  # 1 s at 1e6 atom-steps/s
+    (done / "md_performance.json").write_text(json.dumps(
+        {"wall_s": wall, "atom_steps_per_s": 1.0e6, "steps": total}))
+    (done / Path(by_role["done"]).name / "summary.json").write_text(json.dumps(
+        {"status": "transformed", "transformed": True, "incubation_time_ps": 12.0}))
+    for rule, seconds, key in (("run_md", wall, md_folder(by_role["done"])),
+                               ("identify_structure", 0.5 * wall, by_role["done"])):
+        bench = results / "benchmarks" / rule / f"{key}.tsv"
+        bench.parent.mkdir(parents=True, exist_ok=True)
+        bench.write_text(f"s\th:m:s\n{seconds}\t0:00:01\n")
+        os.utime(bench, (now - 100, now - 100))
+    for role, state, step, speed, error in (("running", "running", 5000, 2.0e6, None),
+                                            ("failed", "failed", 0, None, ERROR)):
+        folder = results / "runs" / md_folder(by_role[role])
+        folder.mkdir(parents=True)
+        size = 100 if role == "running" else 200
+        record = ProgressRecord(kind="md", state=state, attempt=1, restarts=0,
+                                stage="quench", step=step, total_steps=total,
+                                timestep_ps=0.001, atoms=size, atom_steps_per_s=speed,
+                                started=now - 50, error=error,
+                                log="attempts/attempt-01.lammps.log")
+        write_progress(folder / "progress.json", record)
+    return by_role
+
+
+def test_states_come_from_the_run_folders(campaign, tmp_path):
+    now = time.time()
+    roles = write_campaign(campaign, tmp_path, now)
+    statuses = {s.run_id: s for s in collect(campaign, tmp_path, now)}
+    assert len(statuses) == 4
+    assert statuses[roles["done"]].state == "transformed"
+    assert statuses[roles["done"]].incubation_time_ps == 12.0
+    assert statuses[roles["running"]].state == "running"  # its pid (this process) is alive
+    assert statuses[roles["running"]].step == 5000
+    assert statuses[roles["pending"]].state == "pending"
+    failed = statuses[roles["failed"]]
+    assert failed.state == "failed" and failed.error == ERROR
+    assert failed.log.endswith("attempts/attempt-01.lammps.log")
+
+
+def test_a_running_record_whose_job_died_is_interrupted(campaign, tmp_path):
+    now = time.time()
+    roles = write_campaign(campaign, tmp_path, now)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    path = tmp_path / "runs" / md_folder(roles["running"]) / "progress.json"
+    record = json.loads(path.read_text())
+    record["pid"] = int(gone.stdout)
+    path.write_text(json.dumps(record))
+    statuses = {s.run_id: s for s in collect(campaign, tmp_path, now)}
+    assert statuses[roles["running"]].state == "interrupted"
+
+
+def test_campaign_eta_arithmetic(campaign, tmp_path):
+    now = time.time()
+    write_campaign(campaign, tmp_path, now)
+    statuses = collect(campaign, tmp_path, now)
+    eta = campaign_eta(statuses, now, jobs=2)
+    total = 10_000
+    # speeds: the running run its own 2e6; 200 atoms has no measurement: the potential's
+    # median of 1e6 (finished) and 2e6 (running) = 1.5e6
+    running = total / 2 * 100 / 2.0e6
+    pending = failed = total * 200 / 1.5e6
+    assert eta.remaining_md_job_s == pytest.approx(running + pending + failed)
+    # analysis: the analysed run's jobs took 1.5 s for 1 s of MD: 0.5 s per MD s
+    assert eta.analysis_per_md_s == pytest.approx(0.5)
+    assert eta.remaining_analysis_job_s == pytest.approx(0.5 * (running + pending + failed))
+    assert eta.eta_s == pytest.approx(1.5 * (running + pending + failed) / 2)
+    assert eta.total_atom_steps == pytest.approx(total * (100 + 100 + 200 + 200))
+    assert eta.done_atom_steps == pytest.approx(total * 100 + total / 2 * 100)
+    assert eta.counts == {"transformed": 1, "running": 1, "pending": 1, "failed": 1}
+
+
+def test_jobs_side_by_side_are_measured_over_the_last_ten_minutes():
+    now = 10_000.0
+
+    def run(intervals, state="transformed"):
+        return RunStatus(run_id=str(intervals), values={"potential": "p",
+                         "ensemble_size_atoms": 100}, state=state, intervals=intervals)
+
+    # two jobs busy through the whole window, a third for half of it: 2.5 side by side
+    runs = [run([(now - 900, now)]), run([(now - 700, now - 50), (now - 50, now)]),
+            run([(now - 300, now)])]
+    assert campaign_eta(runs, now).jobs_side_by_side == pytest.approx(2.5)
+    # under a minute of history: the runs running now count (at least one)
+    young = [run([(now - 20, now)], "running"), run([(now - 10, now)], "running")]
+    assert campaign_eta(young, now).jobs_side_by_side == 2
+
+
+def test_no_speed_yet_means_no_eta(campaign, tmp_path):
+    statuses = collect(campaign, tmp_path, time.time())  # nothing has run
+    eta = campaign_eta(statuses, time.time())
+    assert eta.eta_s is None and eta.unknown_speed == ["meam-baskes1992"]
+
+
+def test_command_line_json_and_failed(campaign, tmp_path, repo, capsys):
+    now = time.time()
+    roles = write_campaign(campaign, tmp_path / "results", now)
+    (tmp_path / "status.yaml").write_text(CONFIG)
+    args = ["status", str(tmp_path / "results"), "--configfile", str(tmp_path / "status.yaml"),
+            "--project", str(repo)]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {run["run_id"]: run["state"] for run in data["runs"]}[roles["failed"]] == "failed"
+    assert data["eta"]["eta_s"] > 0
+    assert main([*args, "--failed"]) == 1  # failed runs: a non-zero exit for scripts
+    out = capsys.readouterr().out
+    assert "Unrecognized pair style 'no-such-style'" in out
+    assert "transformed" not in out.split("\n", 2)[-1].split("runs:")[0]  # only the failed row
