@@ -9,10 +9,13 @@ when Slurm cannot be started here (not root, packages missing); with CI=true tha
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +111,77 @@ def test_campaign_runs_through_slurm_with_mpi_md(repo, tmp_path, slurm_cluster):
     campaign = pd.read_csv(work / "results" / "slurm" / "tables" / "campaign.tsv", sep="\t")
     assert len(campaign) == 1
     assert (work / "results" / "slurm" / "figures" / "final_embryos.png").stat().st_size > 1000
+
+
+CANCEL_CONFIG = CONFIG.replace("campaign_name: slurm", "campaign_name: slurm-cancel").replace(
+    "ensemble_sizes_atoms: [60]", "ensemble_sizes_atoms: [300]"
+).replace("  heat_duration_ps: 1\n  quench_rate_K_per_ps: 200\n",
+          "  heat_duration_ps: 2\n  quench_rate_K_per_ps: 20\n").replace(
+    "  equilibrate_duration_ps: 2\n", "  equilibrate_duration_ps: 6\n  restart_interval_ps: 0.5\n"
+).replace("  mpi_ranks: 2\n", "  mpi_ranks: 1\n")
+HEAT_END, QUENCH_END = 2000, 12000  # steps: 2 ps heat, 10 ps quench (500 -> 300 K at 20 K/ps)
+
+
+def test_scancel_mid_stage_then_the_same_command_resumes(repo, tmp_path, slurm_cluster):
+    """`scancel` the MD job mid-quench; the status view calls the run interrupted; the same
+    command run again resumes it from its restart (Slurm job 2) and the campaign's tables
+    equal those of an uninterrupted run (1 rank, Nose-Hoover: LAMMPS continues bit for bit)."""
+    from glassy_li.campaign import Campaign, md_folder  # noqa: PLC0415
+    from glassy_li.config import compose_config  # noqa: PLC0415
+    from glassy_li.status import collect  # noqa: PLC0415
+
+    cancelled, reference = tmp_path / "cancelled", tmp_path / "reference"
+    for work in (cancelled, reference):
+        copy_workflow(work, repo)
+        (work / "tiny.yaml").write_text(CANCEL_CONFIG)
+    command = [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm",
+               "--configfile", "tiny.yaml", "--jobs", "2", "--latency-wait", "5"]
+    campaign = Campaign.from_config(compose_config([cancelled / "tiny.yaml"], None, cancelled),
+                                    project_root=cancelled, download=False)
+    folder = cancelled / "results" / "runs" / md_folder(campaign.runs().index[0])
+    first = subprocess.Popen(command, cwd=cancelled, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 600
+    record = {}
+    while record.get("step", -1) < HEAT_END + 3000:  # well into the quench
+        assert first.poll() is None, first.communicate()[0][-4000:]
+        assert time.time() < deadline, "the MD job never got under way"
+        time.sleep(0.2)
+        with contextlib.suppress(OSError, ValueError):
+            record = json.loads((folder / "progress.json").read_text())
+    job_id = record["slurm_job_id"]
+    assert job_id, record
+    subprocess.run(["scancel", job_id], check=True, timeout=30)
+    output, _ = first.communicate(timeout=300)
+    assert first.returncode != 0, output[-4000:]
+    assert not (folder / "thermo.tsv").exists()  # nothing published
+    (status,) = collect(campaign, cancelled / "results")
+    assert status.state == "interrupted", status
+    assert HEAT_END < status.step < QUENCH_END
+
+    again = subprocess.run(command, cwd=cancelled, capture_output=True, text=True,
+                           timeout=900, check=False)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
+    log = (folder / "attempts" / "attempt-02.rule.log").read_text()
+    resumed = re.search(r"resuming from (restart\.[ab]) at step (\d+)", log)
+    assert resumed and HEAT_END < int(resumed.group(2)) < QUENCH_END, log[-3000:]
+    first_attempt = json.loads((folder / "attempts" / "attempt-01.json").read_text())
+    second_attempt = json.loads((folder / "attempts" / "attempt-02.json").read_text())
+    assert first_attempt["slurm_job_id"] == job_id and first_attempt["state"] == "running"
+    assert second_attempt["state"] == "finished" and second_attempt["slurm_job_id"] != job_id
+    (status,) = collect(campaign, cancelled / "results")
+    assert status.state in ("transformed", "censored")
+
+    local = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],
+        cwd=reference, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert local.returncode == 0, (local.stdout + local.stderr)[-4000:]
+    for name in ("campaign.tsv", "summary_by_size.tsv", "incubation_statistics.tsv"):
+        a, b = (pd.read_csv(root / "results" / "slurm-cancel" / "tables" / name, sep="\t")
+                for root in (cancelled, reference))
+        pd.testing.assert_frame_equal(a, b)
+    for name in ("thermo.tsv",):
+        a, b = (pd.read_csv(next((root / "results" / "runs").rglob(name)), sep="\t")
+                for root in (cancelled, reference))
+        pd.testing.assert_frame_equal(a, b)

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from glassy_li.campaign import Campaign, md_folder
+from glassy_li.cli import main
 from glassy_li.config import compose_config
 from glassy_li.md import stage_steps
 from glassy_li.progress import ProgressRecord, write_progress
-from glassy_li.status import RunStatus, campaign_eta, collect, main
+from glassy_li.status import RunStatus, campaign_eta, collect, speed_at
 
 CONFIG = """
 campaign_name: status
@@ -128,9 +129,9 @@ def test_campaign_eta_arithmetic(campaign, tmp_path):
     statuses = collect(campaign, tmp_path, now)
     eta = campaign_eta(statuses, now, jobs=2)
     total = 10_000
-    # speeds: the running run its own 2e6; 200 atoms has no measurement: the potential's
-    # median of 1e6 (finished) and 2e6 (running) = 1.5e6
-    running = total / 2 * 100 / 2.0e6
+    # speed at 100 atoms: the median of 1e6 (finished, whole run) and 2e6 (running, now);
+    # 200 atoms has none: the one measured size's, 1.5e6
+    running = total / 2 * 100 / 1.5e6
     pending = failed = total * 200 / 1.5e6
     assert eta.remaining_md_job_s == pytest.approx(running + pending + failed)
     # analysis: the analysed run's jobs took 1.5 s for 1 s of MD: 0.5 s per MD s
@@ -140,6 +141,16 @@ def test_campaign_eta_arithmetic(campaign, tmp_path):
     assert eta.total_atom_steps == pytest.approx(total * (100 + 100 + 200 + 200))
     assert eta.done_atom_steps == pytest.approx(total * 100 + total / 2 * 100)
     assert eta.counts == {"transformed": 1, "running": 1, "pending": 1, "failed": 1}
+
+
+def test_speed_at_unmeasured_sizes():
+    measured = {100: 4.0e6, 400: 2.0e6}  # speed ~ N^-0.5 between them
+    assert speed_at(measured, 400) == 2.0e6
+    assert speed_at(measured, 200) == pytest.approx(4.0e6 / 2**0.5)  # interpolated
+    assert speed_at(measured, 1600) == 2.0e6  # beyond: the nearest measured size's
+    assert speed_at(measured, 50) == 4.0e6
+    assert speed_at({300: 3.0e6}, 1500) == 3.0e6
+    assert speed_at({}, 100) is None
 
 
 def test_jobs_side_by_side_are_measured_over_the_last_ten_minutes():
@@ -178,3 +189,63 @@ def test_command_line_json_and_failed(campaign, tmp_path, repo, capsys):
     out = capsys.readouterr().out
     assert "Unrecognized pair style 'no-such-style'" in out
     assert "transformed" not in out.split("\n", 2)[-1].split("runs:")[0]  # only the failed row
+
+
+BROKEN = """
+campaign_name: broken
+base_seed: 1
+replicas: 1
+system:
+  initial_states: [droplet]
+  ensemble_sizes_atoms: [30]
+  packing_densities_g_cm3: [0.2136]
+potential: my-broken-preset
+potential_presets:
+  my-broken-preset:   # a user's preset with a pair style LAMMPS does not know
+    metal: Li
+    units: metal
+    atom_style: atomic
+    pair_style: no-such-style
+    pair_coeff: "* *"
+    mass_amu: 6.94
+    timestep_fs: 1.0
+    melting_point_K: 453.7
+    throughput_atom_steps_per_s: 1.0e6
+md:
+  heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
+  final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
+  heat_duration_ps: 1
+  equilibrate_duration_ps: 1
+coupling_sweep:
+  couplings: []
+deposition:
+  enabled: false
+"""
+
+
+@pytest.mark.slow
+def test_a_broken_preset_shows_in_status_failed_with_lammps_error(repo, tmp_path):
+    from glassy_li.project import copy_workflow  # noqa: PLC0415
+
+    copy_workflow(tmp_path, repo)
+    (tmp_path / "broken.yaml").write_text(BROKEN)
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "broken.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert run.returncode != 0
+    status = subprocess.run(
+        [Path(sys.executable).with_name("glassy-li"), "status", "--failed", "--configfile",
+         "broken.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert status.returncode == 1, status.stdout + status.stderr  # failed runs listed
+    out = " ".join(status.stdout.split())  # the table may wrap
+    assert "failed" in out and "1 failed" in out
+    assert "ERROR: Unrecognized pair style 'no-such-style'" in out
+    assert "attempts/attempt-01.lammps.log" in out
+    kept = next((tmp_path / "results" / "runs").rglob("attempt-01.lammps.log")).read_text()
+    assert "ERROR: Unrecognized pair style 'no-such-style'" in kept
+    assert next((tmp_path / "results" / "runs").rglob("attempt-01.rule.log")).exists()

@@ -6,7 +6,7 @@ it) and the files in the run folders (``results/runs/<run>/``), never from Snake
 (read the shared results folder):
 
 - ``<run>/ana-<digest>/summary.json``: analysed (``transformed`` with its incubation time,
-  ``censored``, or ``crystalline-at-reference``);
+  ``censored``, or ``crystalline_at_reference``);
 - ``<run>/thermo.tsv`` + ``md_performance.json``: MD finished, analysis pending (``finished``);
 - ``<run>/progress.json`` (:mod:`glassy_li.progress`): ``running``, ``failed`` (with the
   first LAMMPS ``ERROR`` line and the kept log), ``stopped`` (wall-clock budget: a rerun
@@ -21,27 +21,25 @@ analysis, at the measured ratio of analysis to MD job time, all divided by the n
 jobs measured to be running side by side over the last 10 minutes (or ``--jobs``).  Jobs
 after the last run (tables, figures, report) are not in it.
 
-Command line: ``glassy-li status [RESULTS] [--configfile FILE ...] [--watch [S]] [--json]
-[--failed] [--jobs N]``.
+Command line (:mod:`glassy_li.cli`): ``glassy-li status [RESULTS] [--configfile FILE ...]
+[--watch [S]] [--json] [--failed] [--jobs N]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import socket
 import statistics
-import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .campaign import Campaign, md_folder
-from .config import ConfigError, compose_config
+from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED
 from .md import stage_steps
 from .progress import PROGRESS_FILE, ProgressRecord, format_duration, read_progress
 
@@ -51,9 +49,11 @@ __all__ = [
     "campaign_eta",
     "collect",
     "PlannedRun",
-    "main",
     "plan",
+    "as_json",
     "render",
+    "snapshot",
+    "speed_at",
 ]
 
 CONCURRENCY_WINDOW_S = 600.0
@@ -61,7 +61,7 @@ CONCURRENCY_WINDOW_S = 600.0
 STALE_AFTER_S = 900.0
 """A record of another host not updated for 15 minutes belongs to a job that died."""
 DEFAULT_REFRESH_S = 5.0
-ANALYSED_STATES = ("transformed", "censored", "crystalline-at-reference")
+ANALYSED_STATES = (TRANSFORMED, CENSORED, CRYSTALLINE_AT_REFERENCE)
 SWEPT = ("initial_state", "potential", "packing_density_g_cm3", "ensemble_size_atoms",
          "final_temperature_K", "coupling", "replica")
 
@@ -138,13 +138,34 @@ def _overlap(intervals: Iterable[tuple[float, float]], start: float, end: float)
     return sum(max(0.0, min(b, end) - max(a, start)) for a, b in intervals)
 
 
+def speed_at(measured: Mapping[int, float], size: int) -> float | None:
+    """Atom-steps/s at ``size`` from the median speeds ``measured`` at sizes of one potential:
+    that size's own if measured; between two measured sizes, a power law through them
+    (interpolated in log size); beyond the measured sizes, the nearest one's (MD costs O(N):
+    atom-steps/s does not fall with size to first order, and extrapolating a slope measured
+    on small, cache-resident droplets over-predicts the cost of large ones)."""
+    if size in measured:
+        return measured[size]
+    if not measured:
+        return None
+    below = [n for n in measured if n < size]
+    above = [n for n in measured if n > size]
+    if not below or not above:
+        return measured[max(below) if below else min(above)]
+    n1, n2 = max(below), min(above)
+    exponent = math.log(measured[n2] / measured[n1]) / math.log(n2 / n1)
+    return measured[n1] * (size / n1) ** exponent
+
+
 def campaign_eta(
     runs: Sequence[RunStatus], now: float, jobs: float | None = None
 ) -> CampaignEta:
     """The campaign's ETA from its runs' remaining atom-steps and measured speeds.
 
-    - Speed of a run: its own measured speed while it runs; else the median measured speed of
-      the runs of the same potential and ``ensemble_size_atoms``; else of the same potential.
+    - Measured speed at a (potential, size): the median over its runs of each finished run's
+      whole-run speed and each running run's current speed (:func:`speed_at` at a size not
+      yet measured: interpolated between the potential's measured sizes, the nearest one's
+      beyond them).
     - Remaining MD job time: sum over runs not finished of remaining atom-steps / speed.
     - Analysis: ``analysis_per_md_s`` (job seconds of a run's analysis per second of its
       MD, measured on the analysed runs: their non-MD ``intervals`` over their ``md_wall_s``)
@@ -159,32 +180,26 @@ def campaign_eta(
     for run in runs:
         counts[run.state] = counts.get(run.state, 0) + 1
 
-    def key(run: RunStatus) -> tuple[str, int]:
-        return run.values["potential"], int(run.values["ensemble_size_atoms"])
-
-    measured: dict[tuple[str, int], list[float]] = {}
+    samples: dict[str, dict[int, list[float]]] = {}
     for run in runs:
-        if run.atom_steps_per_s:
-            measured.setdefault(key(run), []).append(run.atom_steps_per_s)
-    by_potential: dict[str, list[float]] = {}
-    for (potential, _), speeds in measured.items():
-        by_potential.setdefault(potential, []).extend(speeds)
+        if run.atom_steps_per_s and (run.md_done or run.state == "running"):
+            samples.setdefault(run.values["potential"], {}).setdefault(
+                int(run.values["ensemble_size_atoms"]), []).append(run.atom_steps_per_s)
+    medians = {potential: {size: _median(speeds) for size, speeds in sizes.items()}
+               for potential, sizes in samples.items()}
 
     remaining_md, unknown = 0.0, set()
     md_left_to_analyse = 0.0
     for run in runs:
         if run.md_done:
+            run.eta_s = 0.0
             if not run.analysed:
                 md_left_to_analyse += run.md_wall_s or 0.0
-            run.eta_s = 0.0 if run.md_done else run.eta_s
             continue
-        speed = (
-            (run.atom_steps_per_s if run.state == "running" else None)
-            or _median(measured.get(key(run), []))
-            or _median(by_potential.get(key(run)[0], []))
-        )
+        potential = run.values["potential"]
+        speed = speed_at(medians.get(potential, {}), int(run.values["ensemble_size_atoms"]))
         if speed is None:
-            unknown.add(key(run)[0])
+            unknown.add(potential)
             run.eta_s = None
             continue
         run.eta_s = (run.planned_atom_steps - run.done_atom_steps) / speed
@@ -354,7 +369,7 @@ def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: flo
 
     styles = {"running": "cyan", "failed": "bold red", "interrupted": "yellow",
               "stopped": "yellow", "transformed": "green", "censored": "magenta",
-              "finished": "blue", "pending": "dim"}
+              "finished": "blue", "pending": "dim", CRYSTALLINE_AT_REFERENCE: "green"}
     labels = {"initial_state": "start", "potential": "potential", "ensemble_size_atoms": "N",
               "packing_density_g_cm3": "rho g/cm3", "final_temperature_K": "T K",
               "coupling": "coupling", "replica": "rep"}
@@ -425,83 +440,10 @@ def snapshot(planned: Sequence[PlannedRun], results: Path, jobs: float | None,
     return statuses, eta
 
 
-def _as_json(statuses: Sequence[RunStatus], eta: CampaignEta, campaign: str, now: float,
+def as_json(statuses: Sequence[RunStatus], eta: CampaignEta, campaign: str, now: float,
              indent: int | None = 1) -> str:
     return json.dumps(
         {"campaign": campaign, "time": now, "eta": asdict(eta),
          "runs": [s.as_dict() for s in statuses]},
         indent=indent, default=str,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``glassy-li status``: the campaign's runs, their progress and the campaign's ETA."""
-    parser = argparse.ArgumentParser(
-        prog="glassy-li", description="Watch a glassy-li campaign's runs."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    status = commands.add_parser(
-        "status", help="every planned run's state, progress and ETA",
-        description=__doc__.split("\n\n")[0],
-    )
-    status.add_argument("results", nargs="?", default="results",
-                        help="the results folder (default: results; on Slurm the shared one)")
-    status.add_argument("--configfile", nargs="+", default=["config/config.yaml"],
-                        help="the campaign's config file(s), as given to snakemake")
-    status.add_argument("--project", default=".",
-                        help="the workflow's folder (config/potentials.yaml, profiles)")
-    status.add_argument("--watch", nargs="?", type=float, const=DEFAULT_REFRESH_S,
-                        metavar="SECONDS",
-                        help=f"refresh every SECONDS (default {DEFAULT_REFRESH_S:g}) until ^C")
-    status.add_argument("--json", action="store_true", help="print JSON for scripts")
-    status.add_argument("--failed", action="store_true", help="list only failed runs")
-    status.add_argument("--jobs", type=float, default=None,
-                        help="jobs that run side by side (default: measured)")
-    args = parser.parse_args(argv)
-    try:
-        config = compose_config(args.configfile, None, Path(args.project))
-        campaign = Campaign.from_config(config, project_root=Path(args.project),
-                                        download=False)
-    except (ConfigError, OSError) as error:
-        print(f"glassy-li status: {error}", file=sys.stderr)
-        return 2
-    name = campaign.config["campaign_name"]
-    results = Path(args.results)
-    if not (results / "runs").is_dir() and not args.json:
-        print(f"glassy-li status: no run folders yet in {results / 'runs'}", file=sys.stderr)
-    from rich.console import Console  # noqa: PLC0415
-
-    console = Console(width=None if sys.stdout.isatty() else 200)
-
-    planned = plan(campaign)
-
-    def view():
-        now = time.time()
-        statuses, eta = snapshot(planned, results, args.jobs, args.failed, now)
-        title = f"campaign '{name}' in {results}  ({time.strftime('%H:%M:%S')})"
-        return statuses, eta, now, render(statuses, eta, title, now)
-
-    if args.json:  # one JSON document; with --watch, one line per refresh (JSON Lines)
-        while True:
-            statuses, eta, now, _ = view()
-            print(_as_json(statuses, eta, name, now, indent=None if args.watch else 1),
-                  flush=True)
-            if args.watch is None:
-                return 0
-            try:
-                time.sleep(args.watch)
-            except KeyboardInterrupt:
-                return 0
-    if args.watch is None:
-        statuses, _, _, renderable = view()
-        console.print(renderable)
-        return 1 if args.failed and statuses else 0
-    from rich.live import Live  # noqa: PLC0415
-
-    try:
-        with Live(view()[3], console=console, auto_refresh=False) as live:
-            while True:
-                time.sleep(args.watch)
-                live.update(view()[3], refresh=True)
-    except KeyboardInterrupt:
-        return 0

@@ -1,0 +1,107 @@
+"""The ``glassy-li`` command: ``status`` (every run's state, progress and the campaign's ETA;
+:mod:`glassy_li.status`) and ``report-so-far`` (the campaign's tables over the runs finished
+so far; :mod:`glassy_li.so_far`).  Both read the run folders only: safe while the campaign
+runs, on a laptop or against a cluster's shared results folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .campaign import Campaign
+from .config import ConfigError, compose_config
+from .status import DEFAULT_REFRESH_S, as_json, plan, render, snapshot
+
+__all__ = ["main"]
+
+
+def _campaign(args: argparse.Namespace) -> Campaign:
+    config = compose_config(args.configfile, None, Path(args.project))
+    return Campaign.from_config(config, project_root=Path(args.project), download=False)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", nargs="?", default="results",
+                        help="the results folder (default: results; on Slurm the shared one)")
+    parser.add_argument("--configfile", nargs="+", default=["config/config.yaml"],
+                        help="the campaign's config file(s), as given to snakemake "
+                             "(default: config/config.yaml)")
+    parser.add_argument("--project", default=".",
+                        help="the workflow's folder, with config/potentials.yaml (default: .)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="glassy-li", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    status = commands.add_parser(
+        "status", help="every planned run's state, progress and ETA, and the campaign's ETA")
+    _common(status)
+    status.add_argument("--watch", nargs="?", type=float, const=DEFAULT_REFRESH_S,
+                        metavar="SECONDS",
+                        help=f"refresh every SECONDS (default {DEFAULT_REFRESH_S:g}) until ^C")
+    status.add_argument("--json", action="store_true",
+                        help="JSON for scripts (with --watch: one line per refresh)")
+    status.add_argument("--failed", action="store_true",
+                        help="list only failed runs (exit status 1 if there are any)")
+    status.add_argument("--jobs", type=float, default=None,
+                        help="jobs that run side by side (default: measured)")
+    so_far = commands.add_parser(
+        "report-so-far", help="the campaign's tables over the runs finished so far")
+    _common(so_far)
+    so_far.add_argument("--out", default=None,
+                        help="folder of the report (default: RESULTS/<campaign>/so-far)")
+    args = parser.parse_args(argv)
+    try:
+        campaign = _campaign(args)
+    except (ConfigError, OSError) as error:
+        print(f"glassy-li {args.command}: {error}", file=sys.stderr)
+        return 2
+    results = Path(args.results)
+    if not (results / "runs").is_dir():
+        print(f"glassy-li {args.command}: no run folders yet in {results / 'runs'}",
+              file=sys.stderr)
+    if args.command == "report-so-far":
+        from .so_far import report_so_far  # noqa: PLC0415
+
+        page = report_so_far(campaign, results, args.out)
+        print(f"glassy-li report-so-far: {page}")
+        return 0
+    return _status(campaign, results, args)
+
+
+def _status(campaign: Campaign, results: Path, args: argparse.Namespace) -> int:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.live import Live  # noqa: PLC0415
+
+    name = campaign.config["campaign_name"]
+    planned = plan(campaign)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+
+    def view():
+        now = time.time()
+        statuses, eta = snapshot(planned, results, args.jobs, args.failed, now)
+        title = f"campaign '{name}' in {results}  ({time.strftime('%H:%M:%S')})"
+        return statuses, eta, now, render(statuses, eta, title, now)
+
+    try:
+        if args.json:  # one JSON document; with --watch, one line per refresh (JSON Lines)
+            while True:
+                statuses, eta, now, _ = view()
+                print(as_json(statuses, eta, name, now, indent=None if args.watch else 1),
+                      flush=True)
+                if args.watch is None:
+                    return 0
+                time.sleep(args.watch)
+        if args.watch is None:
+            statuses, _, _, renderable = view()
+            console.print(renderable)
+            return 1 if args.failed and statuses else 0
+        with Live(view()[3], console=console, auto_refresh=False) as live:
+            while True:
+                time.sleep(args.watch)
+                live.update(view()[3], refresh=True)
+    except KeyboardInterrupt:
+        return 0
