@@ -16,6 +16,9 @@ Benchmarks (each prints its rows as it finishes; the table is repeated at the en
             (target <= 2% of a realistic campaign)
   bytes     trajectory bytes per atom per frame
   memory    peak RSS of the MD and of the structure identification at 2000 atoms
+  progress  cost of the live progress record (glassy_li.progress): the MD driver's own CPU
+            time while LAMMPS runs (polling the thermo table, writing progress.json) per
+            LAMMPS CPU second, and the driver's wall time against bare `lmp` on the same input
 
 Work happens in a temporary directory (kept with --keep); results/ of the checkout is read
 only (`structure`, `bytes` use the default campaign's results if present).
@@ -287,6 +290,47 @@ def bench_memory(tmp: Path) -> None:
            f"{analysis_kb / 1024:.0f} MB")
 
 
+def bench_progress(tmp: Path) -> None:
+    """The MD driver (run_md, progress tracker on) against bare lmp: 700-atom Baskes droplet,
+    2 ps heat, 2 ps quench, 16 ps hold (thermo every 0.1 ps: 200 records), two runs each."""
+    import resource  # noqa: PLC0415
+
+    sys.path.insert(0, str(REPO))
+    from glassy_li.system import generate_system  # noqa: PLC0415
+    from tests.md_helpers import run_short_md  # noqa: PLC0415
+
+    system = generate_system(700, 0.2136, "droplet", seed=1, mass_amu=6.94)
+    driver_cpu, lammps_cpu, walls, records = [], [], [], []
+    for attempt in (1, 2):
+        folder = tmp / f"progress-{attempt}"
+        folder.mkdir()
+        self_before = resource.getrusage(resource.RUSAGE_SELF)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        run_short_md(folder, system, heat_temperature_K=500, final_temperature_K=300,
+                     heat_duration_ps=2, quench_rate_K_per_ps=100, equilibrate_duration_ps=16,
+                     trajectory_interval_ps=1.0, averaging_window_ps=1.0)
+        walls.append(time.perf_counter() - start)
+        self_after = resource.getrusage(resource.RUSAGE_SELF)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        driver_cpu.append(self_after.ru_utime + self_after.ru_stime - self_before.ru_utime
+                          - self_before.ru_stime)
+        lammps_cpu.append(children_after.ru_utime + children_after.ru_stime
+                          - children_before.ru_utime - children_before.ru_stime)
+        records.append(sum(1 for line in (folder / "md.log").read_text().splitlines()
+                           if "progress:" in line))
+    bare = [timed_lmp(fresh_md_copy(tmp / "progress-1" / "md", tmp / f"progress-bare-{i}"))
+            for i in (1, 2)]
+    report("progress", "MD driver CPU per LAMMPS CPU (poll every 2 s)",
+           f"{100 * sum(driver_cpu) / sum(lammps_cpu):.2f}%", "< 1%",
+           f"{sum(driver_cpu):.2f} s of {sum(lammps_cpu):.1f} s; incl. writing inputs, "
+           f"publishing")
+    report("progress", "driver wall / bare lmp wall (means of two)",
+           f"{sum(walls) / sum(bare):.3f}", "",
+           f"driver {walls[0]:.1f} s, {walls[1]:.1f} s; bare {bare[0]:.1f} s, {bare[1]:.1f} s")
+    report("progress", "human progress lines in the rule log per run", f"{records[0]}")
+
+
 def peak_rss_kb(command: list[str], cwd: Path, env: dict[str, str]) -> int:
     """Peak resident memory (kB) of ``command`` and its children, from GNU time."""
     result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, env=env,
@@ -297,7 +341,7 @@ def peak_rss_kb(command: list[str], cwd: Path, env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("which", nargs="*", default=["md", "layout", "structure", "overhead",
-                                                       "bytes", "memory"])
+                                                       "bytes", "memory", "progress"])
     parser.add_argument("--campaign", type=Path, default=REPO,
                         help="folder whose results/ are read by structure and bytes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -321,6 +365,8 @@ def main() -> None:
             bench_bytes(args.campaign)
         if "memory" in args.which:
             bench_memory(tmp)
+        if "progress" in args.which:
+            bench_progress(tmp)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -24,6 +24,8 @@ import pytest
 
 from glassy_li.lammps_run import restart_step
 
+from .conftest import REPO
+
 pytestmark = pytest.mark.slow
 
 DRIVER = """
@@ -65,10 +67,10 @@ def thermo(folder: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def reference(repo, tmp_path_factory) -> pd.DataFrame:
+def reference(tmp_path_factory) -> pd.DataFrame:
     """The uninterrupted run."""
     folder = tmp_path_factory.mktemp("reference")
-    job = driver(repo, folder)
+    job = driver(REPO, folder)
     output, _ = job.communicate(timeout=300)
     assert job.returncode == 0, output[-3000:]
     return thermo(folder)
@@ -122,7 +124,7 @@ def test_full_disk_on_a_small_tmpfs_fails_clearly_and_a_rerun_completes(
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)], capture_output=True,
+        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True,
         check=False,
     ).returncode == 0
     if not mounted:
@@ -135,8 +137,10 @@ def test_full_disk_on_a_small_tmpfs_fails_clearly_and_a_rerun_completes(
         job = driver(repo, folder)
         output, _ = job.communicate(timeout=300)
         assert job.returncode != 0
-        assert "Error writing dump trajectory: No space left on device" in output
-        assert f"The file system of {folder / 'md'} is full" in output
+        # LAMMPS stops at its failed write (its own ERROR line is lost when its log is on
+        # the full disk too); the job names the cause
+        assert "LAMMPS failed (exit code 1)" in output
+        assert f"The file system of {folder / 'md'} is full (0 bytes free)" in output
         assert_nothing_published(folder)
         subprocess.run(["mount", "-o", "remount,size=16m", str(disk)], check=True)
         job = driver(repo, folder)
@@ -180,3 +184,78 @@ def test_two_jobs_on_one_run_folder_one_refuses(repo, tmp_path, reference):
     pd.testing.assert_frame_equal(thermo(tmp_path), reference)  # nothing corrupted
     # the refused job never started an attempt
     assert sorted(p.name for p in (tmp_path / "attempts").glob("*.json")) == ["attempt-01.json"]
+
+
+CAMPAIGN = """
+campaign_name: {name}
+base_seed: 5
+replicas: 1
+system:
+  initial_states: [droplet]
+  ensemble_sizes_atoms: [60]
+  packing_densities_g_cm3: [0.2136]
+potential: meam-baskes1992
+md:
+  heat_temperature_K: 500
+  heat_temperature_fraction_of_melting: null
+  final_temperature_K: 300
+  final_temperature_fraction_of_melting: null
+  heat_duration_ps: 2
+  quench_rate_K_per_ps: 100
+  equilibrate_duration_ps: 4
+  trajectory_interval_ps: 0.5
+structure:
+  averaging_window_ps: 0.5
+incubation:
+  persistence_ps: 1
+  final_window_ps: 1
+figures:
+  trace_snapshots: 2
+  render_size_px: 120
+coupling_sweep:
+  couplings: []
+deposition:
+  enabled: false
+statistics:
+  bootstrap_samples: 50
+"""
+
+
+def test_two_campaigns_sharing_a_run_started_at_once(repo, tmp_path):
+    """Two campaigns whose runs coincide, started at the same moment in one working folder:
+    one runs the shared run, the other refuses, with Snakemake's lock message when its lock
+    check comes after the first's lock, else (both passed the check at the same moment)
+    when its MD job finds the run folder locked; the run is made once, and the refused
+    campaign, run again, reuses it."""
+    from glassy_li.project import copy_workflow  # noqa: PLC0415
+
+    copy_workflow(tmp_path, repo)
+    for name in ("first", "second"):
+        (tmp_path / f"{name}.yaml").write_text(CAMPAIGN.format(name=name))
+    jobs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{name}.yaml"],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for name in ("first", "second")
+    }
+    outputs = {name: job.communicate(timeout=600)[0] for name, job in jobs.items()}
+    codes = {name: job.returncode for name, job in jobs.items()}
+    assert sorted(codes.values()) == [0, 1], (codes, {k: v[-2000:] for k, v in outputs.items()})
+    loser = next(name for name, code in codes.items() if code != 0)
+    rule_log = "".join(p.read_text() for p in (tmp_path / "results" / "logs").rglob("*.log"))
+    assert ("Directory cannot be locked" in outputs[loser]
+            or ("Error in rule run_md" in outputs[loser]
+                and "is being run by host" in rule_log
+                and "not starting a second copy" in rule_log)), outputs[loser][-2000:]
+    attempts = list((tmp_path / "results" / "runs").rglob("attempts/attempt-*.json"))
+    assert len(attempts) == 1  # the shared run was run once
+    again = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{loser}.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    assert len(list((tmp_path / "results" / "runs").rglob("attempts/attempt-*.json"))) == 1
+    tables = [pd.read_csv(tmp_path / "results" / name / "tables" / "campaign.tsv", sep="\t")
+              for name in ("first", "second")]
+    pd.testing.assert_frame_equal(tables[0], tables[1])

@@ -15,7 +15,9 @@ never leaves an output that looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import io
 import json
 import math
@@ -472,27 +474,32 @@ def run_lammps_restartable(
     # a flag left by an earlier invocation names a step of frames that may be cut off now
     (work / SETTLED_FLAG).unlink(missing_ok=True)
     start = time.perf_counter()
-    with open(log_file, "a") as log:
-        log.write(f"glassy-li: running {' '.join(command)} in {work}\n")
-        log.flush()
+    # LAMMPS writes into the rule log too; the job's own lines are best effort, so that a
+    # full disk ends the run with LAMMPS's error, not with a failed log line
+    log = open(log_file, "a", buffering=1)  # noqa: SIM115 (closed below, errors ignored)
+    try:
+        say = functools.partial(_say, log)
+        say(f"glassy-li: running {' '.join(command)} in {work}")
         process = subprocess.Popen(
             command, cwd=work, env=lmp_environment(), stdout=log, stderr=subprocess.STDOUT
         )
         watcher = None
         if settle_rule is not None:
             watcher = HoldWatcher(
-                work / "trajectory.lammpstrj", work / SETTLED_FLAG, settle_rule,
-                log=lambda message: (log.write(message + "\n"), log.flush()),
+                work / "trajectory.lammpstrj", work / SETTLED_FLAG, settle_rule, log=say
             )
         if tracker is not None:  # resumes of this run so far, this one included
             tracker.record.restarts = len(
                 {p.name for p in work.glob("log.resumed-*.lammps")} | {command[-1]}
             ) - (resume_from is None)
-            tracker.log = lambda message: (
-                log.write(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}\n"), log.flush()
+            tracker.log = lambda message: say(
+                f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}"
             )
         returncode = _wait(process, [p for p in (watcher, tracker) if p is not None],
                            poll_interval_s)
+    finally:
+        with contextlib.suppress(OSError):
+            log.close()
     wall_s = time.perf_counter() - start
     text = Path(log_file).read_text()
     settled_step = watcher.settled_step if watcher is not None else None
@@ -512,6 +519,13 @@ def run_lammps_restartable(
         with open(log_file, "a") as log:
             log.write(f"glassy-li: hold ended early; outputs cut back to step {settled_step}\n")
     return (None if resume_from is None else resume_from[1]), wall_s, settled_step
+
+
+def _say(log: Any, message: str) -> None:
+    """Write one line to an open log, ignoring a full disk."""
+    with contextlib.suppress(OSError):
+        log.write(message + "\n")
+        log.flush()
 
 
 def _disk_note(work: Path, returncode: int | None) -> str:
@@ -740,10 +754,10 @@ def check_complete(work_dir: str | Path, last_step: int) -> None:
         problems.append(f"trajectory.lammpstrj's last complete frame is step {frame_step}")
     try:
         final_atoms = _count_atoms(work / "final.data")
-        with open(work / "final.data") as handle:
-            lines = sum(1 for _ in handle)
-        if final_atoms != frame_atoms or lines < final_atoms:
-            problems.append(f"final.data holds {lines} lines for {final_atoms} atoms")
+        rows = _per_atom_rows(work / "final.data")
+        if final_atoms != frame_atoms or any(n != final_atoms for n in rows.values()):
+            held = ", ".join(f"{n} {section} rows" for section, n in rows.items())
+            problems.append(f"final.data holds {held or 'no atom rows'} for {final_atoms} atoms")
     except (OSError, ValueError):
         problems.append("final.data is missing or has no atom count")
     if problems:
@@ -755,6 +769,26 @@ def check_complete(work_dir: str | Path, last_step: int) -> None:
             "published; free space and run the workflow again (it resumes from the newest "
             "readable restart)."
         )
+
+
+def _per_atom_rows(data_file: Path) -> dict[str, int]:
+    """Complete rows in each per-atom section (Atoms, Velocities) of a LAMMPS data file; a
+    last line without its newline (a cut file) does not count."""
+    rows: dict[str, int] = {}
+    section = None
+    with open(data_file) as handle:
+        for line in handle:
+            words = line.split()
+            if words and words[0] in ("Atoms", "Velocities"):
+                section = words[0]
+                rows[section] = 0
+            elif words and words[0][0].isalpha():
+                section = None
+            elif section is not None and words and line.endswith("\n"):
+                rows[section] += 1
+    if "Atoms" not in rows:
+        rows["Atoms"] = 0
+    return rows
 
 
 def _last_frame(dump: Path) -> tuple[int | None, int | None, bool]:
