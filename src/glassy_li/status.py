@@ -384,7 +384,8 @@ def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: flo
                          else "right", no_wrap=True)
     for name, justify in (("state", "left"), ("progress", "left"), ("ps", "right"),
                           ("atom-steps/s", "right"), ("ETA", "right"), ("detail", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "detail")
+        table.add_column(name, justify=justify, no_wrap=name != "detail",
+                         overflow="fold" if name == "detail" else "ellipsis")
     for run in statuses:
         fraction = run.step / run.total_steps if run.total_steps else 0.0
         if run.md_done:
