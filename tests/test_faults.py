@@ -234,7 +234,8 @@ def test_two_campaigns_sharing_a_run_started_at_once(repo, tmp_path):
         (tmp_path / f"{name}.yaml").write_text(CAMPAIGN.format(name=name))
     jobs = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{name}.yaml"],
+            [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{name}.yaml",
+             "--", f"results/{name}/tables/campaign.tsv"],
             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         for name in ("first", "second")
@@ -251,7 +252,8 @@ def test_two_campaigns_sharing_a_run_started_at_once(repo, tmp_path):
     attempts = list((tmp_path / "results" / "runs").rglob("attempts/attempt-*.json"))
     assert len(attempts) == 1  # the shared run was run once
     again = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{loser}.yaml"],
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", f"{loser}.yaml",
+         "--", f"results/{loser}/tables/campaign.tsv"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
     )
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]

@@ -11,10 +11,12 @@ import os
 import pytest
 
 from glassy_li.progress import (
+    LogTracker,
     ProgressRecord,
     ProgressTracker,
     RunFolderBusy,
     archive_attempt,
+    close_interrupted_attempts,
     first_error_line,
     format_duration,
     next_attempt,
@@ -124,6 +126,18 @@ def test_attempts_are_numbered_and_kept(tmp_path):
     assert next_attempt(run) == 3
 
 
+def test_a_killed_attempt_is_closed_with_its_lammps_log(tmp_path):
+    run = tmp_path / "run"
+    archive_attempt(run, 1, None, None, {"state": "running"})  # its job was then killed
+    (tmp_path / "log.lammps").write_text("LAMMPS\nStep Temp\n100 300\n")
+    assert close_interrupted_attempts(run, tmp_path / "log.lammps") == [1]
+    assert json.loads((run / "attempts" / "attempt-01.json").read_text())["state"] == (
+        "interrupted")
+    assert (run / "attempts" / "attempt-01.lammps.log").read_text().endswith("100 300\n")
+    assert close_interrupted_attempts(run, None) == []  # closed once
+    assert next_attempt(run) == 2
+
+
 def test_first_error_line_and_durations():
     text = ("LAMMPS (22 Jul 2025)\nWARNING: x\n"
             "ERROR: Unrecognized pair style 'x' (src/force.cpp:275)\n")
@@ -153,3 +167,26 @@ def test_a_second_job_refuses_a_locked_run_folder(tmp_path):
         holder.join(30)
     with run_folder_lock(tmp_path):  # released when its holder is done
         assert f"pid {os.getpid()}" in (tmp_path / "run.lock").read_text()
+
+
+def test_log_tracker_follows_the_runs_of_a_lammps_log(tmp_path):
+    """The potential checks have no thermo table: their progress comes from LAMMPS's log, where
+    each `run N` is echoed before its thermo rows."""
+    log = tmp_path / "log.lammps"
+    clock = Clock()
+    record = ProgressRecord(kind="check", state="running", attempt=1, restarts=0)
+    tracker = LogTracker(log, tmp_path / "progress.json", record, clock=clock)
+    log.write_text("units metal\nrun             0\n   Step          Temp  \n"
+                   "         0   0  \nLoop time of 0.0001\n"
+                   "run             2000\n   Step          Temp  \n      5000   600  \n")
+    assert tracker.poll()
+    assert (record.stage, record.total_steps, record.step) == ("run 2", 2000, 0)
+    clock.now += 4.0
+    with open(log, "a") as handle:
+        handle.write("      5500   620  \n      6000   610\n")
+    assert tracker.poll()
+    saved = read_progress(tmp_path / "progress.json")
+    assert saved.step == 1000 and saved.temperature_K == 610.0
+    assert saved.eta_s == pytest.approx(4.0)  # 1000 steps in 4 s, 1000 to go
+    tracker.finish("finished")
+    assert read_progress(tmp_path / "progress.json").state == "finished"

@@ -62,6 +62,9 @@ statistics:
 """
 
 pytestmark = pytest.mark.slow
+FAST_POLLING = ["--seconds-between-status-checks", "2",
+                "--slurm-init-seconds-before-status-checks", "1"]
+"""The test cluster answers at once: poll it every 2 s, not the profile's 10 s."""
 
 
 @pytest.fixture
@@ -88,7 +91,8 @@ def test_campaign_runs_through_slurm_with_mpi_md(repo, tmp_path, slurm_cluster):
     (work / "tiny.yaml").write_text(CONFIG)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm",
-         "--configfile", "tiny.yaml", "--jobs", "4", "--slurm-keep-successful-logs"],
+         "--configfile", "tiny.yaml", "--jobs", "4", "--slurm-keep-successful-logs",
+         *FAST_POLLING],
         cwd=work,
         capture_output=True,
         text=True,
@@ -134,8 +138,17 @@ def test_scancel_mid_stage_then_the_same_command_resumes(repo, tmp_path, slurm_c
     for work in (cancelled, reference):
         copy_workflow(work, repo)
         (work / "tiny.yaml").write_text(CANCEL_CONFIG)
+    # the tables only (no figures, renders, report): 6 Slurm jobs
+    targets = ["--", "results/slurm-cancel/tables/incubation_statistics.tsv"]
     command = [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm",
-               "--configfile", "tiny.yaml", "--jobs", "2", "--latency-wait", "5"]
+               "--configfile", "tiny.yaml", "--jobs", "2", "--latency-wait", "5",
+               *FAST_POLLING, *targets]
+    # the uninterrupted reference runs meanwhile, outside Slurm, on the other core
+    local = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "tiny.yaml",
+         *targets],
+        cwd=reference, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
     campaign = Campaign.from_config(compose_config([cancelled / "tiny.yaml"], None, cancelled),
                                     project_root=cancelled, download=False)
     folder = cancelled / "results" / "runs" / md_folder(campaign.runs().index[0])
@@ -167,16 +180,16 @@ def test_scancel_mid_stage_then_the_same_command_resumes(repo, tmp_path, slurm_c
     assert resumed and HEAT_END < int(resumed.group(2)) < QUENCH_END, log[-3000:]
     first_attempt = json.loads((folder / "attempts" / "attempt-01.json").read_text())
     second_attempt = json.loads((folder / "attempts" / "attempt-02.json").read_text())
-    assert first_attempt["slurm_job_id"] == job_id and first_attempt["state"] == "running"
+    # the cancelled attempt, closed by the next one, with its LAMMPS log kept
+    assert first_attempt["slurm_job_id"] == job_id and first_attempt["state"] == "interrupted"
+    killed_log = (folder / "attempts" / "attempt-01.lammps.log").read_text()
+    assert "Step" in killed_log and "all stages finished" not in killed_log
     assert second_attempt["state"] == "finished" and second_attempt["slurm_job_id"] != job_id
     (status,) = collect(campaign, cancelled / "results")
     assert status.state in ("transformed", "censored")
 
-    local = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml"],
-        cwd=reference, capture_output=True, text=True, timeout=900, check=False,
-    )
-    assert local.returncode == 0, (local.stdout + local.stderr)[-4000:]
+    local_output, _ = local.communicate(timeout=900)
+    assert local.returncode == 0, local_output[-4000:]
     for name in ("campaign.tsv", "summary_by_size.tsv", "incubation_statistics.tsv"):
         a, b = (pd.read_csv(root / "results" / "slurm-cancel" / "tables" / name, sep="\t")
                 for root in (cancelled, reference))

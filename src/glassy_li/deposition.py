@@ -559,4 +559,5 @@ def run_deposition(
         walltime_budget_s=protocol.walltime_budget_s,
         # half the deposit on average (atoms in flight are nearly free)
         throughput_atoms=geometry.substrate_atoms + protocol.deposited_atoms / 2,
+        kind="deposition",
     )

@@ -38,9 +38,11 @@ from .early_stop import SETTLED_FLAG, HoldWatcher, SettleRule
 from .lammps_env import lmp_command, lmp_environment
 from .progress import (
     PROGRESS_FILE,
+    LogTracker,
     ProgressRecord,
     ProgressTracker,
     archive_attempt,
+    close_interrupted_attempts,
     first_error_line,
     next_attempt,
     run_folder_lock,
@@ -267,22 +269,28 @@ def run_lammps_once(
     work: Path, script: str, log_file: str | Path, finished: str, what: str
 ) -> str:
     """Run one LAMMPS input (not restartable: the potential checks) on one core in ``work``;
-    return its log text.  Raises RuntimeError quoting LAMMPS's error lines when it fails or
-    does not print ``finished``."""
+    return its log text.  While it runs, ``work/progress.json`` follows LAMMPS's log
+    (:class:`glassy_li.progress.LogTracker`: the current ``run`` command's steps and ETA).
+    Raises RuntimeError quoting LAMMPS's error lines when it fails or does not print
+    ``finished``."""
+    tracker = LogTracker(work / "log.lammps", work / PROGRESS_FILE,
+                         ProgressRecord(kind="check", state="running", attempt=1, restarts=0))
     with open(log_file, "a") as log:
-        completed = subprocess.run(
+        process = subprocess.Popen(
             [*lmp_command(1), "-in", script, "-log", "log.lammps"],
             cwd=work,
             env=lmp_environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
-            check=False,
         )
+        returncode = _wait(process, [tracker], 2.0)
     text = (work / "log.lammps").read_text() if (work / "log.lammps").exists() else ""
-    if completed.returncode != 0 or finished not in text:
+    if returncode != 0 or finished not in text:
+        tracker.finish("failed", first_error_line(text))
         raise RuntimeError(
             f"{what} failed in {work}:\n{lammps_error_lines(Path(log_file).read_text())}"
         )
+    tracker.finish("finished")
     return text
 
 
@@ -637,6 +645,8 @@ def run_and_publish(
     work = Path(work_dir)
     run_dir = work.parent
     with run_folder_lock(run_dir):
+        # attempts whose job was killed outright: their LAMMPS log is still in the work folder
+        close_interrupted_attempts(run_dir, _attempt_lammps_log(work))
         attempt = next_attempt(run_dir)
         record = ProgressRecord(
             kind=kind,

@@ -41,6 +41,8 @@ __all__ = [
     "ProgressTracker",
     "RunFolderBusy",
     "archive_attempt",
+    "close_interrupted_attempts",
+    "LogTracker",
     "first_error_line",
     "format_duration",
     "next_attempt",
@@ -258,6 +260,75 @@ class ProgressTracker:
         return last
 
 
+class LogTracker:
+    """Progress of a LAMMPS input without a thermo table of its own (the potential checks):
+    follows LAMMPS's log, where each ``run N`` command is echoed before its thermo rows.
+    The record's stage is ``run k`` (the k-th run of the input), its steps those of that
+    run, so its ETA is that run's; the number of runs still to come is not known."""
+
+    def __init__(self, log_path: str | Path, record_path: str | Path, record: ProgressRecord,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.log_path = Path(log_path)
+        self.record_path = Path(record_path)
+        self.record = record
+        self.clock = clock
+        self._offset = 0
+        self._runs = 0
+        self._first_step: int | None = None
+        self._in_thermo = False
+        self._columns: list[str] = []
+        self._started = clock()
+        write_progress(self.record_path, self.record)
+
+    def poll(self) -> bool:
+        try:
+            with open(self.log_path) as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except FileNotFoundError:
+            return False
+        end = chunk.rfind("\n")
+        if end < 0:
+            return False
+        self._offset += len(chunk[: end + 1].encode())
+        changed = False
+        for line in chunk[: end + 1].splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] == "run" and words[1].isdigit():
+                self._runs += 1
+                self.record.stage = f"run {self._runs}"
+                self.record.total_steps = int(words[1])
+                self.record.step, self._first_step, self._started = 0, None, self.clock()
+                changed = True
+            elif words and words[0] == "Step":
+                self._in_thermo, self._columns = True, words
+            elif self._in_thermo and words and words[0].lstrip("-").isdigit() and len(
+                    words) == len(self._columns):
+                step = int(words[0])
+                self._first_step = step if self._first_step is None else self._first_step
+                self.record.step = step - self._first_step
+                row = dict(zip(self._columns, words, strict=True))
+                if "Temp" in row:
+                    self.record.temperature_K = float(row["Temp"])
+                changed = True
+            else:
+                self._in_thermo = False
+        if changed:
+            elapsed = self.clock() - self._started
+            if elapsed > 0 and self.record.step > 0:
+                rate = self.record.step / elapsed
+                self.record.atom_steps_per_s = rate * self.record.atoms or None
+                self.record.eta_s = max(0, self.record.total_steps - self.record.step) / rate
+            write_progress(self.record_path, self.record)
+        return changed
+
+    def finish(self, state: str, error: str | None = None) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.poll()
+        self.record.state, self.record.error = state, error
+        write_progress(self.record_path, self.record)
+
+
 def _first(row: Mapping[str, str], names: tuple[str, ...]) -> float | None:
     for name in names:
         if name in row:
@@ -307,6 +378,30 @@ def archive_attempt(
     _write_atomically(stem.with_name(stem.name + ".json"),
                       json.dumps(dict(summary), indent=1, default=str) + "\n")
     return kept
+
+
+def close_interrupted_attempts(run_dir: str | Path, lammps_log: str | Path | None) -> list[int]:
+    """Mark earlier attempts that never ended (their job was killed: SIGKILL, ``scancel``, a
+    lost node) as ``interrupted`` and keep ``lammps_log`` (the newest LAMMPS log in the work
+    folder, still the killed attempt's before LAMMPS starts again) as the last one's log.
+    Returns their numbers."""
+    folder = Path(run_dir) / ATTEMPTS_DIR
+    closed = []
+    for path in sorted(folder.glob("attempt-*.json")):
+        try:
+            summary = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if summary.get("state") == "running":
+            summary["state"] = "interrupted"
+            _write_atomically(path, json.dumps(summary, indent=1, default=str) + "\n")
+            closed.append(int(path.name.split("-")[1].split(".")[0]))
+    if closed and lammps_log is not None and Path(lammps_log).is_file():
+        kept = folder / f"attempt-{closed[-1]:02d}.lammps.log"
+        if not kept.exists():
+            with contextlib.suppress(OSError):
+                shutil.copyfile(lammps_log, kept)
+    return closed
 
 
 class RunFolderBusy(RuntimeError):
