@@ -46,6 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from glassy_li.lammps_env import lmp_command, lmp_environment  # noqa: E402
+from glassy_li.lammps_run import SHARED_TEMPLATES  # noqa: E402
 from glassy_li.project import copy_workflow  # noqa: E402
 
 ROWS: list[dict[str, str]] = []
@@ -114,7 +115,7 @@ def fresh_md_copy(md_dir: Path, dest: Path) -> Path:
     """A copy of a finished run's md/ folder that starts from scratch (no restarts/outputs)."""
     dest.mkdir(parents=True)
     for name in ("md.lammps", "stage.lammps", "thermostat.lammps", "params.lammps",
-                 "potential_extra.lammps"):
+                 "potential_extra.lammps", *SHARED_TEMPLATES):
         shutil.copy(md_dir / name, dest / name)
     params = (dest / "params.lammps").read_text()
     data_line = next(line for line in params.splitlines() if " data_file " in line)
