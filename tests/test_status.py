@@ -137,7 +137,15 @@ def test_campaign_eta_arithmetic(campaign, tmp_path):
     # analysis: the analysed run's jobs took 1.5 s for 1 s of MD: 0.5 s per MD s
     assert eta.analysis_per_md_s == pytest.approx(0.5)
     assert eta.remaining_analysis_job_s == pytest.approx(0.5 * (running + pending + failed))
-    assert eta.eta_s == pytest.approx(1.5 * (running + pending + failed) / 2)
+    # W = 1.5 (1/3 + 4/3 + 4/3) = 4.5 s on 2 slots, the longest run L = 1.5 * 4/3 = 2 s:
+    # the ETA is the middle of Graham's bounds, max(L, W/2 + L/4)
+    assert eta.longest_run_s == pytest.approx(1.5 * pending)
+    assert eta.eta_s == pytest.approx(1.5 * (running + pending + failed) / 2 + 1.5 * pending / 4)
+    # one long run left alone: its own time, however many slots (without the running run,
+    # the one speed measured is the finished run's 1e6)
+    alone = campaign_eta([s for s in statuses if s.state not in {"failed", "running"}],
+                         now, jobs=8)
+    assert alone.eta_s == pytest.approx(1.5 * total * 200 / 1.0e6)
     assert eta.total_atom_steps == pytest.approx(total * (100 + 100 + 200 + 200))
     assert eta.done_atom_steps == pytest.approx(total * 100 + total / 2 * 100)
     assert eta.counts == {"transformed": 1, "running": 1, "pending": 1, "failed": 1}

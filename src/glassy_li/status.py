@@ -122,6 +122,8 @@ class CampaignEta:
     remaining_analysis_job_s: float | None
     analysis_per_md_s: float
     jobs_side_by_side: float
+    longest_run_s: float
+    """The longest remaining run's MD and analysis (job seconds)."""
     eta_s: float | None
     """None while some unfinished run's potential has no measured speed yet."""
     counts: dict[str, int]
@@ -170,11 +172,16 @@ def campaign_eta(
     - Analysis: ``analysis_per_md_s`` (job seconds of a run's analysis per second of its
       MD, measured on the analysed runs: their non-MD ``intervals`` over their ``md_wall_s``)
       times the MD job time of every run not yet analysed.
-    - Jobs side by side: ``jobs`` if given, else the job time of all runs' ``intervals`` that
-      falls in the last :data:`CONCURRENCY_WINDOW_S` (or since the first job began, if
+    - Jobs side by side ``m``: ``jobs`` if given, else the job time of all runs' ``intervals``
+      that falls in the last :data:`CONCURRENCY_WINDOW_S` (or since the first job began, if
       later) divided by that window's length; while that is under a minute, the number of
       runs running now (at least 1).
-    - ETA = (remaining MD + analysis job time) / jobs side by side.
+    - ETA: the remaining job time ``W`` (MD and analysis) run on ``m`` slots in an order
+      Snakemake chooses, which this view does not know.  With ``L`` the longest remaining
+      run (its MD and analysis), any such order ends between ``max(W/m, L)`` and
+      ``W/m + (1 - 1/m) L`` (Graham's list-scheduling bounds); the ETA is the middle,
+      ``max(L, W/m + (1 - 1/m) L / 2)``.  (The plain ``W/m`` missed a long run left to run
+      alone at the end by half the campaign's remaining time, docs/performance.md.)
     """
     counts: dict[str, int] = {}
     for run in runs:
@@ -210,6 +217,13 @@ def campaign_eta(
     other_s = sum(b - a for run in analysed for a, b in run.intervals) - md_s
     analysis_per_md = max(0.0, other_s / md_s) if md_s > 0 else 0.0
     remaining_analysis = analysis_per_md * md_left_to_analyse
+    # the longest run still to end: its remaining MD, then its analysis
+    longest = max(
+        ((run.eta_s or 0.0) + analysis_per_md * (
+            (run.eta_s or 0.0) if not run.md_done else (run.md_wall_s or 0.0))
+         for run in runs if not run.analysed),
+        default=0.0,
+    )
 
     if jobs is None:
         intervals = [interval for run in runs for interval in run.intervals]
@@ -219,7 +233,9 @@ def campaign_eta(
             jobs = _overlap(intervals, now - window, now) / window
         if not jobs or jobs <= 0:
             jobs = max(1, counts.get("running", 0))
-    eta = None if unknown else (remaining_md + remaining_analysis) / jobs
+    work = remaining_md + remaining_analysis
+    slots = max(1.0, float(jobs))
+    eta = None if unknown else max(longest, work / slots + (1 - 1 / slots) * longest / 2)
     return CampaignEta(
         done_atom_steps=sum(r.planned_atom_steps if r.md_done else r.done_atom_steps
                             for r in runs),
@@ -228,6 +244,7 @@ def campaign_eta(
         remaining_analysis_job_s=remaining_analysis,
         analysis_per_md_s=analysis_per_md,
         jobs_side_by_side=float(jobs),
+        longest_run_s=longest,
         eta_s=eta,
         counts=counts,
         unknown_speed=sorted(unknown),
