@@ -134,13 +134,17 @@ def test_campaign_eta_arithmetic(campaign, tmp_path):
     running = total / 2 * 100 / 1.5e6
     pending = failed = total * 200 / 1.5e6
     assert eta.remaining_md_job_s == pytest.approx(running + pending + failed)
-    # analysis: the analysed run's jobs took 1.5 s for 1 s of MD: 0.5 s per MD s
+    # analysis: the analysed 100-atom run's jobs took 1.5 s for 1 s of MD: 0.5 s per MD s,
+    # at 100 atoms and (the nearest analysed size) at 200; each run not analysed yet adds
+    # 0.5 x its whole MD job time (the running run's 10 000 steps at 1.5e6 included)
     assert eta.analysis_per_md_s == pytest.approx(0.5)
-    assert eta.remaining_analysis_job_s == pytest.approx(0.5 * (running + pending + failed))
-    # W = 1.5 (1/3 + 4/3 + 4/3) = 4.5 s on 2 slots, the longest run L = 1.5 * 4/3 = 2 s:
-    # the ETA is the middle of Graham's bounds, max(L, W/2 + L/4)
+    analysis = 0.5 * (2 * running + pending + failed)
+    assert eta.remaining_analysis_job_s == pytest.approx(analysis)
+    # W = MD + analysis on 2 slots; the longest run L = 4/3 + 0.5 * 4/3 = 2 s: the ETA is
+    # the middle of Graham's bounds, max(L, W/2 + L/4)
     assert eta.longest_run_s == pytest.approx(1.5 * pending)
-    assert eta.eta_s == pytest.approx(1.5 * (running + pending + failed) / 2 + 1.5 * pending / 4)
+    work = running + pending + failed + analysis
+    assert eta.eta_s == pytest.approx(work / 2 + 1.5 * pending / 4)
     # one long run left alone: its own time, however many slots (without the running run,
     # the one speed measured is the finished run's 1e6)
     alone = campaign_eta([s for s in statuses if s.state not in {"failed", "running"}],
@@ -159,6 +163,32 @@ def test_speed_at_unmeasured_sizes():
     assert speed_at(measured, 50) == 4.0e6
     assert speed_at({300: 3.0e6}, 1500) == 3.0e6
     assert speed_at({}, 100) is None
+
+
+def test_analysis_time_is_measured_per_size():
+    """Small runs pay a large share of fixed per-job costs: a size not analysed yet takes the
+    analysis ratio of the nearest analysed size, not the pooled one."""
+    now = 10_000.0
+
+    def run(size, state, md_wall=None, other=0.0):
+        status = RunStatus(run_id=f"{size}-{state}", values={"potential": "p",
+                           "ensemble_size_atoms": size}, state=state, total_steps=1000,
+                           atoms=size, md_wall_s=md_wall, analysed=md_wall is not None)
+        if md_wall is not None:
+            status.atom_steps_per_s = 1000 * size / md_wall
+            status.step = 1000
+            status.intervals = [(now - 500, now - 500 + md_wall),
+                                (now - 400, now - 400 + other)]
+        return status
+
+    runs = [run(100, "censored", md_wall=1.0, other=1.0),   # analysis 1.0 s per MD s
+            run(1000, "censored", md_wall=10.0, other=1.0),  # 0.1 s per MD s
+            run(2000, "pending")]
+    eta = campaign_eta(runs, now, jobs=1)
+    md = 1000 * 2000 / 1.0e5  # the speed at 1000 atoms (beyond: the nearest): 20 s
+    assert eta.remaining_md_job_s == pytest.approx(md)
+    assert eta.remaining_analysis_job_s == pytest.approx(0.1 * md)
+    assert eta.analysis_per_md_s == pytest.approx(2.0 / 11.0)  # pooled: shown, not used
 
 
 def test_jobs_side_by_side_are_measured_over_the_last_ten_minutes():

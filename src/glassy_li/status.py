@@ -169,9 +169,11 @@ def campaign_eta(
       yet measured: interpolated between the potential's measured sizes, the nearest one's
       beyond them).
     - Remaining MD job time: sum over runs not finished of remaining atom-steps / speed.
-    - Analysis: ``analysis_per_md_s`` (job seconds of a run's analysis per second of its
-      MD, measured on the analysed runs: their non-MD ``intervals`` over their ``md_wall_s``)
-      times the MD job time of every run not yet analysed.
+    - Analysis of every run not yet analysed: its whole MD job time times the analysis job
+      seconds per MD second measured at its potential and size (the median over the
+      analysed runs of their non-MD ``intervals`` over their ``md_wall_s``; :func:`speed_at`
+      at a size not analysed yet; ``analysis_per_md_s``, the pooled ratio, for a potential
+      with none analysed).
     - Jobs side by side ``m``: ``jobs`` if given, else the job time of all runs' ``intervals``
       that falls in the last :data:`CONCURRENCY_WINDOW_S` (or since the first job began, if
       later) divided by that window's length; while that is under a minute, the number of
@@ -195,35 +197,44 @@ def campaign_eta(
     medians = {potential: {size: _median(speeds) for size, speeds in sizes.items()}
                for potential, sizes in samples.items()}
 
-    remaining_md, unknown = 0.0, set()
-    md_left_to_analyse = 0.0
-    for run in runs:
-        if run.md_done:
-            run.eta_s = 0.0
-            if not run.analysed:
-                md_left_to_analyse += run.md_wall_s or 0.0
-            continue
-        potential = run.values["potential"]
-        speed = speed_at(medians.get(potential, {}), int(run.values["ensemble_size_atoms"]))
-        if speed is None:
-            unknown.add(potential)
-            run.eta_s = None
-            continue
-        run.eta_s = (run.planned_atom_steps - run.done_atom_steps) / speed
-        remaining_md += run.eta_s
-        md_left_to_analyse += run.eta_s
+    # analysis job time per MD second, per (potential, size), measured on the analysed runs
+    # (a run's non-MD job intervals over its MD wall time); small runs pay a larger share of
+    # fixed per-job costs, so a size not analysed yet takes its neighbours' (speed_at)
+    ratio_samples: dict[str, dict[int, list[float]]] = {}
     analysed = [run for run in runs if run.analysed and run.md_wall_s]
+    for run in analysed:
+        other = sum(b - a for a, b in run.intervals) - run.md_wall_s
+        ratio_samples.setdefault(run.values["potential"], {}).setdefault(
+            int(run.values["ensemble_size_atoms"]), []).append(max(0.0, other / run.md_wall_s))
+    ratios = {potential: {size: statistics.median(values) for size, values in sizes.items()}
+              for potential, sizes in ratio_samples.items()}
     md_s = sum(run.md_wall_s for run in analysed)
     other_s = sum(b - a for run in analysed for a, b in run.intervals) - md_s
     analysis_per_md = max(0.0, other_s / md_s) if md_s > 0 else 0.0
-    remaining_analysis = analysis_per_md * md_left_to_analyse
-    # the longest run still to end: its remaining MD, then its analysis
-    longest = max(
-        ((run.eta_s or 0.0) + analysis_per_md * (
-            (run.eta_s or 0.0) if not run.md_done else (run.md_wall_s or 0.0))
-         for run in runs if not run.analysed),
-        default=0.0,
-    )
+
+    remaining_md, remaining_analysis, longest, unknown = 0.0, 0.0, 0.0, set()
+    for run in runs:
+        if run.analysed:
+            run.eta_s = 0.0
+            continue
+        potential, size = run.values["potential"], int(run.values["ensemble_size_atoms"])
+        ratio = speed_at(ratios.get(potential, {}), size)
+        ratio = analysis_per_md if ratio is None else ratio
+        if run.md_done:
+            run.eta_s = 0.0
+            analysis = ratio * (run.md_wall_s or 0.0)
+        else:
+            speed = speed_at(medians.get(potential, {}), size)
+            if speed is None:
+                unknown.add(potential)
+                run.eta_s = None
+                continue
+            run.eta_s = (run.planned_atom_steps - run.done_atom_steps) / speed
+            remaining_md += run.eta_s
+            analysis = ratio * run.planned_atom_steps / speed
+        remaining_analysis += analysis
+        # the longest run still to end: its remaining MD, then its analysis
+        longest = max(longest, run.eta_s + analysis)
 
     if jobs is None:
         intervals = [interval for run in runs for interval in run.intervals]
