@@ -37,6 +37,10 @@ def work(tmp_path):
 
 def test_complete_outputs_pass(work):
     check_complete(work, 1000)
+    # a run whose last step falls between outputs: its last row and frame are earlier
+    check_complete(work, 1200, thermo_every=500, trajectory_every=500)
+    with pytest.raises(IncompleteOutputs, match="thermo.raw.txt ends at step 1000"):
+        check_complete(work, 1500, thermo_every=500, trajectory_every=500)
 
 
 def test_a_cut_trajectory_fails_naming_it(work):

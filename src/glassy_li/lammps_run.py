@@ -168,7 +168,9 @@ def output_steps(protocol: Any) -> dict[str, int]:
     """The :class:`OutputSteps` fields of any protocol with ``timestep_ps``,
     ``trajectory_interval_ps``, ``thermo_interval_ps``, ``averaging_window_ps``,
     ``averaging_sample_interval_fs`` and ``restart_interval_ps`` (restarts every whole number
-    of trajectory intervals, so a resume starts on a frame)."""
+    of trajectory intervals, so a resume starts on a frame, and at least two: the stages run
+    in pieces that end on restart steps, and LAMMPS checks the wall-clock budget only at the
+    frames inside a piece, counted from its start)."""
     dt_ps = protocol.timestep_ps
     traj = max(1, steps_in(protocol.trajectory_interval_ps, dt_ps))
     every, samples = averaging_steps(
@@ -179,8 +181,8 @@ def output_steps(protocol: Any) -> dict[str, int]:
         "thermo_every": max(1, steps_in(protocol.thermo_interval_ps, dt_ps)),
         "average_every": every,
         "average_samples": samples,
-        "restart_every": max(1, whole_intervals(steps_in(protocol.restart_interval_ps, dt_ps),
-                                                traj)),
+        "restart_every": max(2 * traj, whole_intervals(
+            steps_in(protocol.restart_interval_ps, dt_ps), traj)),
     }
 
 
@@ -680,7 +682,8 @@ def run_and_publish(
                 tracker=tracker,
             )
             last_step = total_steps if settled_step is None else settled_step
-            check_complete(work, last_step)
+            check_complete(work, last_step, int(parameters["thermo_every"]),
+                           int(parameters["trajectory_every"]))
             thermo = read_thermo(work / "thermo.raw.txt", stages)
             publish_outputs(
                 work, first_step is not None, thermo, thermo_out, trajectory_out,
@@ -746,21 +749,26 @@ class IncompleteOutputs(RuntimeError):
     limit): nothing is published."""
 
 
-def check_complete(work_dir: str | Path, last_step: int) -> None:
-    """Raise :class:`IncompleteOutputs` unless the thermo table reaches ``last_step``, the
-    trajectory's last frame is ``last_step`` and complete, and ``final.data`` holds as many
-    atoms as that frame.  The message names the file and the free space left."""
+def check_complete(
+    work_dir: str | Path, last_step: int, thermo_every: int = 1, trajectory_every: int = 1
+) -> None:
+    """Raise :class:`IncompleteOutputs` unless the thermo table reaches the last multiple of
+    ``thermo_every`` up to ``last_step``, the trajectory's last frame is the last multiple of
+    ``trajectory_every`` and complete, and ``final.data`` holds as many atoms as that frame,
+    in complete rows.  The message names the file and the free space left."""
     work = Path(work_dir)
     problems = []
+    last_row = last_step - last_step % max(1, int(thermo_every))
+    last_frame = last_step - last_step % max(1, int(trajectory_every))
     thermo_steps = [
         int(float(parts[1]))
         for parts in (line.split() for line in _read(work / "thermo.raw.txt").splitlines())
         if len(parts) > 1 and parts[0] != "stage" and parts[1].replace(".", "", 1).isdigit()
     ]
-    if not thermo_steps or max(thermo_steps) < last_step:
+    if not thermo_steps or max(thermo_steps) < last_row:
         problems.append(f"thermo.raw.txt ends at step {max(thermo_steps, default=None)}")
     frame_step, frame_atoms, complete = _last_frame(work / "trajectory.lammpstrj")
-    if frame_step != last_step or not complete:
+    if frame_step != last_frame or not complete:
         problems.append(f"trajectory.lammpstrj's last complete frame is step {frame_step}")
     try:
         final_atoms = _count_atoms(work / "final.data")

@@ -14,12 +14,11 @@ it) and the files in the run folders (``results/runs/<run>/``), never from Snake
   resumes from its restart);
 - nothing: ``pending``.
 
-The campaign's ETA (:func:`campaign_eta`) is the remaining planned atom-steps of each run
-divided by this campaign's measured speed for its potential and size (the median over its
-finished and running runs; the potential's median where that size has none yet), plus the
-analysis, at the measured ratio of analysis to MD job time, all divided by the number of
-jobs measured to be running side by side over the last 10 minutes (or ``--jobs``).  Jobs
-after the last run (tables, figures, report) are not in it.
+The campaign's ETA (:func:`campaign_eta`) comes from the remaining planned atom-steps of each
+run over this campaign's measured speed at its potential and size, plus its analysis at the
+analysis-to-MD time measured at that size, spread over the jobs measured side by side in the
+last 10 minutes (or ``--jobs``) with Graham's list-scheduling bounds, since Snakemake's order
+is not known here.  Jobs after the last run (tables, figures, report) are not in it.
 
 Command line (:mod:`glassy_li.cli`): ``glassy-li status [RESULTS] [--configfile FILE ...]
 [--watch [S]] [--json] [--failed] [--jobs N]``.
