@@ -44,6 +44,7 @@ __all__ = [
     "close_interrupted_attempts",
     "LogTracker",
     "first_error_line",
+    "new_complete_lines",
     "format_duration",
     "next_attempt",
     "read_progress",
@@ -240,18 +241,9 @@ class ProgressTracker:
         write_progress(self.record_path, self.record)
 
     def _last_new_row(self) -> dict[str, str] | None:
-        try:
-            with open(self.thermo_path) as handle:
-                handle.seek(self._offset)
-                chunk = handle.read()
-        except FileNotFoundError:
-            return None
-        end = chunk.rfind("\n")
-        if end < 0:
-            return None
-        self._offset += len(chunk[: end + 1].encode())
+        lines, self._offset = new_complete_lines(self.thermo_path, self._offset)
         last = None
-        for line in chunk[: end + 1].splitlines():
+        for line in lines:
             parts = line.split()
             if parts and parts[0] == "stage":
                 self._columns = parts
@@ -281,18 +273,9 @@ class LogTracker:
         write_progress(self.record_path, self.record)
 
     def poll(self) -> bool:
-        try:
-            with open(self.log_path) as handle:
-                handle.seek(self._offset)
-                chunk = handle.read()
-        except FileNotFoundError:
-            return False
-        end = chunk.rfind("\n")
-        if end < 0:
-            return False
-        self._offset += len(chunk[: end + 1].encode())
+        lines, self._offset = new_complete_lines(self.log_path, self._offset)
         changed = False
-        for line in chunk[: end + 1].splitlines():
+        for line in lines:
             words = line.split()
             if len(words) >= 2 and words[0] == "run" and words[1].isdigit():
                 self._runs += 1
@@ -327,6 +310,19 @@ class LogTracker:
             self.poll()
         self.record.state, self.record.error = state, error
         write_progress(self.record_path, self.record)
+
+
+def new_complete_lines(path: Path, offset: int) -> tuple[list[str], int]:
+    """The complete lines a growing file (LAMMPS's table or log) gained after byte ``offset``,
+    and the offset after them; a last line still being written is left for the next call."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+    except FileNotFoundError:
+        return [], offset
+    end = chunk.rfind(b"\n") + 1
+    return chunk[:end].decode(errors="replace").splitlines(), offset + end
 
 
 def _first(row: Mapping[str, str], names: tuple[str, ...]) -> float | None:
