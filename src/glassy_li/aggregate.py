@@ -65,7 +65,12 @@ SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
 """Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
 PERCOLATING = "percolating"
 """Run-row flag: the largest cluster percolates in some frame of the final window."""
-NETWORK_NOT_EMBRYO = ("final_largest_embryo_atoms", "final_largest_embryo_rg_nm")
+NETWORK_NOT_EMBRYO = (
+    "final_largest_embryo_atoms",
+    "final_largest_embryo_rg_nm",
+    "condensation_time_ps",
+    "largest_embryo_at_transition_atoms",
+)
 """Run-row columns left empty (NaN) when the largest cluster percolates: its size and radius
 are the box's network, not an embryo's (the structure fractions stay, flagged)."""
 
@@ -101,6 +106,31 @@ def reference_time_ps(reference: str, boundaries: Mapping[str, float]) -> float:
     if reference not in key:
         raise ValueError(f"incubation reference must be one of {sorted(key)}, got {reference!r}")
     return boundaries[key[reference]]
+
+
+CONDENSED_FRACTION = 0.9
+"""A run's embryo counts as condensed once the largest embryo holds this fraction of its
+final size (:func:`condensation_time_ps`)."""
+
+
+def condensation_time_ps(
+    time_ps: np.ndarray, largest_embryo_atoms: np.ndarray, final_atoms: float,
+    reference_time_ps: float, fraction: float = CONDENSED_FRACTION,
+) -> float:
+    """How long after ``reference_time_ps`` the largest embryo first holds ``fraction`` of
+    its final size ``final_atoms`` (0 when it already did at the reference: a droplet, or a
+    gas that condensed during the heat and quench); NaN when it never does or there is no
+    final size.  Against the incubation time it says whether condensation (the embryo still
+    gathering atoms) or ordering (a condensed embryo waiting to crystallise) takes the time."""
+    t = np.asarray(time_ps, dtype=float)
+    sizes = np.asarray(largest_embryo_atoms, dtype=float)
+    if not np.isfinite(final_atoms) or final_atoms <= 0:
+        return float("nan")
+    after = t >= reference_time_ps - 1e-9
+    reached = np.flatnonzero(after & (sizes >= fraction * final_atoms))
+    if not len(reached):
+        return float("nan")
+    return max(0.0, float(t[reached[0]] - reference_time_ps))
 
 
 def summarise_run(
@@ -165,6 +195,17 @@ def summarise_run(
         simulated_ps=end,
         # md.end_hold_when_settled: the run stopped once its outcome was settled
         hold_ended_early=bool(end < boundaries["end"] - 1e-6),
+    )
+    sizes = structure["largest_embryo_atoms"].to_numpy(dtype=float)
+    row["condensation_time_ps"] = condensation_time_ps(
+        structure["time_ps"].to_numpy(), sizes, float(row["final_largest_embryo_atoms"]), ref
+    )
+    # the embryo that ordered: the largest embryo's size on the frame of the crossing
+    at_crossing = np.flatnonzero(
+        np.isclose(structure["time_ps"].to_numpy(), ref + float(result.incubation_time_ps))
+    ) if result.status == TRANSFORMED else []
+    row["largest_embryo_at_transition_atoms"] = (
+        float(sizes[at_crossing[0]]) if len(at_crossing) else np.nan
     )
     fraction = row["final_largest_cluster_percolates"]
     row[PERCOLATING] = bool(fraction > 0) if np.isfinite(fraction) else None

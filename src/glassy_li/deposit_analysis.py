@@ -47,6 +47,7 @@ from .deposition import (
     flight_time_ps,
     heat_removal_statement,
 )
+from .statistics import mean_interval
 from .structure import (
     BCC,
     STRUCTURE_NAMES,
@@ -479,8 +480,9 @@ def summarise_deposition(
 
 
 def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per substrate, heat route and rate: replica count, mean, standard deviation and
-    standard error of the mean of each summary measure."""
+    """Per substrate, heat route and rate: replica count, mean, standard deviation, standard
+    error of the mean and 95% Student-t interval of the mean (``_lower``/``_upper``) of each
+    summary measure."""
     measures = [*SUMMARY_MEASURES, "retained_fraction"]
     keys = ["substrate", "heat_removal", "potential", "rate_atoms_per_ps"]
     rows = []
@@ -495,5 +497,6 @@ def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}_sd"] = column.std(ddof=1) if len(column) > 1 else np.nan
             row[f"{name}_sem"] = row[f"{name}_sd"] / np.sqrt(len(column)) if len(column) > 1 \
                 else np.nan
+            _, row[f"{name}_lower"], row[f"{name}_upper"] = mean_interval(column)
         rows.append(row)
     return pd.DataFrame(rows)

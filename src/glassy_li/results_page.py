@@ -29,6 +29,7 @@ from .aggregate import SIZE_SERIES_KEYS, flag
 from .report_text import format_number, series_rows
 
 __all__ = [
+    "DEPOSITION_PAGE_TABLES",
     "PAGE_TABLES",
     "PAGE_FIGURES",
     "PAPER",
@@ -49,8 +50,12 @@ PAGE_TABLES = (
     "survival_curves.tsv",
 )
 """The campaign tables copied beside the page (``results/<campaign>/tables/``)."""
+DEPOSITION_PAGE_TABLES = ("deposition_runs.tsv", "deposition_by_rate.tsv")
+"""A deposition series' tables copied beside the page."""
 PAGE_FIGURES = (
     "critical_size.png",
+    "crystallinity_vs_density.png",
+    "coupling_comparison.png",
     "incubation_vs_size.png",
     "survival_curves.png",
     "crystallinity_vs_size.png",

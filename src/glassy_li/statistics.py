@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "fit_mfpt",
     "kaplan_meier",
     "mean_first_passage",
+    "mean_interval",
     "sphere_diameter_nm",
     "wedekind_tau",
 ]
@@ -333,6 +335,22 @@ def fit_mfpt(
 # --------------------------------------------------------------------------------------------
 # Critical ensemble size (logistic regression)
 # --------------------------------------------------------------------------------------------
+def mean_interval(
+    values: Sequence[float], confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of the finite ``values`` and its Student-t interval; the interval is NaN with
+    fewer than two values (and the mean NaN with none)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return mean, mean - half, mean + half
+
+
 def sphere_diameter_nm(n_atoms: float, mass_amu: float, bulk_density_g_cm3: float) -> float:
     """Diameter (nm) of a sphere of ``n_atoms`` atoms at the bulk density."""
     volume_cm3 = n_atoms * mass_amu / AVOGADRO_PER_MOL / bulk_density_g_cm3

@@ -12,7 +12,7 @@ from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
 from glassy_li.config import ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
 from glassy_li.md import stage_steps
-from glassy_li.results_page import PAGE_FIGURES, PAGE_TABLES
+from glassy_li.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
 
 
 def is_dry_run():
@@ -356,7 +356,8 @@ def render_title():
 # -- helpers of checks.smk -----------------------------------------------------
 def size_melting_presets():
     """Presets of `snakemake size_melting` (default: the campaign's)."""
-    return list(config["potential_checks"]["size_melting"]["presets"] or CAMPAIGN.potential_names)
+    presets = config["potential_checks"]["size_melting"]["presets"]
+    return list(CAMPAIGN.potential_names if presets is None else presets)
 
 
 def size_melting_outputs():
@@ -370,6 +371,30 @@ def size_melting_outputs():
             ("figures", "", "png"),
         )
     ]
+
+
+def page_files(kind):
+    """The files `rule results_page` copies, of one ``kind`` (tables, figures, provenance,
+    performance, melting): the grid's unless ``results_page.grid`` is false, and the deposition
+    series' when ``deposition.enabled``."""
+    grid = config["results_page"]["grid"]
+    deposition = config["deposition"]["enabled"]
+    files = {
+        "tables": [f"{OUT}/tables/{name}" for name in PAGE_TABLES] if grid else [],
+        "figures": [f"{OUT}/figures/{name}" for name in PAGE_FIGURES] if grid else [],
+        "provenance": all_runs("results/runs/{run}/provenance.json") if grid else [],
+        "performance": all_runs("results/runs/{md}/md_performance.json") if grid else [],
+        "melting": size_melting_outputs() if grid else [],
+    }[kind]
+    if deposition:
+        files += {
+            "tables": [f"{OUT}/tables/{name}" for name in DEPOSITION_PAGE_TABLES],
+            "figures": [f"{OUT}/figures/{name}.png" for name in DEPOSITION_FIGURES],
+            "provenance": deposition_runs_files("provenance.json"),
+            "performance": deposition_runs_files("md_performance.json"),
+            "melting": [],
+        }[kind]
+    return files
 
 
 def results_page_command():

@@ -1,15 +1,17 @@
 rule results_page:
     """docs/results/ (committed): this campaign's tables, figures, config, size-dependent
-    melting and every run's provenance copied into docs/results/<campaign>/, then the page
-    docs/results/README.md rewritten from every campaign folder there (glassy_li.results_page).
+    melting and every run's provenance (the grid's unless results_page.grid is false, and the
+    deposition series' when deposition is enabled) copied into docs/results/<campaign>/, then
+    the page docs/results/README.md rewritten from every campaign folder there
+    (glassy_li.results_page).
     """
     input:
-        tables=expand(f"{OUT}/tables/{{name}}", name=PAGE_TABLES),
+        tables=page_files("tables"),
         config=f"{OUT}/tables/config.yaml",
-        figures=expand(f"{OUT}/figures/{{name}}", name=PAGE_FIGURES),
-        provenance=all_runs("results/runs/{run}/provenance.json"),
-        performance=all_runs("results/runs/{md}/md_performance.json"),
-        melting=size_melting_outputs(),
+        figures=page_files("figures"),
+        provenance=page_files("provenance"),
+        performance=page_files("performance"),
+        melting=page_files("melting"),
     output:
         page="docs/results/README.md",
         folder=directory(f"docs/results/{config['campaign_name']}"),
