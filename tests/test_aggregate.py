@@ -10,6 +10,7 @@ from glassy_li.aggregate import (
     GROUP_KEYS,
     SIZE_SERIES_KEYS,
     IncubationSettings,
+    condensation_time_ps,
     critical_size_by_hold,
     critical_size_table,
     incubation_statistics,
@@ -223,3 +224,35 @@ def test_critical_size_falls_as_the_hold_grows():
     assert early["n_crystalline"] == 3 and late["n_crystalline"] == 6
     assert 700 <= early["critical_size_atoms"] <= 1500
     assert 300 <= late["critical_size_atoms"] <= 700
+
+
+def test_a_gas_that_condenses_then_orders_times_both():
+    """The largest embryo of a dilute gas is a few atoms; once the gas has become one bcc
+    sphere, the condensation time is the first frame of the sphere and the embryo that
+    ordered is the whole sphere."""
+    gas = generate_system(300, 0.0534, "gas", seed=5)
+    sphere = crystal_sphere("bcc", 300, 3.51) + 30.0
+    table = structure_table(frame_of(gas.positions_A, gas.box_edge_A), frame_of(sphere, 60.0))
+    assert table["largest_embryo_atoms"].iloc[0] < 100
+    row = summarise_run(table, THERMO, {"run_id": "condenses"},
+                        IncubationSettings(persistence_ps=2.0, final_window_ps=4.0), BOUNDARIES)
+    assert row["status"] == "transformed" and row["incubation_time_ps"] == 6.0
+    assert row["condensation_time_ps"] == 6.0
+    assert row["largest_embryo_at_transition_atoms"] == row["final_largest_embryo_atoms"]
+    assert row["final_largest_embryo_atoms"] > 250
+    # a droplet is condensed from the start: condensation time 0, and nothing ordered
+    droplet = structure_table(frame_of(gas.positions_A, gas.box_edge_A),
+                              frame_of(gas.positions_A, gas.box_edge_A))
+    still = summarise_run(droplet, THERMO, {"run_id": "gas"},
+                          IncubationSettings(final_window_ps=4.0), BOUNDARIES)
+    assert still["condensation_time_ps"] == 0.0
+    assert math.isnan(still["largest_embryo_at_transition_atoms"])
+
+
+def test_condensation_time_is_when_the_embryo_reaches_nine_tenths_of_its_final_size():
+    time = np.arange(0.0, 20.0, 2.0)
+    sizes = np.array([5, 20, 60, 120, 170, 185, 190, 200, 200, 200])
+    assert condensation_time_ps(time, sizes, 200.0, reference_time_ps=4.0) == 6.0  # 185 at 10
+    assert condensation_time_ps(time, sizes, 200.0, reference_time_ps=14.0) == 0.0
+    assert math.isnan(condensation_time_ps(time, sizes, 400.0, reference_time_ps=0.0))
+    assert math.isnan(condensation_time_ps(time, sizes, float("nan"), reference_time_ps=0.0))
