@@ -481,8 +481,9 @@ def summarise_deposition(
 
 def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
     """Per substrate, heat route and rate: replica count, mean, standard deviation, standard
-    error of the mean and 95% Student-t interval of the mean (``_lower``/``_upper``) of each
-    summary measure."""
+    error of the mean and 95% Student-t interval of the mean (``_lower``/``_upper``, the lower
+    end clipped at 0: every measure is a count, fraction, length or density) of each summary
+    measure."""
     measures = [*SUMMARY_MEASURES, "retained_fraction"]
     keys = ["substrate", "heat_removal", "potential", "rate_atoms_per_ps"]
     rows = []
@@ -497,6 +498,7 @@ def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}_sd"] = column.std(ddof=1) if len(column) > 1 else np.nan
             row[f"{name}_sem"] = row[f"{name}_sd"] / np.sqrt(len(column)) if len(column) > 1 \
                 else np.nan
-            _, row[f"{name}_lower"], row[f"{name}_upper"] = mean_interval(column)
+            _, low, row[f"{name}_upper"] = mean_interval(column)
+            row[f"{name}_lower"] = max(low, 0.0) if np.isfinite(low) else low  # all >= 0
         rows.append(row)
     return pd.DataFrame(rows)

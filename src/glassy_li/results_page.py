@@ -27,7 +27,14 @@ import yaml
 
 from .aggregate import SIZE_SERIES_KEYS, flag
 from .report_text import format_number, series_rows
-from .robustness import coupling_label, density_rows, ols_slope, paired_incubation_differences
+from .robustness import (
+    PairedDifference,
+    coupling_label,
+    density_rows,
+    ols_slope,
+    paired_incubation_differences,
+)
+from .statistics import mean_interval
 
 __all__ = [
     "DEPOSITION_PAGE_TABLES",
@@ -586,9 +593,10 @@ def _density_question(folders: Iterable[Path]) -> list[str]:
             "|---:|---:|---:|---:|---:|---|---|---:|---|---:|",
         ]
         for _, row in table.iterrows():
-            crystallinity = _interval(row, "final_crystallinity_mean",
-                                      "final_crystallinity_lower", "final_crystallinity_upper",
-                                      ".2f")
+            crystallinity = (_interval(row, "final_crystallinity_mean",
+                                       "final_crystallinity_lower", "final_crystallinity_upper",
+                                       ".2f") if int(row["n_runs"]) > 1 else
+                             _num(row["final_crystallinity_mean"], ".2f") + " (one run)")
             embryo = (f"{_num(row['final_embryo_atoms_median'], '.0f')} "
                       f"[{_num(row['final_embryo_atoms_min'], '.0f')}, "
                       f"{_num(row['final_embryo_atoms_max'], '.0f')}]"
@@ -618,7 +626,7 @@ def _density_question(folders: Iterable[Path]) -> list[str]:
             f"{_num(slope.slope, '.2f')} [{_num(slope.lower, '.2f')}, "
             f"{_num(slope.upper, '.2f')}] per tenfold density (least squares over {slope.n} "
             "runs, one intercept per size); the bcc fraction of all atoms (the paper's "
-            f"measure) {verdict[bcc.sign].replace('with packing density', '')}: "
+            f"measure) {verdict[bcc.sign].replace(' with packing density', '')}: "
             f"{_num(bcc.slope, '.2f')} [{_num(bcc.lower, '.2f')}, {_num(bcc.upper, '.2f')}] "
             "per tenfold density. "
             + (f"{int(table['n_percolating'].sum())} of {int(table['n_runs'].sum())} runs "
@@ -650,6 +658,39 @@ def _reference_coupling(folder: Path, runs: pd.DataFrame) -> str | None:
     return str(match["coupling"].iloc[0]) if len(match) else None
 
 
+def _exchange_strength(row: pd.Series, reference: pd.Series) -> str:
+    """How a coupling's exchange compares with the reference's: an atom flux adds mass
+    exchange; no thermostat, or the same thermostat with a longer damping time, is weaker
+    energy exchange; Langevin (friction and noise on every atom) at no longer a damping, or a
+    shorter damping, is stronger."""
+    if float(row["atom_flux_atoms_per_ps"] or 0) > 0:
+        return "added mass exchange"
+    if row["thermostat"] == "none":
+        return "weaker energy exchange"
+    damping, reference_damping = (float(row["thermostat_damping_ps"]),
+                                  float(reference["thermostat_damping_ps"]))
+    if row["thermostat"] == reference["thermostat"]:
+        return ("weaker energy exchange" if damping > reference_damping else
+                "stronger energy exchange")
+    if row["thermostat"] == "langevin" and damping <= reference_damping:
+        return "stronger energy exchange"
+    return "other"
+
+
+def _paired_word(difference: PairedDifference) -> str:
+    """A paired comparison in a few words: faster, slower or not resolved, with its median."""
+    if np.isfinite(difference.upper_ps) and difference.upper_ps < 0:
+        word = "faster"
+    elif np.isfinite(difference.lower_ps) and difference.lower_ps > 0:
+        word = "slower"
+    else:
+        word = "no difference resolved"
+    return (f"{word} (median {_num(difference.median_ps, '.0f')} ps "
+            f"[{_num(difference.lower_ps, '.0f')}, {_num(difference.upper_ps, '.0f')}], "
+            f"faster in {difference.faster} of {difference.faster + difference.slower} "
+            "ordered pairs)")
+
+
 def _exchange_question(folders: Iterable[Path]) -> list[str]:
     """Energy and mass exchange: each coupling against the md section's, seed by seed."""
     lines: list[str] = []
@@ -663,7 +704,6 @@ def _exchange_question(folders: Iterable[Path]) -> list[str]:
         statistics = _grid(_read(folder, "incubation_statistics.tsv"))
         first = runs.iloc[0]
         names = {c: coupling_label(g.iloc[0]) for c, g in runs.groupby("coupling")}
-        paired = {d.coupling: d for d in paired_incubation_differences(runs, reference)}
         lines += [
             f"### Energy and mass exchange (campaign `{folder.name}`)",
             "",
@@ -677,53 +717,61 @@ def _exchange_question(folders: Iterable[Path]) -> list[str]:
             "time), with the two-sided sign-test p. Embryo: final largest embryo, mean "
             "[min, max]; T: measured over the final window.",
             "",
-            "| coupling | runs | transformed | median incubation (ps) [95% CI] | paired "
-            "difference (ps) [95% CI] | faster / slower (p) | embryo (atoms) | final T (K) |",
-            "|---|---:|---:|---|---|---|---|---:|",
+            "| size (atoms) | coupling | runs | transformed | median incubation (ps) [95% CI] "
+            "| paired difference (ps) [95% CI] | faster / slower (p) | embryo (atoms) | "
+            "final T (K) |",
+            "|---:|---|---:|---:|---|---|---|---|---:|",
         ]
         order = [reference, *sorted(c for c in names if c != reference)]
-        verdicts = []
-        for coupling in order:
-            group = runs[runs["coupling"] == coupling]
-            row0 = group.iloc[0]
-            stats_rows = statistics[
-                (statistics["thermostat"].astype(str) == str(row0["thermostat"]))
-                & np.isclose(statistics["thermostat_damping_ps"].astype(float),
-                             float(row0["thermostat_damping_ps"]), equal_nan=True)
-                & np.isclose(statistics["atom_flux_atoms_per_ps"].astype(float),
-                             float(row0["atom_flux_atoms_per_ps"]))]
-            median = (_interval(stats_rows.iloc[0], "km_median_incubation_ps",
-                                "km_median_lower_ps", "km_median_upper_ps")
-                      if len(stats_rows) else "-")
-            embryo = pd.to_numeric(group["final_largest_embryo_atoms"], errors="coerce")
-            if coupling == reference:
-                difference, order_text = "(reference)", "-"
-            else:
-                d = paired[coupling]
-                difference = (f"{_num(d.median_ps, '.0f')} [{_num(d.lower_ps, '.0f')}, "
-                              f"{_num(d.upper_ps, '.0f')}] ({d.n_both_transformed} pairs)"
-                              if d.n_both_transformed else "- (no pair both transformed)")
-                order_text = f"{d.faster} / {d.slower} (p = {_num(d.p_sign, '.2f')})"
-                resolved = (np.isfinite(d.upper_ps) and d.upper_ps < 0,
-                            np.isfinite(d.lower_ps) and d.lower_ps > 0)
-                verdicts.append(
-                    f"{names[coupling]}: "
-                    + ("**faster** than the reference" if resolved[0] else
-                       "**slower** than the reference" if resolved[1] else
-                       "**no difference resolved** from the reference")
-                    + f" (median paired difference {_num(d.median_ps, '.0f')} ps, "
-                    f"faster in {d.faster} of {d.faster + d.slower} ordered pairs)")
-            lines.append(
-                f"| {names[coupling]} | {len(group)} | {int(flag(group, 'transformed').sum())} "
-                f"| {median} | {difference} | {order_text} | "
-                f"{_num(embryo.mean(), '.0f')} [{_num(embryo.min(), '.0f')}, "
-                f"{_num(embryo.max(), '.0f')}] | "
-                f"{_num(pd.to_numeric(group['final_temperature_measured_K']).mean(), '.0f')} |")
+        keys = ["ensemble_size_atoms", "packing_density_g_cm3", "initial_state", "potential",
+                "final_temperature_K", "thermostat", "thermostat_damping_ps",
+                "atom_flux_atoms_per_ps"]
+        for size in sorted(runs["ensemble_size_atoms"].unique()):
+            at_size = runs[runs["ensemble_size_atoms"] == size]
+            paired = {d.coupling: d for d in paired_incubation_differences(at_size, reference)}
+            for coupling in order:
+                group = at_size[at_size["coupling"] == coupling]
+                if group.empty:
+                    continue
+                stats_rows = series_rows(statistics, {k: group.iloc[0][k] for k in keys})
+                median = (_interval(stats_rows.iloc[0], "km_median_incubation_ps",
+                                    "km_median_lower_ps", "km_median_upper_ps")
+                          if len(stats_rows) else "-")
+                if len(stats_rows) and median == "-" and int(stats_rows.iloc[0]["n_censored"]):
+                    median = f"none by {_num(stats_rows.iloc[0]['observed_ps_max'])} ps"
+                embryo = pd.to_numeric(group["final_largest_embryo_atoms"], errors="coerce")
+                if coupling == reference:
+                    difference, order_text = "(reference)", "-"
+                else:
+                    d = paired[coupling]
+                    difference = (f"{_num(d.median_ps, '.0f')} [{_num(d.lower_ps, '.0f')}, "
+                                  f"{_num(d.upper_ps, '.0f')}] ({d.n_both_transformed} pairs)"
+                                  if d.n_both_transformed else "- (no pair both transformed)")
+                    order_text = f"{d.faster} / {d.slower} (p = {_num(d.p_sign, '.2f')})"
+                temperature = pd.to_numeric(group["final_temperature_measured_K"]).mean()
+                lines.append(
+                    f"| {int(size)} | {names[coupling]} | {len(group)} | "
+                    f"{int(flag(group, 'transformed').sum())} | {median} | {difference} | "
+                    f"{order_text} | {_num(embryo.mean(), '.0f')} [{_num(embryo.min(), '.0f')}, "
+                    f"{_num(embryo.max(), '.0f')}] | {_num(temperature, '.0f')} |")
+        paired = {d.coupling: d for d in paired_incubation_differences(runs, reference)}
         embryos = pd.to_numeric(runs["final_largest_embryo_atoms"], errors="coerce")
         by_coupling = runs.assign(embryo=embryos).groupby("coupling")["embryo"].mean()
+        strength = {c: _exchange_strength(runs[runs["coupling"] == c].iloc[0],
+                                          runs[runs["coupling"] == reference].iloc[0])
+                    for c in names if c != reference}
+        grouped = []
+        for kind in ("stronger energy exchange", "weaker energy exchange", "added mass exchange"):
+            members = [c for c in strength if strength[c] == kind]
+            if members:
+                grouped.append(f"{kind} ({', '.join(names[c] for c in members)}): "
+                               + ", ".join(_paired_word(paired[c]) for c in members))
         lines += [
             "",
-            "Answer: " + "; ".join(verdicts) + ". Does the thermostat set the embryo size? "
+            "Answer: does stronger confinement speed the transition? Against the reference, "
+            + "; ".join(grouped) + ".",
+            "",
+            "Does the thermostat set the embryo size? "
             f"Mean final embryos per coupling {_num(by_coupling.min(), '.0f')}-"
             f"{_num(by_coupling.max(), '.0f')} atoms "
             + ("(the starts are droplets, so the embryo's size is set by the start, and what "
@@ -809,7 +857,9 @@ def _deposition_section(folder: Path) -> list[str]:
                      f"{float(row['rate_atoms_per_nm2_per_ps']):.3g} | {int(row['replicas'])} | "
                      + " | ".join(cells) + " |")
     figures = sorted((folder / "figures").glob("deposit*.png"))
-    lines += ["", "Figures: " + ", ".join(f"[{p.stem}]({folder.name}/figures/{p.name})"
+    lines.append("")
+    if figures:
+        lines += ["Figures: " + ", ".join(f"[{p.stem}]({folder.name}/figures/{p.name})"
                                           for p in figures), ""]
     return lines
 
@@ -822,6 +872,7 @@ def _deposition_question(folders: Iterable[Path]) -> list[str]:
         if runs.empty or runs["rate_atoms_per_ps"].nunique() < 2:
             continue
         config = yaml.safe_load((folder / "config.yaml").read_text())["deposition"]
+        height = mean_interval(pd.to_numeric(runs["mean_height_nm"], errors="coerce"))
         lines += [
             f"### Deposition rate (campaign `{folder.name}`)",
             "",
@@ -829,7 +880,10 @@ def _deposition_question(folders: Iterable[Path]) -> list[str]:
             f"{float(config['temperature_K']):g} K, rates "
             f"{', '.join(f'{r:g}' for r in sorted(runs['rate_atoms_per_ps'].unique(), reverse=True))}"  # noqa: E501
             f" atoms/ps, {int(runs.groupby('rate_atoms_per_ps').size().min())} or more "
-            "replicas each (the per-rate table is in the campaign's section). Change of each "
+            "replicas each (the per-rate table is in the campaign's section); the final films "
+            f"are {_num(height[0], '.2f')} [{_num(height[1], '.2f')}, "
+            f"{_num(height[2], '.2f')}] nm thick (mean height above the substrate over all "
+            "runs [95% t-interval]). Change of each "
             "measure per doubling of the rate: least-squares slope over all runs against "
             "log2(rate) [95% t-interval]; the paper's Fig 7 says faster deposition gives "
             "rougher, more defective deposits (roughness, porosity, dislocations up; "

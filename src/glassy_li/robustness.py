@@ -92,9 +92,9 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
 
 def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Per ensemble size and packing density (grid runs): runs, transformed, percolating,
-    final crystallinity (mean and t-interval over replicas), the embryo formed (median of
-    the final largest embryo over runs that do not percolate, and of the largest embryo on
-    the frame it crossed the threshold, over those that transformed), the median
+    final crystallinity (mean and t-interval over replicas, clipped at 0), the embryo formed
+    (median of the final largest embryo over runs that do not percolate, and of the largest
+    embryo on the frame it crossed the threshold, over those that transformed), the median
     condensation and incubation times of the transformed runs that do not percolate, and the
     median share of the incubation time spent condensing (``condensing_share``: above one
     half, condensation took most of the time; below, a condensed embryo waited to order)."""
@@ -105,6 +105,7 @@ def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
         transformed = flag(group, "transformed")
         embryos = group[~networks]
         mean, low, high = mean_interval(_column(group, "final_crystallinity"), confidence)
+        low = max(low, 0.0) if np.isfinite(low) else low  # a fraction is never negative
         ordered = group[transformed & ~networks]
         condensation = _column(ordered, "condensation_time_ps")
         incubation = _column(ordered, "incubation_time_ps")
