@@ -92,7 +92,8 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
 
 def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Per ensemble size and packing density (grid runs): runs, transformed, percolating,
-    final crystallinity (mean and t-interval over replicas, clipped at 0), the embryo formed
+    final crystallinity and bcc fraction of all atoms (means and t-intervals over replicas,
+    clipped at 0), the embryo formed
     (median of the final largest embryo over runs that do not percolate, and of the largest
     embryo on the frame it crossed the threshold, over those that transformed), the median
     condensation and incubation times of the transformed runs that do not percolate, and the
@@ -106,6 +107,9 @@ def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
         embryos = group[~networks]
         mean, low, high = mean_interval(_column(group, "final_crystallinity"), confidence)
         low = max(low, 0.0) if np.isfinite(low) else low  # a fraction is never negative
+        bcc, bcc_low, bcc_high = mean_interval(_column(group, "final_bcc_fraction_all_atoms"),
+                                               confidence)
+        bcc_low = max(bcc_low, 0.0) if np.isfinite(bcc_low) else bcc_low
         ordered = group[transformed & ~networks]
         condensation = _column(ordered, "condensation_time_ps")
         incubation = _column(ordered, "incubation_time_ps")
@@ -119,6 +123,9 @@ def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
             "final_crystallinity_mean": mean,
             "final_crystallinity_lower": low,
             "final_crystallinity_upper": high,
+            "final_bcc_fraction_mean": bcc,
+            "final_bcc_fraction_lower": bcc_low,
+            "final_bcc_fraction_upper": bcc_high,
             "final_embryo_atoms_median": float(_column(embryos, "final_largest_embryo_atoms")
                                                .median()),
             "final_embryo_atoms_min": float(_column(embryos, "final_largest_embryo_atoms").min()),
