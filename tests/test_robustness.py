@@ -60,7 +60,7 @@ def test_paired_differences_are_taken_seed_by_seed_and_censoring_counts_as_later
     table = pd.DataFrame(rows)
     (d,) = paired_incubation_differences(table, "ref")
     assert d.coupling == "fast" and d.n_pairs == 5 and d.n_both_transformed == 4
-    assert d.median_ps == -20.0 and d.lower_ps == d.upper_ps == -20.0
+    assert d.mean_ps == -20.0 and d.lower_ps == d.upper_ps == -20.0
     assert (d.faster, d.slower, d.undecided) == (4, 1, 0)
     assert d.p_sign == pytest.approx(0.375)
     # both censored: the order is unknown

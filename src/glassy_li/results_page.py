@@ -704,7 +704,7 @@ def _paired_word(difference: PairedDifference) -> str:
         word = "slower"
     else:
         word = "no difference resolved"
-    return (f"{word} (median {_num(difference.median_ps, '.0f')} ps "
+    return (f"{word} (mean paired difference {_num(difference.mean_ps, '.0f')} ps "
             f"[{_num(difference.lower_ps, '.0f')}, {_num(difference.upper_ps, '.0f')}], "
             f"faster in {difference.faster} of {difference.faster + difference.slower} "
             "ordered pairs)")
@@ -730,8 +730,8 @@ def _exchange_question(folders: Iterable[Path]) -> list[str]:
             f"{', '.join(str(n) for n in sorted(runs['ensemble_size_atoms'].unique()))} atoms, "
             f"held at {float(first['final_temperature_K']):.0f} K; every coupling on the same "
             f"seeds as the reference, {names[reference]}. Paired difference: coupling minus "
-            "reference incubation time, median over pairs where both transformed [95% "
-            "bootstrap interval]; faster / slower counts every pair whose order is known "
+            "reference incubation time, mean over pairs where both transformed [95% "
+            "t-interval]; faster / slower counts every pair whose order is known "
             "(a censored run is later than a partner that transformed before its censoring "
             "time), with the two-sided sign-test p. Embryo: final largest embryo, mean "
             "[min, max]; T: measured over the final window.",
@@ -763,7 +763,7 @@ def _exchange_question(folders: Iterable[Path]) -> list[str]:
                     difference, order_text = "(reference)", "-"
                 else:
                     d = paired[coupling]
-                    difference = (f"{_num(d.median_ps, '.0f')} [{_num(d.lower_ps, '.0f')}, "
+                    difference = (f"{_num(d.mean_ps, '.0f')} [{_num(d.lower_ps, '.0f')}, "
                                   f"{_num(d.upper_ps, '.0f')}] ({d.n_both_transformed} pairs)"
                                   if d.n_both_transformed else "- (no pair both transformed)")
                     order_text = f"{d.faster} / {d.slower} (p = {_num(d.p_sign, '.2f')})"
