@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from glassy_li.results_page import incubation_slope, page_text
+from glassy_li.results_page import _bounds, _critical_size, _diameter, incubation_slope, page_text
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
 
@@ -75,3 +75,15 @@ def test_incubation_slope_of_a_power_law_is_its_exponent():
     assert slope == pytest.approx(-0.8)
     table.loc[1:, "km_median_incubation_ps"] = float("nan")
     assert incubation_slope(table)[1] == 1
+
+
+def test_a_bound_in_atoms_is_also_given_in_nm():
+    """None of the runs transforming bounds the critical size from below, in atoms and as the
+    diameter of that many atoms at bulk density (700 Li atoms: 3.07 nm)."""
+    row = {"critical_size_atoms": float("nan"), "sizes_atoms": "250,400,700",
+           "n_crystalline": 0, "n_runs": 12, "mass_amu": 6.94, "bulk_density_g_cm3": 0.534}
+    assert _bounds(row) == (700.0, float("inf"))
+    assert _critical_size(row).startswith("> 700")
+    assert _diameter(row) == "> 3.07"
+    every = {**row, "n_crystalline": 12}
+    assert _bounds(every) == (0.0, 250.0) and _diameter(every).startswith("< ")

@@ -34,7 +34,7 @@ from .robustness import (
     ols_slope,
     paired_incubation_differences,
 )
-from .statistics import mean_interval
+from .statistics import mean_interval, sphere_diameter_nm
 
 __all__ = [
     "DEPOSITION_PAGE_TABLES",
@@ -477,6 +477,20 @@ def _bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
     return None
 
 
+def _diameter(row: Mapping[str, object]) -> str:
+    """The critical diameter (nm) with its interval, or the bound in nm that a bound in atoms
+    gives (a sphere at the metal's bulk density)."""
+    text = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
+                     "critical_diameter_upper_nm", ".2f")
+    bounds = _bounds(row)
+    if text != "-" or bounds is None:
+        return text
+    mass, density = float(row["mass_amu"]), float(row["bulk_density_g_cm3"])
+    if np.isinf(bounds[1]):
+        return f"> {sphere_diameter_nm(bounds[0], mass, density):.2f}"
+    return f"< {sphere_diameter_nm(bounds[1], mass, density):.2f}"
+
+
 def _critical_rows(folders: Iterable[Path]) -> pd.DataFrame:
     """Every campaign's critical size per series and hold (droplet starts, at least
     MIN_SIZES_FOR_COMPARISON sizes), with its campaign."""
@@ -519,7 +533,7 @@ def _potential_question(critical: pd.DataFrame) -> list[str]:
             f"| {row['potential']} | {melting:.0f} | {float(row['final_temperature_K']):.0f} | "
             f"{float(row['final_temperature_K']) / melting:.2f} | {float(row['hold_ps']):g} | "
             f"{_critical_size(row)} | "
-            f"{_interval(row, 'critical_diameter_nm', 'critical_diameter_lower_nm', 'critical_diameter_upper_nm', '.2f')} | "  # noqa: E501
+            f"{_diameter(row)} | "
             f"{row['campaign']} |")
     lines.append("")
     # like with like: the same hold length, each potential at its temperature nearest the
@@ -838,7 +852,7 @@ def _metals_question(critical: pd.DataFrame, folders: Iterable[Path]) -> list[st
             f"{float(row['final_temperature_K']):.0f} | "
             f"{float(row['final_temperature_K']) / melting:.2f} | {float(row['hold_ps']):g} | "
             f"{_critical_size(row)} | "
-            f"{_interval(row, 'critical_diameter_nm', 'critical_diameter_lower_nm', 'critical_diameter_upper_nm', '.2f')} | "  # noqa: E501
+            f"{_diameter(row)} | "
             f"{n_star} |")
     lines.append("")
     return lines
