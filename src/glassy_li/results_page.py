@@ -944,10 +944,13 @@ def _deposition_question(folders: Iterable[Path]) -> list[str]:
         against = [w for w, a in holds if a.startswith("**no")]
         lines += [
             "",
-            "Answer: the paper's trend "
-            + ("holds for " + ", ".join(resolved) if resolved else "is resolved for no measure")
-            + ("; it is reversed for " + ", ".join(against) if against else "")
-            + "; the other measures show no change the replicas resolve.",
+            "Answer: "
+            + ("the paper's trend holds for " + ", ".join(resolved)
+               + ("; it is reversed for " + ", ".join(against) if against else "")
+               + "; the other measures show no change the replicas resolve."
+               if resolved or against else
+               "the paper's trend is **not seen**: no measure changes with the rate by more "
+               "than the replicas resolve."),
             "",
         ]
     return lines
