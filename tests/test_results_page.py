@@ -34,7 +34,7 @@ PAGE_READS = (
 """The committed tables the page's numbers come from (each must move the page)."""
 KEYS = {"ensemble_size_atoms", "packing_density_g_cm3", "heat_temperature_K",
         "final_temperature_K", "thermostat_damping_ps", "atom_flux_atoms_per_ps", "seed",
-        "replica", "hold_ps", "rate_atoms_per_ps", "mass_amu", "bulk_density_g_cm3",
+        "replica", "hold_ps", "rate_atoms_per_ps", "mass_amu", "bulk_density_g_cm3", "sizes_atoms",
         "packing_density_fraction_of_bulk", "confidence"}
 """Columns that say which run or series a row is (moving them re-labels, not re-values)."""
 FOLDERS = sorted(p.parent for p in RESULTS.glob("*/made_with.json"))

@@ -196,10 +196,10 @@ def _critical_size(row: Mapping[str, object]) -> str:
                      "critical_size_upper_atoms")
     crystalline = int(float(row.get("n_crystalline") or 0))
     if size == "-" and crystalline == 0:
-        largest = max(int(value) for value in str(row["sizes_atoms"]).split(","))
+        largest = max(int(float(value)) for value in str(row["sizes_atoms"]).split(","))
         return f"> {largest} (none of {int(row['n_runs'])} runs transformed)"
     if size == "-" and crystalline == int(float(row["n_runs"])):
-        smallest = min(int(value) for value in str(row["sizes_atoms"]).split(","))
+        smallest = min(int(float(value)) for value in str(row["sizes_atoms"]).split(","))
         return f"< {smallest} (all {crystalline} runs transformed)"
     if size == "-":
         return "not resolved (see its note)"
@@ -461,7 +461,7 @@ def _bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
     """The critical size a row supports as an interval (atoms): its 95% interval, or the
     open bound that no run (or every run) transforming gives; None where not resolved."""
     value = pd.to_numeric(pd.Series([row.get("critical_size_atoms")]), errors="coerce").iloc[0]
-    sizes = [int(v) for v in str(row["sizes_atoms"]).split(",")]
+    sizes = [int(float(v)) for v in str(row["sizes_atoms"]).split(",")]
     crystalline, runs = int(float(row.get("n_crystalline") or 0)), int(float(row["n_runs"]))
     if np.isfinite(value):
         low = pd.to_numeric(pd.Series([row.get("critical_size_lower_atoms")]),
