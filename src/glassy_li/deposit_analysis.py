@@ -498,7 +498,6 @@ def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}_sd"] = column.std(ddof=1) if len(column) > 1 else np.nan
             row[f"{name}_sem"] = row[f"{name}_sd"] / np.sqrt(len(column)) if len(column) > 1 \
                 else np.nan
-            _, low, row[f"{name}_upper"] = mean_interval(column)
-            row[f"{name}_lower"] = max(low, 0.0) if np.isfinite(low) else low  # all >= 0
+            _, row[f"{name}_lower"], row[f"{name}_upper"] = mean_interval(column, floor=0.0)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -16,6 +16,7 @@ Regenerate everything (the campaign, its size-dependent melting, the copies and 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ from .aggregate import SIZE_SERIES_KEYS, flag, percolating
 from .report_text import format_number, series_rows
 from .robustness import (
     PairedDifference,
+    Slope,
     coupling_label,
     density_rows,
     ols_slope,
@@ -194,16 +196,14 @@ def _critical_size(row: Mapping[str, object]) -> str:
     the lower bound the sizes run give."""
     size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
                      "critical_size_upper_atoms")
-    crystalline = int(float(row.get("n_crystalline") or 0))
-    if size == "-" and crystalline == 0:
-        largest = max(int(float(value)) for value in str(row["sizes_atoms"]).split(","))
-        return f"> {largest} (none of {int(row['n_runs'])} runs transformed)"
-    if size == "-" and crystalline == int(float(row["n_runs"])):
-        smallest = min(int(float(value)) for value in str(row["sizes_atoms"]).split(","))
-        return f"< {smallest} (all {crystalline} runs transformed)"
-    if size == "-":
+    if size != "-":
+        return size
+    bounds = _bounds(row)
+    if bounds is None:
         return "not resolved (see its note)"
-    return size
+    if math.isinf(bounds[1]):
+        return f"> {bounds[0]:.0f} (none of {int(row['n_runs'])} runs transformed)"
+    return f"< {bounds[1]:.0f} (all {int(float(row['n_runs']))} runs transformed)"
 
 
 def _series_section(
@@ -457,22 +457,24 @@ def write_page(results_dir: str | Path) -> str:
 
 
 # -- is the answer robust? --------------------------------------------------------------------
+def _float(value: object) -> float:
+    """A table value as a float (NaN where empty or not a number)."""
+    return float(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
+
+
 def _bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
     """The critical size a row supports as an interval (atoms): its 95% interval, or the
     open bound that no run (or every run) transforming gives; None where not resolved."""
-    value = pd.to_numeric(pd.Series([row.get("critical_size_atoms")]), errors="coerce").iloc[0]
-    sizes = [int(float(v)) for v in str(row["sizes_atoms"]).split(",")]
-    crystalline, runs = int(float(row.get("n_crystalline") or 0)), int(float(row["n_runs"]))
+    value = _float(row.get("critical_size_atoms"))
     if np.isfinite(value):
-        low = pd.to_numeric(pd.Series([row.get("critical_size_lower_atoms")]),
-                            errors="coerce").iloc[0]
-        high = pd.to_numeric(pd.Series([row.get("critical_size_upper_atoms")]),
-                             errors="coerce").iloc[0]
-        return (float(low) if np.isfinite(low) else float(value),
-                float(high) if np.isfinite(high) else float("inf"))
+        low, high = _float(row.get("critical_size_lower_atoms")), _float(
+            row.get("critical_size_upper_atoms"))
+        return (low if np.isfinite(low) else value, high if np.isfinite(high) else math.inf)
+    sizes = [int(float(v)) for v in str(row["sizes_atoms"]).split(",")]
+    crystalline = int(float(row.get("n_crystalline") or 0))
     if crystalline == 0:
-        return float(max(sizes)), float("inf")
-    if crystalline == runs:
+        return float(max(sizes)), math.inf
+    if crystalline == int(float(row["n_runs"])):
         return 0.0, float(min(sizes))
     return None
 
@@ -572,6 +574,20 @@ def _potential_question(critical: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _density_trend(runs: pd.DataFrame, column: str) -> Slope:
+    """``column``'s least-squares slope per tenfold packing density, one intercept per size."""
+    return ols_slope(pd.to_numeric(runs[column], errors="coerce"),
+                     np.log10(runs["packing_density_g_cm3"].astype(float)),
+                     runs["ensemble_size_atoms"])
+
+
+def _replica_mean(row: Mapping[str, object], name: str) -> str:
+    """``name``'s mean over replicas with its interval, or the one run's value."""
+    if int(row["n_runs"]) > 1:
+        return _interval(row, f"{name}_mean", f"{name}_lower", f"{name}_upper", ".2f")
+    return _num(row[f"{name}_mean"], ".2f") + " (one run)"
+
+
 def _density_question(folders: Iterable[Path]) -> list[str]:
     """Packing density: crystallinity, embryo formed and what takes the time, per density."""
     lines: list[str] = []
@@ -605,13 +621,8 @@ def _density_question(folders: Iterable[Path]) -> list[str]:
             "|---:|---:|---:|---:|---:|---|---|---|---:|---|---:|",
         ]
         for _, row in table.iterrows():
-            crystallinity = (_interval(row, "final_crystallinity_mean",
-                                       "final_crystallinity_lower", "final_crystallinity_upper",
-                                       ".2f") if int(row["n_runs"]) > 1 else
-                             _num(row["final_crystallinity_mean"], ".2f") + " (one run)")
-            bcc_text = (_interval(row, "final_bcc_fraction_mean", "final_bcc_fraction_lower",
-                                  "final_bcc_fraction_upper", ".2f") if int(row["n_runs"]) > 1
-                        else _num(row["final_bcc_fraction_mean"], ".2f") + " (one run)")
+            crystallinity, bcc_text = (_replica_mean(row, name)
+                                       for name in ("final_crystallinity", "final_bcc_fraction"))
             embryo = (f"{_num(row['final_embryo_atoms_median'], '.0f')} "
                       f"[{_num(row['final_embryo_atoms_min'], '.0f')}, "
                       f"{_num(row['final_embryo_atoms_max'], '.0f')}]"
@@ -626,19 +637,13 @@ def _density_question(folders: Iterable[Path]) -> list[str]:
                 f"{_num(row['condensation_time_ps_median'], '.0f')} / "
                 f"{_num(row['incubation_time_ps_median'], '.0f')} | "
                 f"{_num(row['condensing_share_median'], '.2f')} |")
-        slope = ols_slope(pd.to_numeric(gas["final_crystallinity"], errors="coerce"),
-                          np.log10(gas["packing_density_g_cm3"].astype(float)),
-                          gas["ensemble_size_atoms"])
-        bcc = ols_slope(pd.to_numeric(gas["final_bcc_fraction_all_atoms"], errors="coerce"),
-                        np.log10(gas["packing_density_g_cm3"].astype(float)),
-                        gas["ensemble_size_atoms"])
+        slope = _density_trend(gas, "final_crystallinity")
+        bcc = _density_trend(gas, "final_bcc_fraction_all_atoms")
         verdict = {1: "**rises** with packing density", -1: "**falls** with packing density",
                    0: "shows **no trend resolved** with packing density"}
         embryos = gas[~percolating(gas)]
         if embryos["packing_density_g_cm3"].nunique() >= 2:
-            within = ols_slope(pd.to_numeric(embryos["final_crystallinity"], errors="coerce"),
-                               np.log10(embryos["packing_density_g_cm3"].astype(float)),
-                               embryos["ensemble_size_atoms"])
+            within = _density_trend(embryos, "final_crystallinity")
             embryo_trend = (f"Among embryos alone (runs that do not percolate) crystallinity "
                             f"{verdict[within.sign]}: {_num(within.slope, '.2f')} "
                             f"[{_num(within.lower, '.2f')}, {_num(within.upper, '.2f')}] per "
@@ -711,13 +716,8 @@ def _exchange_strength(row: pd.Series, reference: pd.Series) -> str:
 
 
 def _paired_word(difference: PairedDifference) -> str:
-    """A paired comparison in a few words: faster, slower or not resolved, with its median."""
-    if np.isfinite(difference.upper_ps) and difference.upper_ps < 0:
-        word = "faster"
-    elif np.isfinite(difference.lower_ps) and difference.lower_ps > 0:
-        word = "slower"
-    else:
-        word = "no difference resolved"
+    """A paired comparison in a few words: faster, slower or not resolved, with its mean."""
+    word = {-1: "faster", 1: "slower", 0: "no difference resolved"}[difference.sign]
     return (f"{word} (mean paired difference {_num(difference.mean_ps, '.0f')} ps "
             f"[{_num(difference.lower_ps, '.0f')}, {_num(difference.upper_ps, '.0f')}], "
             f"faster in {difference.faster} of {difference.faster + difference.slower} "

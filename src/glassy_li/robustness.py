@@ -31,11 +31,20 @@ from .statistics import mean_interval
 __all__ = [
     "PairedDifference",
     "Slope",
+    "interval_sign",
     "coupling_label",
     "density_rows",
     "ols_slope",
     "paired_incubation_differences",
 ]
+
+
+def interval_sign(lower: float, upper: float) -> int:
+    """+1 where an interval lies wholly above zero, -1 wholly below, else 0 (not resolved,
+    or no interval)."""
+    if not (math.isfinite(lower) and math.isfinite(upper)):
+        return 0
+    return 1 if lower > 0 else -1 if upper < 0 else 0
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,7 @@ class Slope:
     @property
     def sign(self) -> int:
         """+1 or -1 where the interval excludes zero, else 0 (no trend resolved)."""
-        if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
-            return 0
-        return 1 if self.lower > 0 else -1 if self.upper < 0 else 0
+        return interval_sign(self.lower, self.upper)
 
 
 def ols_slope(
@@ -105,11 +112,10 @@ def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
         networks = percolating(group)
         transformed = flag(group, "transformed")
         embryos = group[~networks]
-        mean, low, high = mean_interval(_column(group, "final_crystallinity"), confidence)
-        low = max(low, 0.0) if np.isfinite(low) else low  # a fraction is never negative
+        mean, low, high = mean_interval(_column(group, "final_crystallinity"), confidence,
+                                        floor=0.0)
         bcc, bcc_low, bcc_high = mean_interval(_column(group, "final_bcc_fraction_all_atoms"),
-                                               confidence)
-        bcc_low = max(bcc_low, 0.0) if np.isfinite(bcc_low) else bcc_low
+                                               confidence, floor=0.0)
         ordered = group[transformed & ~networks]
         condensation = _column(ordered, "condensation_time_ps")
         incubation = _column(ordered, "incubation_time_ps")
@@ -174,12 +180,10 @@ class PairedDifference:
     undecided: int
     p_sign: float
 
-
-def _event_time(row: pd.Series) -> tuple[float, bool]:
-    """(time, transformed): the incubation time, or the censoring time if censored."""
-    if bool(flag(pd.DataFrame([row]), "transformed").iloc[0]):
-        return float(row["incubation_time_ps"]), True
-    return float(row.get("censored_at_ps", math.nan)), False
+    @property
+    def sign(self) -> int:
+        """-1 where the coupling was resolved faster, +1 slower, 0 neither."""
+        return interval_sign(self.lower_ps, self.upper_ps)
 
 
 def paired_incubation_differences(
@@ -189,6 +193,10 @@ def paired_incubation_differences(
     paired by size, density, start and seed (the coupling sweep runs every coupling on the
     same seeds)."""
     runs = _grid(campaign)
+    done = flag(runs, "transformed")
+    # the event time: the incubation time, or the censoring time where censored
+    runs = runs.assign(done=done, event_ps=_column(runs, "incubation_time_ps")
+                       .where(done, _column(runs, "censored_at_ps")))
     keys = ["ensemble_size_atoms", "packing_density_g_cm3", "initial_state", "seed"]
     reference = runs[runs["coupling"] == reference_coupling].set_index(keys)
     out = []
@@ -201,7 +209,8 @@ def paired_incubation_differences(
             partner = reference.loc[key]
             partner = partner.iloc[0] if isinstance(partner, pd.DataFrame) else partner
             n_pairs += 1
-            (t_c, done_c), (t_r, done_r) = _event_time(row), _event_time(partner)
+            t_c, done_c = float(row["event_ps"]), bool(row["done"])
+            t_r, done_r = float(partner["event_ps"]), bool(partner["done"])
             if done_c and done_r:
                 differences.append(t_c - t_r)
                 faster += t_c < t_r

@@ -333,13 +333,14 @@ def fit_mfpt(
 
 
 # --------------------------------------------------------------------------------------------
-# Critical ensemble size (logistic regression)
+# Means over replicas
 # --------------------------------------------------------------------------------------------
 def mean_interval(
-    values: Sequence[float], confidence: float = 0.95
+    values: Sequence[float], confidence: float = 0.95, floor: float | None = None
 ) -> tuple[float, float, float]:
     """Mean of the finite ``values`` and its Student-t interval; the interval is NaN with
-    fewer than two values (and the mean NaN with none)."""
+    fewer than two values (and the mean NaN with none).  ``floor``: the lowest value the
+    quantity can take (0 for a count, fraction or length); the lower end is clipped there."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if not len(x):
@@ -348,9 +349,13 @@ def mean_interval(
     if len(x) < 2:
         return mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return mean, mean - half, mean + half
+    lower = mean - half if floor is None else max(mean - half, floor)
+    return mean, lower, mean + half
 
 
+# --------------------------------------------------------------------------------------------
+# Critical ensemble size (logistic regression)
+# --------------------------------------------------------------------------------------------
 def sphere_diameter_nm(n_atoms: float, mass_amu: float, bulk_density_g_cm3: float) -> float:
     """Diameter (nm) of a sphere of ``n_atoms`` atoms at the bulk density."""
     volume_cm3 = n_atoms * mass_amu / AVOGADRO_PER_MOL / bulk_density_g_cm3
