@@ -393,3 +393,46 @@ def test_a_list_of_hold_temperatures_is_a_campaign_dimension_on_the_same_seeds(t
         "md:\n  final_temperature_fraction_of_melting: 0.66\n"
     )
     assert set(Campaign.from_files(one).runs()["run_id"]) <= set(runs["run_id"])
+
+
+@pytest.mark.parametrize("template", ["md.lammps", "stage.lammps", "outputs.lammps"])
+def test_editing_a_lammps_template_moves_the_runs_to_new_folders(
+    config, tmp_path, monkeypatch, template
+):
+    """A run id names all of its MD's code: the content of every template and include of
+    its input is in the MD folder's digest, so an edited template (a comment will do) can
+    never leave two outcomes under one run id.  Deposition runs too."""
+    from glassy_li import lammps_run  # noqa: PLC0415
+
+    def deposition_ids() -> list[str]:
+        return list(Campaign.from_config(config).deposition.deposition_runs()["run_id"])
+
+    runs, deposition = list(Campaign.from_config(config).runs().index), deposition_ids()
+    copied = tmp_path / "templates"
+    copied.mkdir()
+    for path in lammps_run.TEMPLATE_DIR.glob("*.lammps"):
+        (copied / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(lammps_run, "TEMPLATE_DIR", copied)
+    # an identical copy names the same folders: the digest is of content, not of a path
+    assert list(Campaign.from_config(config).runs().index) == runs
+    with open(copied / template, "a") as handle:
+        handle.write("# an edit\n")
+    edited = list(Campaign.from_config(config).runs().index)
+    assert len(edited) == len(runs)
+    assert not {md_folder(r) for r in edited} & {md_folder(r) for r in runs}
+    if template == "outputs.lammps":  # an include the deposition input shares
+        assert deposition and not set(deposition_ids()) & set(deposition)
+    else:
+        assert deposition_ids() == deposition
+
+
+def test_the_analysis_folder_names_the_analysis_code(config, monkeypatch):
+    """Another version of the analysis code is another analysis folder in the same MD
+    folder (the MD is kept, the analysis redone)."""
+    from glassy_li import campaign as campaign_module  # noqa: PLC0415
+
+    runs = list(Campaign.from_config(config).runs().index)
+    monkeypatch.setattr(campaign_module, "analysis_code_digest", lambda: "0badc0de")
+    other = list(Campaign.from_config(config).runs().index)
+    assert [md_folder(r) for r in other] == [md_folder(r) for r in runs]
+    assert not set(other) & set(runs)

@@ -2,8 +2,8 @@
 
 Every run lives in one store, ``results/runs/``.  Its MD folder has a readable path that
 names its swept values and ends in a digest of everything else its MD depends on (protocol,
-potential preset, system generation); its analysis (structure, summary, provenance) sits in
-a folder inside, named by a digest of the analysis settings, e.g.
+potential preset, system generation, the LAMMPS templates); its analysis (structure, summary,
+provenance) sits in a folder inside, named by a digest of the analysis settings and code, e.g.
 ``grid/state-droplet/pot-eam-nichol2016-li/rho-0.0534/coup-nose-hoover-0.1ps/
 Th-716.1K-Tf-358.1K/N-700/rep-0-seed-123456-cfg-1a2b3c4d/ana-5e6f7a8b``, the run's id.  Two
 campaigns whose runs agree share the folders (the run is reused, not redone); campaigns
@@ -39,9 +39,10 @@ from .config import (
     run_digest,
     validate_config,
 )
+from .code_digest import analysis_code_digest
 from .early_stop import SettleRule
-from .lammps_run import PotentialSetup
-from .md import MDProtocol, stage_steps
+from .lammps_run import PotentialSetup, template_digest
+from .md import MD_TEMPLATES, MDProtocol, stage_steps
 from .metals import Metal, metal_from_config
 from .potential_files import PotentialFiles
 from .structure import StructureSettings
@@ -297,14 +298,16 @@ class Campaign:
         """The digest ending a run's MD folder: what its system and trajectory depend on beyond
         the readable segments (protocol, the preset's physics, system generation).  Execution
         settings that do not change the physics (wall-clock budget, restart interval, MPI
-        ranks) are left out: changing them keeps the folder."""
+        ranks) are left out: changing them keeps the folder.  The content of every LAMMPS
+        template and include of the MD input is in: editing one moves the run."""
         md_protocol = self.protocol(final_K, heat_K, coupling, potential)
         protocol, physics = run_physics(md_protocol, self.config["potential_presets"][potential])
         system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
         settle = self.settle_rule(md_protocol, potential)
-        if settle is None:  # the digest of every run from before early stopping existed
-            return run_digest(protocol, physics, system)
-        return run_digest(protocol, physics, system, settle.as_dict())
+        templates = {"lammps_templates": template_digest(MD_TEMPLATES)}
+        if settle is None:
+            return run_digest(protocol, physics, system, templates)
+        return run_digest(protocol, physics, system, settle.as_dict(), templates)
 
     def settle_rule(self, protocol: MDProtocol, potential: str) -> SettleRule | None:
         """When a run's hold may end (``md.end_hold_when_settled``; None: it holds to the
@@ -325,10 +328,12 @@ class Campaign:
 
     def analysis_digest(self, potential: str) -> str:
         """The digest naming a run's analysis folder (``ana-<digest>`` inside its MD folder):
-        structure identification and incubation settings.  Changing them re-analyses the
-        runs; it does not redo their MD."""
+        structure identification and incubation settings, and the version of the analysis
+        code (:func:`~glassy_li.code_digest.analysis_code_digest`).  Changing them re-analyses
+        the runs; it does not redo their MD."""
         return run_digest(
-            dataclasses.asdict(self.structure_settings(potential)), self.config["incubation"]
+            dataclasses.asdict(self.structure_settings(potential)), self.config["incubation"],
+            {"analysis_code": analysis_code_digest()},
         )
 
     def runs(self) -> pd.DataFrame:

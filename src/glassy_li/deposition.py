@@ -58,6 +58,7 @@ from .units import EV_PER_AMU_TO_A2_PER_PS2, lammps_units
 
 __all__ = [
     "DEPOSITION_STAGES",
+    "DEPOSITION_TEMPLATES",
     "HEAT_REMOVAL_ROUTES",
     "SURFACE_CELLS",
     "DepositionGeometry",
@@ -76,6 +77,8 @@ __all__ = [
 ]
 
 DEPOSITION_STAGES = {0: "setup", 1: "deposit", 2: "relax", 3: "anneal"}
+DEPOSITION_TEMPLATES = ("deposit.lammps", "deposit_stage.lammps")
+"""The deposition input and its stage include (beside the shared includes)."""
 HEAT_REMOVAL_ROUTES = ("substrate-layers", "wall-layer", "langevin-bath")
 SUBSTRATE_KINDS = ("bcc-slab", "inert-wall")
 BCC_ATOMIC_VOLUME_FACTOR = 0.5  # atoms per cubic cell: 2, volume per atom a^3 / 2
@@ -545,7 +548,7 @@ def run_deposition(
     return run_and_publish(
         work_dir,
         parameters,
-        ("deposit.lammps", "deposit_stage.lammps"),
+        DEPOSITION_TEMPLATES,
         deposition_steps(protocol).total,
         potential,
         thermo_out,

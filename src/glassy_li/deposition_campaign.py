@@ -29,8 +29,14 @@ from .config import (
     run_digest,
 )
 from .deposit_analysis import DepositAnalysisSettings
-from .deposition import DepositionProtocol, Substrate, build_substrate, flight_time_ps
-from .lammps_run import PotentialSetup
+from .deposition import (
+    DEPOSITION_TEMPLATES,
+    DepositionProtocol,
+    Substrate,
+    build_substrate,
+    flight_time_ps,
+)
+from .lammps_run import PotentialSetup, template_digest
 from .potential_files import PotentialFiles
 from .structure import StructureSettings
 
@@ -185,7 +191,8 @@ class DepositionCampaign:
         )
 
     def run_digest(self, substrate_index: int, rate_atoms_per_ps: float) -> str:
-        """What a deposition run's files depend on beyond its path segments."""
+        """What a deposition run's files depend on beyond its path segments (the LAMMPS
+        templates of its input included)."""
         protocol, physics = run_physics(
             self.deposition_protocol(substrate_index, rate_atoms_per_ps),
             self.config["potential_presets"][self.deposition_potential_name],
@@ -196,6 +203,7 @@ class DepositionCampaign:
             physics,
             dataclasses.asdict(self.structure_settings()),
             self.config["deposition"]["analysis"],
+            {"lammps_templates": template_digest(DEPOSITION_TEMPLATES)},
         )
 
     def deposit_analysis_settings(self) -> DepositAnalysisSettings:

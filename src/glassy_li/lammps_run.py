@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import io
 import json
 import math
@@ -75,6 +76,7 @@ __all__ = [
     "slurm_walltime_budget_s",
     "steps_in",
     "whole_intervals",
+    "template_digest",
     "write_inputs",
 ]
 
@@ -226,6 +228,20 @@ def format_variable(name: str, value: str | int | float) -> str:
         return f'variable {name:<24s} string "{value}"'
     number = int(value) if isinstance(value, numbers.Integral) else float(value)
     return f"variable {name:<24s} equal {number!r}"
+
+
+def template_digest(
+    templates: tuple[str, ...] | list[str], template_dir: str | Path | None = None
+) -> str:
+    """Eight hex digits of the content of ``templates`` and the shared includes
+    (:data:`SHARED_TEMPLATES`) in ``template_dir`` (default :data:`TEMPLATE_DIR`): every
+    LAMMPS file that builds a run's input, so that a run's folder digest moves when any of
+    them is edited."""
+    folder = Path(TEMPLATE_DIR if template_dir is None else template_dir)
+    digest = hashlib.sha256()
+    for name in sorted({*templates, *SHARED_TEMPLATES}):
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:8]
 
 
 def write_inputs(

@@ -166,7 +166,8 @@ def generate_system(
     droplet_density_g_cm3:
         Density of the droplet sphere (liquid Li at its melting point: 0.512 g/cm3).
     seed_fraction:
-        For ``seeded-droplet``: the fraction of atoms in the central bcc seed.
+        For ``seeded-droplet``: the fraction of atoms in the central bcc seed (1: the whole
+        droplet is a bcc sphere).
     """
     if initial_state not in INITIAL_STATES:
         raise ValueError(f"initial_state must be one of {INITIAL_STATES}, got {initial_state!r}")
@@ -194,8 +195,8 @@ def generate_system(
 
     fixed = np.empty((0, 3))
     if initial_state == "seeded-droplet":
-        if not 0.0 < seed_fraction < 1.0:
-            raise ValueError(f"seed_fraction must lie in (0, 1), got {seed_fraction}")
+        if not 0.0 < seed_fraction <= 1.0:
+            raise ValueError(f"seed_fraction must lie in (0, 1], got {seed_fraction}")
         from .structure import bcc_sphere  # noqa: PLC0415
 
         fixed = bcc_sphere(int(round(seed_fraction * n_atoms)), BCC_LI_LATTICE_CONSTANT_A)
