@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .aggregate import reference_time_ps, stage_boundaries_ps
+from .code_digest import analysis_code_digest
 from .config import (
     COUPLING_KEYS,
     ConfigError,
@@ -39,7 +40,6 @@ from .config import (
     run_digest,
     validate_config,
 )
-from .code_digest import analysis_code_digest
 from .early_stop import SettleRule
 from .lammps_run import PotentialSetup, template_digest
 from .md import MD_TEMPLATES, MDProtocol, stage_steps
