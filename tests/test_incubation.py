@@ -106,3 +106,35 @@ def test_schema_accepts_the_order_parameters(repo, order_parameter, threshold, a
     assert not errors if accepted else errors
     if accepted:
         assert incubation["final_window_ps"] == 10.0  # defaults filled in
+
+
+def test_order_that_reverts_is_not_a_transition_and_is_counted():
+    """Ordered from 30 to 60 ps, then below for 40 ps to the end (a gas-start run read as
+    transformed at 238 ps once ended at crystallinity 0.0007): censored, one reversion."""
+    result = incubation_time(T, series(on_from=30.0, on_until=60.0), 0.5, 10.0, REF)
+    assert result.status == CENSORED
+    assert result.reversions == (40.0,)  # 60 ps, from the reference at 20
+    assert result.first_order_ps == pytest.approx(10.0)
+
+
+def test_a_transition_after_a_reversion_is_timed_from_the_lasting_crossing():
+    q = series(on_from=30.0, on_until=45.0)
+    q[T >= 70.0] = 0.9
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED
+    assert result.incubation_time_ps == pytest.approx(50.0)
+    assert result.n_reversions == 1 and result.first_order_ps == pytest.approx(10.0)
+
+
+def test_a_dip_shorter_than_the_persistence_window_is_not_a_reversion():
+    q = series(on_from=30.0)
+    q[(T >= 50.0) & (T < 58.0)] = 0.1  # 8 ps below (frames 50..57 span 7 ps < 10 ps)
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.status == TRANSFORMED and result.n_reversions == 0
+    assert result.incubation_time_ps == pytest.approx(10.0)
+
+
+def test_a_crystal_at_the_reference_that_melts_is_censored_with_its_reversion():
+    """The positive control's question: a crystal that does not survive the hold."""
+    result = incubation_time(T, series(on_from=0.0, on_until=50.0), 0.5, 10.0, REF)
+    assert result.status == CENSORED and result.reversions == (30.0,)

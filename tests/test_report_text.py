@@ -26,11 +26,21 @@ def test_landing_text_states_outcomes_medians_and_critical_size_with_intervals()
         statistics_row("grid", 1500, 3, 3, 0, 44.0, 40.0, 116.0),
         statistics_row("grid", 100, 3, 0, 3),
     ])
-    critical = pd.DataFrame([{"group": "grid", **SERIES, "critical_size_atoms": 458.3,
-                              "critical_size_lower_atoms": 300, "critical_size_upper_atoms": 700,
-                              "critical_diameter_nm": 2.663, "critical_diameter_lower_nm": 2.312,
-                              "critical_diameter_upper_nm": 3.067, "confidence": 0.95,
-                              "note": "outcomes separated by size"}])
+    common = {"group": "grid", **SERIES, "reference_structure": "bcc", "confidence": 0.95,
+              "n_runs": 12, "outcome_basis": "lasting order"}
+    critical = pd.DataFrame([
+        {**common, "outcome": "reference", "critical_size_status": "separated",
+         "critical_size_atoms": np.nan, "critical_size_lower_atoms": 300,
+         "critical_size_upper_atoms": 700, "bracket_lower_atoms": 300,
+         "bracket_upper_atoms": 700, "critical_diameter_nm": np.nan,
+         "critical_diameter_lower_nm": 2.312, "critical_diameter_upper_nm": 3.067,
+         "note": "outcomes separated by size: ..."},
+        {**common, "outcome": "any crystal", "critical_size_status": "resolved",
+         "critical_size_atoms": 312.0, "critical_size_lower_atoms": 250,
+         "critical_size_upper_atoms": np.nan, "critical_diameter_nm": 2.35,
+         "critical_diameter_lower_nm": 2.2, "critical_diameter_upper_nm": np.nan,
+         "note": np.nan},
+    ])
     text = landing_text(statistics, critical, "default", "bcc crystallinity >= 0.5")
     lines = text.splitlines()
     assert lines[0] == "Campaign 'default': what it found"
@@ -42,7 +52,13 @@ def test_landing_text_states_outcomes_medians_and_critical_size_with_intervals()
     assert body[2] == "- 100 atoms: 0 of 3 runs transformed, 3 censored at 250 ps"
     assert body[3] == ("- 1500 atoms: 3 of 3 runs transformed, median incubation time 44 ps "
                        "[40, 116]")
-    assert body[4].startswith("- Critical size: 458 atoms [300, 700] (2.66 nm [2.31, 3.07]; 95%")
+    # separated outcomes are a bracket, not a point; an open end is a bound; no `nan`
+    assert body[4] == ("- Critical size (bcc; 95% profile-likelihood interval): between 300 "
+                       "and 700 atoms (outcomes separated; 95% interval [300, 700]), within "
+                       "[2.31, 3.07] nm.")
+    assert body[5] == ("- Critical size (any crystal; 95% profile-likelihood interval): 312 "
+                       "atoms [250, open: > 250], 2.35 nm [2.20, open].")
+    assert "nan" not in text.lower()
     assert "1 already crystalline when the clock started" in text
     assert "bcc crystallinity >= 0.5" in lines[grid]
 

@@ -80,6 +80,67 @@ def test_heavy_censoring_widens_the_interval():
     assert width(heavy) > 1.2 * width(light)
 
 
+KM_CASES = {
+    "censored and tied": ([5, 10, 10, 20, 25, 30, 30], [1, 1, 0, 1, 0, 1, 0]),
+    "S reaches 0 (3 of 3)": ([10, 20, 30], [1, 1, 1]),
+    "S = 0.5 exactly, then an event": ([10, 20, 30, 40], [1, 1, 1, 1]),
+    "S = 0.5 exactly to the end": ([10, 20, 30, 40], [1, 1, 0, 0]),
+    "exponential, censored at 200": tuple(exponential_runs(40, observed_ps=200.0, seed=4)),
+}
+
+
+@pytest.mark.parametrize("case", list(KM_CASES))
+def test_km_matches_lifelines(case):
+    """The estimator, its log(-log) Greenwood band and the median's interval against lifelines
+    on the same data.  The two differ by convention in exactly two places, asserted here:
+    where S reaches 0 lifelines gives the band [0, 0] (so a median's upper limit becomes the
+    last event) where ours leaves the upper edge undefined (the limit stays open, as R's
+    survival does); and at S = 1/2 exactly over a step ended by an event, ours takes the
+    step's midpoint (R's convention) where lifelines takes its left end."""
+    lifelines = pytest.importorskip("lifelines")
+    times, events = (np.asarray(v, float) for v in KM_CASES[case])
+    events = events.astype(bool)
+    fitter = lifelines.KaplanMeierFitter(alpha=0.05).fit(times, events)
+    ours = kaplan_meier(times, events)
+    # lifelines lists censoring-only times too: compare at our event times
+    reference = fitter.survival_function_.iloc[:, 0]
+    band = fitter.confidence_interval_
+    for i, t in enumerate(ours.time):
+        assert ours.survival[i] == pytest.approx(reference.loc[t], abs=1e-12)
+        assert ours.lower[i] == pytest.approx(band.iloc[:, 0].loc[t], abs=1e-9)
+        if ours.survival[i] > 0:
+            assert ours.upper[i] == pytest.approx(band.iloc[:, 1].loc[t], abs=1e-9)
+        else:
+            assert math.isnan(ours.upper[i]) and band.iloc[:, 1].loc[t] == 0.0
+    limits = lifelines.utils.median_survival_times(band).to_numpy()[0]
+    median = ours.median
+    reaches_zero = ours.survival[-1] == 0.0
+    exact_half = np.isclose(ours.survival, 0.5)
+    if exact_half.any() and np.flatnonzero(exact_half)[0] + 1 < len(ours.time):
+        i = np.flatnonzero(exact_half)[0]
+        assert fitter.median_survival_time_ == ours.time[i]
+        assert median.median == 0.5 * (ours.time[i] + ours.time[i + 1])
+    else:
+        assert median.median == pytest.approx(fitter.median_survival_time_)
+    assert median.lower == pytest.approx(limits[0])
+    if math.isfinite(median.upper):
+        assert median.upper == pytest.approx(limits[1])
+    elif reaches_zero and math.isfinite(limits[1]):
+        # lifelines' upper limit is the time S reached 0, where its band collapsed to [0, 0]
+        assert limits[1] == ours.time[-1]
+    else:
+        assert math.isinf(limits[1])
+
+
+def test_km_median_of_three_of_three_has_an_open_upper_limit():
+    """3 of 3 transformed: S falls to 0 at the last event, where the band is undefined; the
+    upper band never reaches 0.5 before, so the median's upper limit is open (a limit at
+    the last event would be a 75%, not a 95%, interval)."""
+    median = kaplan_meier(np.array([10.0, 20.0, 30.0]), np.ones(3, bool)).median
+    assert median.median == 20.0 and median.lower == 10.0
+    assert math.isnan(median.upper) and "open" in median.note
+
+
 def test_all_censored_gives_no_median_and_says_so():
     curve = kaplan_meier(np.full(5, 80.0), np.zeros(5, bool))
     assert math.isnan(curve.median.median)

@@ -19,13 +19,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED, incubation_time
+from .incubation import (
+    CENSORED,
+    CRYSTALLINE_AT_REFERENCE,
+    TRANSFORMED,
+    IncubationResult,
+    incubation_time,
+)
 from .md import StageSteps
+from .critical_size import fit_critical_size
 from .statistics import (
     first_passage_times,
-    fit_critical_size,
     fit_mfpt,
     kaplan_meier,
+    proportion_interval,
     sphere_diameter_nm,
 )
 from .system import box_edge_A
@@ -63,6 +70,15 @@ GROUP_KEYS = [
 """Columns that define a group of replicas."""
 SIZE_SERIES_KEYS = [k for k in GROUP_KEYS if k != "ensemble_size_atoms"]
 """Columns that define a series over ensemble sizes (critical size fits, survival per size)."""
+ANY_CRYSTAL_ORDER_PARAMETER = "any_crystal_crystallinity"
+"""The structure column of the any-crystal outcome (bcc, fcc, hcp alike), reported beside the
+configured order parameter's (the reference structure's, bcc for Li)."""
+OUTCOME_CHECKS = "lasting order; bcc and any crystal"
+"""A run row's ``outcome_checks``: its incubation time is the crossing after which the order
+lasts to the end (reversions counted), for the reference structure and for any crystal.
+Tables from before it lack the column: their outcomes are bcc only, reversions not checked
+(:data:`UNCHECKED_OUTCOMES`)."""
+UNCHECKED_OUTCOMES = "bcc only, reversion not checked"
 PERCOLATING = "percolating"
 """Run-row flag: the largest cluster percolates in some frame of the final window."""
 NETWORK_NOT_EMBRYO = (
@@ -144,13 +160,19 @@ def summarise_run(
     if settings.order_parameter not in structure:
         raise KeyError(f"order parameter {settings.order_parameter!r} not in the structure table")
     ref = reference_time_ps(settings.reference, boundaries)
-    result = incubation_time(
-        structure["time_ps"].to_numpy(),
-        structure[settings.order_parameter].to_numpy(),
-        settings.threshold,
-        settings.persistence_ps,
-        ref,
-    )
+
+    def outcome(order_parameter: str) -> IncubationResult:
+        return incubation_time(
+            structure["time_ps"].to_numpy(),
+            structure[order_parameter].to_numpy(),
+            settings.threshold,
+            settings.persistence_ps,
+            ref,
+        )
+
+    result = outcome(settings.order_parameter)
+    any_crystal = (outcome(ANY_CRYSTAL_ORDER_PARAMETER)
+                   if ANY_CRYSTAL_ORDER_PARAMETER in structure else None)
     end = float(structure["time_ps"].iloc[-1])
     final = structure[structure["time_ps"] >= end - settings.final_window_ps - 1e-9]
     final_thermo = thermo[thermo["time_ps"] >= end - settings.final_window_ps - 1e-9]
@@ -165,6 +187,10 @@ def summarise_run(
         incubation_time_ps=result.incubation_time_ps,
         censored_at_ps=result.observed_until_ps if result.status == CENSORED else np.nan,
         crystalline_at_reference=result.status == CRYSTALLINE_AT_REFERENCE,
+        n_reversions=result.n_reversions,
+        reversion_times_ps=";".join(f"{r:g}" for r in result.reversions),
+        first_order_ps=result.first_order_ps,
+        outcome_checks=OUTCOME_CHECKS,
         final_crystallinity=_column_mean(final, "crystallinity"),
         final_any_crystal_crystallinity=_column_mean(final, "any_crystal_crystallinity"),
         final_bcc_fraction_all_atoms=_column_mean(final, "fraction_bcc"),
@@ -196,6 +222,15 @@ def summarise_run(
         # md.end_hold_when_settled: the run stopped once its outcome was settled
         hold_ended_early=bool(end < boundaries["end"] - 1e-6),
     )
+    if any_crystal is not None:
+        row.update(
+            any_crystal_status=any_crystal.status,
+            any_crystal_transformed=any_crystal.status == TRANSFORMED,
+            any_crystal_incubation_time_ps=any_crystal.incubation_time_ps,
+            any_crystal_censored_at_ps=(any_crystal.observed_until_ps
+                                        if any_crystal.status == CENSORED else np.nan),
+            any_crystal_n_reversions=any_crystal.n_reversions,
+        )
     sizes = structure["largest_embryo_atoms"].to_numpy(dtype=float)
     row["condensation_time_ps"] = condensation_time_ps(
         structure["time_ps"].to_numpy(), sizes, float(row["final_largest_embryo_atoms"]), ref
@@ -296,7 +331,11 @@ def incubation_statistics(
     campaign: pd.DataFrame, confidence: float = 0.95
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per group of replicas: Kaplan-Meier median incubation time with its interval, the
-    fraction transformed by the end of the runs; and the survival curves (long table)."""
+    fraction transformed by the end of the runs with its Wilson interval, the runs whose
+    order reverted, and the same for the any-crystal outcome beside it (:func:`outcome_view`,
+    whose ``basis`` says how each was measured); and the survival curves (long table)."""
+    any_crystal, any_basis = outcome_view(campaign, "any crystal")
+    _, basis = outcome_view(campaign, "reference")
     rows, curves = [], []
     for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
         key_values = dict(zip(GROUP_KEYS, keys, strict=True))
@@ -309,6 +348,15 @@ def incubation_statistics(
                 filter(None, [note, f"{n_at_reference} run(s) crystalline at the reference "
                                     "time left out"])
             )
+        n_transformed = int(runs["status"].eq(TRANSFORMED).sum())
+        fraction, low, high = proportion_interval(n_transformed, len(runs), confidence)
+        other = any_crystal.loc[runs.index]
+        n_any = int(other["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
+        any_fraction, any_low, any_high = proportion_interval(n_any, len(runs), confidence)
+        any_median = (kaplan_meier(*km_times(other), confidence).median
+                      if any_basis != FINAL_WINDOW_OUTCOME else None)
+        reverted = (int((pd.to_numeric(runs["n_reversions"], errors="coerce") > 0).sum())
+                    if "n_reversions" in runs else np.nan)
         rows.append(
             {
                 **key_values,
@@ -318,11 +366,23 @@ def incubation_statistics(
                 "n_crystalline_at_reference": n_at_reference,
                 "n_percolating": n_percolating(runs),
                 "n_hold_ended_early": int(flag(runs, "hold_ended_early").sum()),
-                "fraction_transformed_by_end": float(runs["status"].eq(TRANSFORMED).mean()),
+                "n_runs_reverted": reverted,
+                "fraction_transformed_by_end": fraction,
+                "fraction_transformed_lower": low,
+                "fraction_transformed_upper": high,
+                "outcome_basis": basis,
                 "observed_ps_max": curve.last_observed,
                 "km_median_incubation_ps": curve.median.median,
                 "km_median_lower_ps": curve.median.lower,
                 "km_median_upper_ps": curve.median.upper,
+                "any_crystal_n_crystalline": n_any,
+                "any_crystal_fraction": any_fraction,
+                "any_crystal_fraction_lower": any_low,
+                "any_crystal_fraction_upper": any_high,
+                "any_crystal_km_median_ps": any_median.median if any_median else np.nan,
+                "any_crystal_km_median_lower_ps": any_median.lower if any_median else np.nan,
+                "any_crystal_km_median_upper_ps": any_median.upper if any_median else np.nan,
+                "any_crystal_basis": any_basis,
                 "confidence": confidence,
                 "note": note,
             }
@@ -404,52 +464,100 @@ def mfpt_table(
     return pd.DataFrame(fits), pd.DataFrame(taus)
 
 
+OUTCOMES = ("reference", "any crystal")
+"""The outcomes a critical size is computed for: the reference structure's order parameter
+(the campaign's ``incubation.order_parameter``, bcc for Li) and any crystal."""
+
+
+def outcome_view(campaign: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, str]:
+    """The runs with ``status``, ``incubation_time_ps`` and ``censored_at_ps`` of one outcome,
+    and how that outcome was measured (``basis``):
+
+    - ``reference``: the campaign's own columns; "lasting order" where the table has
+      :data:`OUTCOME_CHECKS`, else :data:`UNCHECKED_OUTCOMES`;
+    - ``any crystal``: the ``any_crystal_*`` columns where the table has them ("lasting
+      order"); a table from before them gives only the final-window outcome (any-crystal
+      crystallinity over the final window at or above the threshold, "final window, no
+      incubation time": a hold cannot be cut from it).
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+    checked = "outcome_checks" in campaign and campaign["outcome_checks"].notna().all()
+    if outcome == "reference":
+        return campaign, "lasting order" if checked else UNCHECKED_OUTCOMES
+    if "any_crystal_status" in campaign and campaign["any_crystal_status"].notna().all():
+        view = campaign.assign(status=campaign["any_crystal_status"],
+                               incubation_time_ps=campaign["any_crystal_incubation_time_ps"],
+                               censored_at_ps=campaign["any_crystal_censored_at_ps"])
+        return view, "lasting order"
+    final = pd.to_numeric(campaign.get("final_any_crystal_crystallinity"), errors="coerce")
+    ordered = final >= campaign["threshold"].astype(float)
+    view = campaign.assign(status=np.where(ordered, TRANSFORMED, CENSORED),
+                           incubation_time_ps=np.nan, censored_at_ps=np.nan)
+    return view, FINAL_WINDOW_OUTCOME
+
+
+FINAL_WINDOW_OUTCOME = "final window, no incubation time"
+"""``basis`` of an any-crystal outcome read from the final window of a table from before the
+any-crystal incubation time existed."""
+
+
 def critical_size_table(
     campaign: pd.DataFrame,
     bulk_density_g_cm3: float | None = None,
-    n_bootstrap: int = 1000,
     confidence: float = 0.95,
+    outcomes: Iterable[str] = OUTCOMES,
 ) -> pd.DataFrame:
-    """Critical ensemble size (logistic fit of transformed-or-not against size) per series
-    of sizes (one per metal, potential, state, density, ...); in atoms and as the diameter
-    (nm) of a sphere of the metal at its bulk density (the runs' ``mass_amu`` and
-    ``bulk_density_g_cm3`` columns; ``bulk_density_g_cm3`` overrides the latter).  Runs
-    crystalline at the reference time count as transformed (they are crystalline)."""
+    """Critical ensemble size (:func:`glassy_li.critical_size.fit_critical_size`: profile-
+    likelihood interval, bracket, bound or "not resolved") per series of sizes (one per
+    metal, potential, state, density, ...) and outcome (:data:`OUTCOMES`), in atoms and as
+    the diameter (nm) of a sphere of the metal at its bulk density (the runs' ``mass_amu``
+    and ``bulk_density_g_cm3`` columns; ``bulk_density_g_cm3`` overrides the latter).  Runs
+    crystalline at the reference time count as crystalline.  An open interval end is NaN
+    (``critical_size_status`` says which kind of answer a row holds)."""
     rows = []
     override = bulk_density_g_cm3
-    for keys, runs in campaign.groupby(SIZE_SERIES_KEYS, sort=True):
-        mass_amu = float(runs["mass_amu"].iloc[0])
-        bulk_density_g_cm3 = override or float(runs["bulk_density_g_cm3"].iloc[0])
-        crystalline = runs["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).to_numpy()
-        fit = fit_critical_size(
-            runs["ensemble_size_atoms"].to_numpy(), crystalline, n_bootstrap, confidence
-        )
+    for outcome in outcomes:
+        view, basis = outcome_view(campaign, outcome)
+        for keys, runs in view.groupby(SIZE_SERIES_KEYS, sort=True):
+            mass_amu = float(runs["mass_amu"].iloc[0])
+            density = override or float(runs["bulk_density_g_cm3"].iloc[0])
+            crystalline = runs["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).to_numpy()
+            fit = fit_critical_size(runs["ensemble_size_atoms"].to_numpy(), crystalline,
+                                    confidence)
 
-        def diameter(n: float) -> float:
-            if not np.isfinite(n):
-                return np.nan
-            return sphere_diameter_nm(n, mass_amu, bulk_density_g_cm3)  # noqa: B023
+            def diameter(n: float, mass: float = mass_amu, rho: float = density) -> float:
+                return sphere_diameter_nm(n, mass, rho) if np.isfinite(n) else np.nan
 
-        rows.append(
-            {
-                **dict(zip(SIZE_SERIES_KEYS, keys, strict=True)),
-                "sizes_atoms": ",".join(str(n) for n in sorted(runs["ensemble_size_atoms"]
-                                                               .unique())),
-                "n_runs": fit.n_runs,
-                "n_crystalline": fit.n_transformed,
-                "critical_size_atoms": fit.critical_size_atoms,
-                "critical_size_lower_atoms": fit.interval_atoms[0],
-                "critical_size_upper_atoms": fit.interval_atoms[1],
-                "critical_diameter_nm": diameter(fit.critical_size_atoms),
-                "critical_diameter_lower_nm": diameter(fit.interval_atoms[0]),
-                "critical_diameter_upper_nm": diameter(fit.interval_atoms[1]),
-                "logistic_width_ln_atoms": fit.width_ln,
-                "mass_amu": mass_amu,
-                "bulk_density_g_cm3": bulk_density_g_cm3,
-                "confidence": confidence,
-                "note": fit.note,
-            }
-        )
+            width = fit.width_ln if np.isfinite(fit.steepness_per_ln) else 0.0
+            rows.append(
+                {
+                    **dict(zip(SIZE_SERIES_KEYS, keys, strict=True)),
+                    "outcome": outcome,
+                    "outcome_basis": basis,
+                    "reference_structure": runs["reference_structure"].iloc[0]
+                    if "reference_structure" in runs else "",
+                    "sizes_atoms": ",".join(str(int(n)) for n in
+                                            sorted(runs["ensemble_size_atoms"].unique())),
+                    "n_runs": fit.n_runs,
+                    "n_crystalline": fit.n_transformed,
+                    "critical_size_status": fit.status,
+                    "critical_size_atoms": fit.critical_size_atoms,
+                    "critical_size_lower_atoms": fit.interval_atoms[0],
+                    "critical_size_upper_atoms": fit.interval_atoms[1],
+                    "bracket_lower_atoms": fit.bracket_atoms[0],
+                    "bracket_upper_atoms": fit.bracket_atoms[1],
+                    "critical_diameter_nm": diameter(fit.critical_size_atoms),
+                    "critical_diameter_lower_nm": diameter(fit.interval_atoms[0]),
+                    "critical_diameter_upper_nm": diameter(fit.interval_atoms[1]),
+                    "logistic_width_ln_atoms": width if fit.status == "resolved" else np.nan,
+                    "mass_amu": mass_amu,
+                    "bulk_density_g_cm3": density,
+                    "confidence": confidence,
+                    "interval_method": "profile likelihood",
+                    "note": fit.note,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -457,30 +565,38 @@ def critical_size_by_hold(
     campaign: pd.DataFrame,
     holds_ps: Iterable[float],
     bulk_density_g_cm3: float | None = None,
-    n_bootstrap: int = 1000,
     confidence: float = 0.95,
+    outcomes: Iterable[str] = OUTCOMES,
 ) -> pd.DataFrame:
     """The critical size had each run been held only ``hold_ps`` (from the incubation
     reference): a run counts as crystalline if it transformed by then (or was crystalline at
     the reference); a run censored before ``hold_ps`` cannot say, and is left out.  Holds
-    longer than every run's observation are skipped.  One :func:`critical_size_table` row per
-    series and hold, with the column ``hold_ps``: the answer depends on how long one waits."""
+    longer than every run's observation are skipped, and so are outcomes without incubation
+    times (an any-crystal outcome from the final window alone).  One
+    :func:`critical_size_table` row per series, outcome and hold, with the column
+    ``hold_ps``: the answer depends on how long one waits."""
     tables = []
-    incubation = campaign["incubation_time_ps"].astype(float)
-    censored_at = campaign["censored_at_ps"].astype(float)
-    longest = float(np.nanmax(np.concatenate([censored_at.to_numpy(), incubation.to_numpy(),
-                                              [0.0]])))
-    for hold in holds_ps:
-        if hold > longest + 1e-9:
+    for outcome in outcomes:
+        view, basis = outcome_view(campaign, outcome)
+        if basis == FINAL_WINDOW_OUTCOME:
             continue
-        transformed = (campaign["status"] == TRANSFORMED) & (incubation <= hold + 1e-9)
-        known = ((campaign["status"] == TRANSFORMED) | (censored_at >= hold - 1e-9)
-                 | (campaign["status"] == CRYSTALLINE_AT_REFERENCE))
-        cut = campaign[known].copy()
-        cut["status"] = np.where(transformed[known], TRANSFORMED,
-                                 np.where(cut["status"] == CRYSTALLINE_AT_REFERENCE,
-                                          CRYSTALLINE_AT_REFERENCE, CENSORED))
-        table = critical_size_table(cut, bulk_density_g_cm3, n_bootstrap, confidence)
-        table.insert(0, "hold_ps", float(hold))
-        tables.append(table)
+        incubation = view["incubation_time_ps"].astype(float)
+        censored_at = view["censored_at_ps"].astype(float)
+        longest = float(np.nanmax(np.concatenate([censored_at.to_numpy(),
+                                                  incubation.to_numpy(), [0.0]])))
+        for hold in holds_ps:
+            if hold > longest + 1e-9:
+                continue
+            transformed = (view["status"] == TRANSFORMED) & (incubation <= hold + 1e-9)
+            known = ((view["status"] == TRANSFORMED) | (censored_at >= hold - 1e-9)
+                     | (view["status"] == CRYSTALLINE_AT_REFERENCE))
+            cut = view[known].copy()
+            cut["status"] = np.where(transformed[known], TRANSFORMED,
+                                     np.where(cut["status"] == CRYSTALLINE_AT_REFERENCE,
+                                              CRYSTALLINE_AT_REFERENCE, CENSORED))
+            # the cut runs already hold this outcome's status: the reference view of them
+            table = critical_size_table(cut, bulk_density_g_cm3, confidence, ("reference",))
+            table["outcome"], table["outcome_basis"] = outcome, basis
+            table.insert(0, "hold_ps", float(hold))
+            tables.append(table)
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["hold_ps"])

@@ -1,11 +1,14 @@
 """Incubation time of the amorphous-to-crystalline transition, with censoring.
 
 The incubation time runs from a reference time (by default the start of equilibration) to
-the first frame where the order parameter reaches the threshold and stays at or above it
-for the whole persistence window.  A run that never does so, or whose persistence window
-would run past the end of the run, is *censored* at the run's end: we only know that the
-transition had not (verifiably) happened by then.  A run already crystalline at the
-reference time is flagged rather than given a zero or negative time.
+the first frame after which the order lasts: the order parameter reaches the threshold,
+stays at or above it for the whole persistence window, and does not fall back below it for
+a whole persistence window before the end of the run (such a fall is a *reversion*, counted
+and reported).  A run that never orders, whose persistence window would run past the end of
+the run, or whose order reverted and did not return, is *censored* at the run's end: we only
+know that a lasting transition had not (verifiably) happened by then.  A run already
+crystalline at the reference time, and staying so, is flagged rather than given a zero or
+negative time.
 """
 
 from __future__ import annotations
@@ -34,13 +37,28 @@ class IncubationResult:
     status: str
     """``transformed``, ``censored`` or ``crystalline_at_reference``."""
     incubation_time_ps: float
-    """Time to the transition; NaN unless ``status == 'transformed'``."""
+    """Time to the transition that lasted; NaN unless ``status == 'transformed'``."""
     observed_until_ps: float
     """Time observed after the reference (the censoring time for censored runs)."""
+    reversions: tuple[float, ...] = ()
+    """Times (ps from the reference) at which an ordered episode ended: the order fell
+    below the threshold and stayed there for a whole persistence window."""
+    first_order_ps: float = float("nan")
+    """Start of the first ordered episode, lasting or not (NaN if none)."""
 
     @property
     def censored(self) -> bool:
         return self.status == CENSORED
+
+    @property
+    def n_reversions(self) -> int:
+        return len(self.reversions)
+
+
+def _streak_end(t: np.ndarray, flags: np.ndarray, i: int) -> int:
+    """Index of the last frame of the streak of equal ``flags`` that starts at frame ``i``."""
+    change = np.flatnonzero(flags[i:] != flags[i])
+    return i + int(change[0]) - 1 if len(change) else len(t) - 1
 
 
 def incubation_time(
@@ -50,7 +68,15 @@ def incubation_time(
     persistence_ps: float,
     reference_time_ps: float,
 ) -> IncubationResult:
-    """Incubation time of one run from its order-parameter series.
+    """Incubation time of one run from its order-parameter series: the first crossing
+    after which the order lasts to the end of the run.
+
+    An *ordered episode* starts at a frame at or above the threshold from which the order
+    stays at or above it on every frame for ``persistence_ps`` (that window must end within
+    the run), and ends at a *reversion*: a fall below the threshold that lasts a whole
+    persistence window (shorter dips are noise and do not end it).  The run has transformed
+    if its last episode lasts to the end; its incubation time is that episode's start.  A run
+    whose order came and went (it ends disordered) is censored, its reversions counted.
 
     Parameters
     ----------
@@ -59,10 +85,12 @@ def incubation_time(
     threshold:
         Value at or above which a frame counts as crystalline.
     persistence_ps:
-        The order parameter must stay at or above the threshold on every frame from the
-        crossing until ``crossing + persistence_ps``; that window must end within the run.
+        Length (ps) of a streak above (below) the threshold that starts (ends) an episode.
     reference_time_ps:
-        Zero of the incubation time (e.g. the start of equilibration).
+        Zero of the incubation time (e.g. the start of equilibration); earlier frames never
+        count.  A run ordered at the reference whose order lasts to the end is
+        ``crystalline_at_reference`` (no time); if that order reverts, the run is timed by
+        its later history.
     """
     t = np.asarray(time_ps, dtype=float)
     q = np.asarray(order_parameter, dtype=float)
@@ -81,13 +109,24 @@ def incubation_time(
     end = t[-1]
     observed = end - reference_time_ps
     above = np.nan_to_num(q, nan=-np.inf) >= threshold
-    if above[0]:
-        return IncubationResult(CRYSTALLINE_AT_REFERENCE, float("nan"), observed)
-    for i in np.flatnonzero(above):
-        window_end = t[i] + persistence_ps
-        if window_end > end + 1e-9:
-            break  # the window cannot be verified inside the run: censored
-        in_window = (t >= t[i] - 1e-9) & (t <= window_end + 1e-9)
-        if np.all(above[in_window]):
-            return IncubationResult(TRANSFORMED, float(t[i] - reference_time_ps), observed)
-    return IncubationResult(CENSORED, float("nan"), observed)
+    starts: list[int] = []
+    reversions: list[float] = []
+    i, ordered = 0, False
+    while i < len(t):
+        last = _streak_end(t, above, i)
+        span = t[last] - t[i]
+        if not ordered and above[i] and span >= persistence_ps - 1e-9:
+            ordered = True
+            starts.append(i)
+        elif ordered and not above[i] and span >= persistence_ps - 1e-9:
+            ordered = False
+            reversions.append(float(t[i] - reference_time_ps))
+        i = last + 1
+    first = float(t[starts[0]] - reference_time_ps) if starts else float("nan")
+    if not ordered:
+        return IncubationResult(CENSORED, float("nan"), observed, tuple(reversions), first)
+    if starts[-1] == 0:
+        return IncubationResult(CRYSTALLINE_AT_REFERENCE, float("nan"), observed,
+                                tuple(reversions), first)
+    return IncubationResult(TRANSFORMED, float(t[starts[-1]] - reference_time_ps), observed,
+                            tuple(reversions), first)

@@ -14,7 +14,16 @@ import pandas as pd
 
 from .aggregate import SIZE_SERIES_KEYS
 
-__all__ = ["format_number", "landing_text", "series_rows", "write_landing_text"]
+__all__ = [
+    "critical_diameter_text",
+    "critical_size_text",
+    "format_number",
+    "landing_text",
+    "outcome_label",
+    "plain_text",
+    "series_rows",
+    "write_landing_text",
+]
 
 
 LANDING_FORMAT = ".3g"
@@ -33,6 +42,85 @@ def format_number(value: object, spec: str = "auto") -> str | None:
     if spec == "auto":
         spec = ".0f" if abs(number) >= 100 else ".3g"
     return format(number, spec)
+
+
+def plain_text(value: object) -> str:
+    """A table's text cell as text: empty for a missing value (NaN, None), never ``nan``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value).strip()
+    return "" if text.lower() == "nan" else text
+
+
+def _number(row: Mapping[str, object], column: str, spec: str) -> str | None:
+    return format_number(row.get(column), spec)
+
+
+def critical_size_text(row: Mapping[str, object], spec: str = "auto") -> str:
+    """A critical-size row (``glassy_li.aggregate.critical_size_table``) in words, with its
+    unit: a value with its interval ("393 atoms [311, 447]", an open end written as a bound),
+    a bracket for separated outcomes, a one-sided bound, or "not resolved" with the reason."""
+    status = plain_text(row.get("critical_size_status"))
+    low = _number(row, "critical_size_lower_atoms", spec)
+    high = _number(row, "critical_size_upper_atoms", spec)
+    level = format_number(row.get("confidence"), ".0%") or "95%"
+    if status == "resolved":
+        value = _number(row, "critical_size_atoms", spec)
+        if low and high:
+            return f"{value} atoms [{low}, {high}]"
+        if low:
+            return f"{value} atoms [{low}, open: > {low}]"
+        if high:
+            return f"{value} atoms [open: < {high}, {high}]"
+        return f"{value} atoms [interval open]"
+    if status == "separated":
+        between = (f"between {_number(row, 'bracket_lower_atoms', spec)} and "
+                   f"{_number(row, 'bracket_upper_atoms', spec)} atoms")
+        return (f"{between} (outcomes separated; {level} interval [{low or 'open'}, "
+                f"{high or 'open'}])")
+    n_runs = format_number(row.get("n_runs"), ".0f")
+    if status == "above":
+        return f"> {low} atoms ({level} bound; none of {n_runs} runs ordered)"
+    if status == "below":
+        return f"< {high} atoms ({level} bound; all {n_runs} runs ordered)"
+    reason = plain_text(row.get("note")).removeprefix("not resolved: ")
+    return f"not resolved ({reason})" if reason else "not resolved"
+
+
+def critical_diameter_text(row: Mapping[str, object]) -> str:
+    """The critical size as a diameter (nm, sphere at bulk density), in the form of
+    :func:`critical_size_text`; ``-`` where there is none."""
+    status = plain_text(row.get("critical_size_status"))
+    low = _number(row, "critical_diameter_lower_nm", ".2f")
+    high = _number(row, "critical_diameter_upper_nm", ".2f")
+    if status == "resolved":
+        value = _number(row, "critical_diameter_nm", ".2f")
+        return f"{value} nm [{low or 'open'}, {high or 'open'}]"
+    if status == "separated" and low and high:
+        return f"within [{low}, {high}] nm"
+    if status == "above" and low:
+        return f"> {low} nm"
+    if status == "below" and high:
+        return f"< {high} nm"
+    return "-"
+
+
+OUTCOME_WORDS = {"reference": "{structure}", "any crystal": "any crystal"}
+
+
+def outcome_label(row: Mapping[str, object]) -> str:
+    """The outcome of a critical-size or statistics row in words: the reference structure
+    (e.g. ``bcc``) or ``any crystal``, with how it was measured where that is not a lasting
+    order (e.g. ``bcc only, reversion not checked``)."""
+    outcome = plain_text(row.get("outcome")) or "reference"
+    structure = plain_text(row.get("reference_structure")) or "reference structure"
+    words = OUTCOME_WORDS.get(outcome, outcome).format(structure=structure)
+    basis = plain_text(row.get("outcome_basis"))
+    if basis.startswith("bcc only"):
+        return f"{structure} only, reversion not checked"
+    if basis and basis != "lasting order":
+        return f"{words} ({basis})"
+    return words
 
 
 def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
@@ -107,25 +195,17 @@ def landing_text(
                 text += (f"; {int(row['n_crystalline_at_reference'])} already crystalline when "
                          "the clock started")
             lines.append(text)
-        match = series_rows(critical, first)
-        if not match.empty:
-            row = match.iloc[0]
-            size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
-                             "critical_size_upper_atoms", "atoms")
-            if size:
-                diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
-                                     "critical_diameter_upper_nm", "nm")
-                level = format_number(row.get("confidence"), ".0%")
-                lines.append(f"- Critical size: {size} ({diameter}; {level} interval). "
-                             f"{row.get('note', '') or ''}".rstrip())
-            else:
-                lines.append(f"- Critical size: none fitted ({row.get('note', '')})")
+        for _, row in series_rows(critical, first).iterrows():
+            level = format_number(row.get("confidence"), ".0%")
+            diameter = critical_diameter_text(row)
+            lines.append(f"- Critical size ({outcome_label(row)}; {level} profile-likelihood "
+                         f"interval): {critical_size_text(row)}"
+                         + (f", {diameter}" if diameter != "-" else "") + ".")
         held = series_rows(by_hold, first) if by_hold is not None else pd.DataFrame()
         shorter = []
         for _, row in held.iterrows():
-            size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
-                             "critical_size_upper_atoms", "atoms")
-            shorter.append(f"{float(row['hold_ps']):g} ps: {size or 'none fitted'}")
+            shorter.append(f"{float(row['hold_ps']):g} ps ({outcome_label(row)}): "
+                           f"{critical_size_text(row)}")
         if shorter:
             lines.append("- Had the runs been held only " + "; ".join(shorter))
         lines.append("")

@@ -110,16 +110,16 @@ def report_so_far(
         sizes = table["ensemble_size_atoms"].nunique()
         if sizes >= 2:
             critical = critical_size_table(
-                table, campaign.config["statistics"]["bulk_density_g_cm3"],
-                n_bootstrap=campaign.config["statistics"]["bootstrap_samples"],
-                confidence=confidence,
+                table, campaign.config["statistics"]["bulk_density_g_cm3"], confidence
             )
             critical.to_csv(out / "critical_size.tsv", sep="\t", index=False,
                             float_format="%.6g")
-            columns = [c for c in ("metal", "final_temperature_K", "critical_size_atoms",
+            columns = [c for c in ("metal", "final_temperature_K", "outcome",
+                                   "critical_size_status", "critical_size_atoms",
                                    "critical_size_lower_atoms", "critical_size_upper_atoms",
                                    "note") if c in critical.columns]
-            lines += ["## Critical size (logistic fit over the analysed runs)", "",
+            lines += ["## Critical size (logistic, profile-likelihood interval, over the "
+                      "analysed runs)", "",
                       *markdown_table(critical[columns]), ""]
         else:
             lines += ["No critical size yet: the analysed runs cover one size.", ""]

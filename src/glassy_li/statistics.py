@@ -6,7 +6,10 @@ Three estimators, each of which says so in its output when the data cannot suppo
   ``t``, with censored runs (no transition by the end of the run) handled as in any survival
   analysis; pointwise confidence intervals from Greenwood's variance on the log(-log) scale,
   and the median incubation time with the interval read off that band (Brookmeyer and
-  Crowley's construction, as in R's ``survival`` package).
+  Crowley's construction, as in R's ``survival`` package).  Where S reaches 0 the band is
+  undefined (its upper edge NaN), so a median's upper limit that the band never reaches is
+  *open*; at S = 1/2 exactly the median is the midpoint of that step.  Tested against
+  lifelines (``tests/test_statistics.py``), which differs in exactly these two conventions.
 * :func:`fit_mfpt` -- the mean first-passage time ``tau(n)`` of the largest crystalline domain
   to reach ``n`` atoms, fitted with Wedekind, Strey and Reguera's form
   (J. Chem. Phys. 126, 134103 (2007), eq. 8)::
@@ -44,6 +47,7 @@ __all__ = [
     "kaplan_meier",
     "mean_first_passage",
     "mean_interval",
+    "proportion_interval",
     "sphere_diameter_nm",
     "wedekind_tau",
 ]
@@ -96,8 +100,23 @@ class SurvivalCurve:
 
 
 def _first_time_at_or_below(time: np.ndarray, values: np.ndarray, level: float) -> float:
+    """The first time a step function is at or below ``level`` (NaN where it never is, or is
+    undefined: NaN values never count)."""
     below = np.flatnonzero(values <= level + 1e-12)
     return float(time[below[0]]) if len(below) else math.nan
+
+
+def _median_time(time: np.ndarray, survival: np.ndarray) -> float:
+    """The median of a Kaplan-Meier step function: the first time S <= 1/2, except where S
+    is exactly 1/2 over a step that a later event ends, when it is the midpoint of that step
+    (the usual convention, R's ``survival``; lifelines takes the step's left end)."""
+    median = _first_time_at_or_below(time, survival, 0.5)
+    if math.isnan(median):
+        return median
+    i = int(np.searchsorted(time, median))
+    if abs(survival[i] - 0.5) < 1e-12 and i + 1 < len(time):
+        return 0.5 * (float(time[i]) + float(time[i + 1]))
+    return median
 
 
 def kaplan_meier(
@@ -137,7 +156,11 @@ def kaplan_meier(
         if 0 < s < 1 and math.isfinite(greenwood):
             se = math.sqrt(greenwood) / abs(math.log(s))
             lo, hi = s ** math.exp(z * se), s ** math.exp(-z * se)
-        else:  # S = 0: the log(-log) band is degenerate; report the [0, 0] point
+        elif s == 0:
+            # S = 0: the log(-log) band is undefined there (as in R's survival); the upper
+            # limit is not known, so a median read off the band stays open
+            lo, hi = 0.0, math.nan
+        else:
             lo, hi = s, s
         time.append(float(te))
         survival.append(s)
@@ -165,7 +188,7 @@ def _median_estimate(curve: SurvivalCurve) -> MedianEstimate:
 
     The lower limit always exists when the median does (the lower band lies below S).
     """
-    median = _first_time_at_or_below(curve.time, curve.survival, 0.5)
+    median = _median_time(curve.time, curve.survival)
     lower = _first_time_at_or_below(curve.time, curve.lower, 0.5)
     upper = _first_time_at_or_below(curve.time, curve.upper, 0.5)
     notes = []
@@ -183,8 +206,8 @@ def _median_estimate(curve: SurvivalCurve) -> MedianEstimate:
         )
     elif math.isnan(upper):
         notes.append(
-            "upper confidence limit not reached: too few runs transformed "
-            f"({curve.n_events} of {curve.n_runs})"
+            "upper confidence limit open: the band's upper edge does not fall to 0.5 where it "
+            f"is defined ({curve.n_events} of {curve.n_runs} runs transformed)"
         )
     return MedianEstimate(median, lower, upper, "; ".join(notes))
 
@@ -335,12 +358,31 @@ def fit_mfpt(
 # --------------------------------------------------------------------------------------------
 # Means over replicas
 # --------------------------------------------------------------------------------------------
+def proportion_interval(
+    successes: int, trials: int, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """A proportion and its Wilson score interval (inside [0, 1] by construction, and honest
+    at 0/n and n/n, where a normal interval collapses); NaN with no trials."""
+    if trials <= 0:
+        return math.nan, math.nan, math.nan
+    if not 0 <= successes <= trials:
+        raise ValueError(f"successes must lie in [0, {trials}], got {successes}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * math.sqrt(p * (1 - p) / trials
+                                                + z * z / (4 * trials * trials))
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
 def mean_interval(
-    values: Sequence[float], confidence: float = 0.95, floor: float | None = None
+    values: Sequence[float], confidence: float = 0.95, floor: float | None = None,
+    ceiling: float | None = None,
 ) -> tuple[float, float, float]:
     """Mean of the finite ``values`` and its Student-t interval; the interval is NaN with
-    fewer than two values (and the mean NaN with none).  ``floor``: the lowest value the
-    quantity can take (0 for a count, fraction or length); the lower end is clipped there."""
+    fewer than two values (and the mean NaN with none).  ``floor`` and ``ceiling``: the range
+    the quantity can take (0 for a count or length; 0 and 1 for a fraction); the interval is
+    clipped to it, so a mean of fractions never gets an interval outside [0, 1]."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if not len(x):
@@ -350,7 +392,8 @@ def mean_interval(
         return mean, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     lower = mean - half if floor is None else max(mean - half, floor)
-    return mean, lower, mean + half
+    upper = mean + half if ceiling is None else min(mean + half, ceiling)
+    return mean, lower, upper
 
 
 # --------------------------------------------------------------------------------------------

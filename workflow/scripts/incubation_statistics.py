@@ -38,20 +38,11 @@ with redirect_to_log(snakemake.log[0]) as log:
     fits.to_csv(out.mfpt_fits, sep="\t", index=False, float_format="%.6g")
     taus.to_csv(out.mfpt_curves, sep="\t", index=False, float_format="%.6g")
     log(f"first-passage fits: {fits['n_star_atoms'].notna().sum()} of {len(fits)} made")
-    critical = critical_size_table(
-        campaign,
-        settings["bulk_density_g_cm3"],
-        n_bootstrap=settings["bootstrap_samples"],
-        confidence=confidence,
-    )
+    critical = critical_size_table(campaign, settings["bulk_density_g_cm3"], confidence)
     critical.to_csv(out.critical_size, sep="\t", index=False, float_format="%.6g")
     log(critical.to_string())
     by_hold = critical_size_by_hold(
-        campaign,
-        settings["critical_size_holds_ps"],
-        settings["bulk_density_g_cm3"],
-        n_bootstrap=settings["bootstrap_samples"],
-        confidence=confidence,
+        campaign, settings["critical_size_holds_ps"], settings["bulk_density_g_cm3"], confidence
     )
     by_hold.to_csv(out.critical_size_by_hold, sep="\t", index=False, float_format="%.6g")
     log(f"critical size by hold: holds {sorted(set(by_hold['hold_ps']))} ps")
