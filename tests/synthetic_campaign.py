@@ -65,7 +65,7 @@ class Campaign:
         return incubation_statistics(self.table)
 
     def critical(self) -> pd.DataFrame:
-        return critical_size_table(self.table, n_bootstrap=100)
+        return critical_size_table(self.table)
 
 
 def _run(metal: str, group: str, state: str, rho: float, size: int, replica: int,

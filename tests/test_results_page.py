@@ -2,12 +2,17 @@
 regenerated from the committed tables and compared, so a number typed on the page, or a
 table changed without the page, fails here."""
 
+import math
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from glassy_li.report_text import landing_text
 from glassy_li.results_page import _bounds, _critical_size, _diameter, incubation_slope, page_text
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
@@ -66,24 +71,97 @@ def test_a_changed_table_changes_the_page(tmp_path, campaign, table_name):
     assert page_text(copy) != page_text(RESULTS)
 
 
-def test_incubation_slope_of_a_power_law_is_its_exponent():
+def test_incubation_slope_of_a_power_law_is_its_exponent_with_an_interval():
     sizes = [300.0, 700.0, 1500.0, 3000.0]
-    table = pd.DataFrame({"ensemble_size_atoms": sizes,
-                          "km_median_incubation_ps": [1e4 * n**-0.8 for n in sizes]})
-    slope, n = incubation_slope(table)
-    assert n == 4
-    assert slope == pytest.approx(-0.8)
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame({"ensemble_size_atoms": sizes, "km_median_incubation_ps":
+                          [1e4 * n**-0.8 * math.exp(rng.normal(0, 0.05)) for n in sizes]})
+    slope = incubation_slope(table)
+    assert slope.n == 4
+    assert slope.lower < -0.8 < slope.upper and slope.slope == pytest.approx(-0.8, abs=0.15)
+    assert slope.sign == -1  # it falls, and the interval says so
     table.loc[1:, "km_median_incubation_ps"] = float("nan")
-    assert incubation_slope(table)[1] == 1
+    assert incubation_slope(table).n == 1
 
 
 def test_a_bound_in_atoms_is_also_given_in_nm():
     """None of the runs transforming bounds the critical size from below, in atoms and as the
     diameter of that many atoms at bulk density (700 Li atoms: 3.07 nm)."""
-    row = {"critical_size_atoms": float("nan"), "sizes_atoms": "250,400,700",
-           "n_crystalline": 0, "n_runs": 12, "mass_amu": 6.94, "bulk_density_g_cm3": 0.534}
+    row = {"critical_size_status": "above", "critical_size_atoms": float("nan"),
+           "critical_size_lower_atoms": 700.0, "critical_size_upper_atoms": float("nan"),
+           "critical_diameter_lower_nm": 3.07, "critical_diameter_upper_nm": float("nan"),
+           "n_crystalline": 0, "n_runs": 12, "confidence": 0.95}
     assert _bounds(row) == (700.0, float("inf"))
-    assert _critical_size(row).startswith("> 700")
-    assert _diameter(row) == "> 3.07"
-    every = {**row, "n_crystalline": 12}
-    assert _bounds(every) == (0.0, 250.0) and _diameter(every).startswith("< ")
+    assert _critical_size(row) == "> 700 atoms (95% bound; none of 12 runs ordered)"
+    assert _diameter(row) == "> 3.07 nm"
+    refused = {**row, "critical_size_status": "not resolved",
+               "note": "not resolved: the fraction transformed falls with size"}
+    assert _bounds(refused) is None
+    assert _critical_size(refused) == "not resolved (the fraction transformed falls with size)"
+
+
+def _captions() -> list[Path]:
+    return sorted((RESULTS.parents[1] / "workflow" / "report").glob("*.rst"))
+
+
+def test_no_nan_reaches_a_reader():
+    """The page, every campaign's report landing text (written from its committed tables as
+    the report would) and every report caption: an empty note or a missing value is never
+    printed as `nan`."""
+    texts = {"docs/results/README.md": (RESULTS / "README.md").read_text()}
+    for folder in FOLDERS:
+        tables = folder / "tables"
+        if not (tables / "incubation_statistics.tsv").exists():
+            continue
+        texts[f"landing text of {folder.name}"] = landing_text(
+            pd.read_csv(tables / "incubation_statistics.tsv", sep="\t"),
+            pd.read_csv(tables / "critical_size.tsv", sep="\t"), folder.name,
+            "crystallinity >= 0.5",
+            by_hold=pd.read_csv(tables / "critical_size_by_hold.tsv", sep="\t"))
+    texts.update({f"caption {p.name}": p.read_text() for p in _captions()})
+    assert len(texts) > 5
+    for name, text in texts.items():
+        assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), name
+
+
+def test_the_claim_table_has_one_column_per_measure():
+    """The kinetic critical size (per hold), the MFPT nucleus and the thermodynamic N* are
+    three measures: each has its own column, named with its unit, never one "size" column."""
+    page = (RESULTS / "README.md").read_text()
+    header = next(line for line in page.splitlines() if line.startswith("| campaign | series"))
+    cells = [cell.strip() for cell in header.strip("|").split("|")]
+    assert "size (atoms) [95% CI]" not in cells
+    assert any(c.startswith("kinetic N_c, bcc, 500-ps hold (atoms)") for c in cells)
+    assert "MFPT nucleus n* (bcc domain, atoms)" in cells
+    assert any(c.startswith("thermodynamic N* (atoms)") for c in cells)
+    assert any(c.startswith("kinetic N_c, any crystal") for c in cells)
+    # the headline series: a likelihood interval, and the old series marked
+    row = next(line for line in page.splitlines()
+               if line.startswith("| threshold | eam-nichol2016-li, 358 K"))
+    assert "bcc only, reversion not checked" in row
+    assert "[310, 447]" in row
+
+
+def test_a_campaign_folder_is_not_written_from_uncommitted_code(tmp_path):
+    """made_with.json names a commit: with tracked code changed since it, the results_page
+    job refuses (naming the files) unless told otherwise; the page and campaign folders it
+    writes itself (docs/results/) do not count."""
+    from glassy_li.results_page import git_commit, require_committed_code  # noqa: PLC0415
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "docs" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "docs" / "results" / "README.md").write_text("page\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    (tmp_path / "docs" / "results" / "README.md").write_text("new page\n")
+    require_committed_code(tmp_path, allow_uncommitted=False)
+    assert not git_commit(tmp_path).endswith("+changes")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    with pytest.raises(RuntimeError, match=r"code\.py.*results_page\.allow_uncommitted"):
+        require_committed_code(tmp_path, allow_uncommitted=False)
+    require_committed_code(tmp_path, allow_uncommitted=True)
+    assert git_commit(tmp_path).endswith("+changes")

@@ -2,12 +2,8 @@
 
 * Kaplan-Meier: exponential waiting times with a known median ln(2)/rate, censored at a fixed
   observation time (what a finite MD run does).
-* Mean first-passage times: a 1-D cluster-size random walk (Metropolis moves n -> n +- 1) on
-  the classical-nucleation free energy G(n)/kT = -a n + b n^(2/3), whose barrier top is
-  n* = (2b / 3a)^3 by construction (here n* = 40, barrier 4 kT).  Wedekind et al. (2007)
-  show the inflection of tau(n) sits at n* for such barriers.
-* Logistic critical size: Bernoulli outcomes drawn from a logistic law in ln N with a known
-  threshold.
+* Mean first-passage times: tests/test_mfpt.py.
+* The logistic critical size: tests/test_critical_size.py.
 """
 
 from __future__ import annotations
@@ -18,12 +14,8 @@ import numpy as np
 import pytest
 
 from glassy_li.statistics import (
-    first_passage_times,
-    fit_critical_size,
-    fit_mfpt,
     kaplan_meier,
     sphere_diameter_nm,
-    wedekind_tau,
 )
 
 TRUE_MEDIAN_PS = 50.0
@@ -155,107 +147,6 @@ def test_too_few_transformed_gives_no_median():
     assert "only 1 of 4 runs transformed" in curve.median.note
 
 
-def test_first_passage_uses_the_running_maximum():
-    t = np.arange(6.0)
-    largest = np.array([0, 3, 1, 5, 2, 9])
-    np.testing.assert_array_equal(
-        first_passage_times(t, largest, np.array([1, 3, 4, 9, 10])), [1, 1, 3, 5, np.nan]
-    )
-
-
-def random_walk_passages(n_replicas: int, a: float, n_star: float, n_max: int, seed: int):
-    b = 1.5 * a * n_star ** (1 / 3)  # puts the maximum of G at n_star
-
-    def free_energy(n):
-        return -a * n + b * n ** (2 / 3)
-
-    rng = np.random.default_rng(seed)
-    n = np.ones(n_replicas, int)
-    passages = np.full((n_replicas, n_max), np.nan)
-    passages[:, 0] = 0.0
-    rows = np.arange(n_replicas)
-    step = 0
-    active = np.ones(n_replicas, bool)
-    while active.any():
-        step += 1
-        proposal = np.maximum(n + rng.choice([-1, 1], n_replicas), 1)
-        accept = rng.random(n_replicas) < np.exp(-(free_energy(proposal) - free_energy(n)))
-        n = np.where(accept & active, proposal, n)
-        column = np.minimum(n, n_max) - 1
-        new = active & np.isnan(passages[rows, column])
-        passages[rows[new], column[new]] = step
-        active = n < n_max
-    return passages
-
-
-def test_mfpt_recovers_the_critical_size():
-    n_star = 40.0
-    passages = random_walk_passages(40, a=0.2, n_star=n_star, n_max=100, seed=1)
-    sizes = np.arange(1, 101)
-    fit = fit_mfpt(passages, sizes, min_replicas=5, volume_nm3=10.0, n_bootstrap=200)
-    assert fit.fitted, fit.note
-    lo, hi = fit.n_star_interval
-    assert lo <= n_star <= hi
-    assert hi - lo < 20
-    assert fit.tau_J_interval[0] <= fit.tau_J <= fit.tau_J_interval[1]
-    assert fit.rate_per_nm3_per_ps == pytest.approx(1 / (fit.tau_J * 10.0))
-    # the fitted curve describes tau(n) at the plateau's midpoint
-    assert wedekind_tau(np.array([fit.n_star]), fit.tau_J, fit.n_star, fit.zeldovich)[0] == (
-        pytest.approx(fit.tau_J / 2)
-    )
-
-
-def test_mfpt_refuses_too_few_replicas_and_says_why():
-    passages = random_walk_passages(3, a=0.2, n_star=40, n_max=60, seed=2)
-    fit = fit_mfpt(passages, np.arange(1, 61), min_replicas=5)
-    assert not fit.fitted
-    assert "3 replicas, fewer than the minimum 5" in fit.note
-
-
-def test_mfpt_only_uses_sizes_every_replica_reached():
-    passages = np.array([[0.0, 1.0, 2.0, np.nan], [0.0, 2.0, 4.0, 6.0]])
-    fit = fit_mfpt(passages, np.arange(1, 5), min_replicas=1)
-    np.testing.assert_array_equal(fit.tau[:3], [0.0, 1.5, 3.0])
-    assert np.isnan(fit.tau[3])
-    assert "defined" in fit.note and not fit.fitted
-
-
-def test_logistic_fit_recovers_a_known_threshold():
-    rng = np.random.default_rng(11)
-    sizes = np.repeat(np.geomspace(100, 2000, 8).round(), 25)
-    true_nc, width = 700.0, 0.3
-    p = 1 / (1 + np.exp(-(np.log(sizes) - math.log(true_nc)) / width))
-    fit = fit_critical_size(sizes, rng.random(len(sizes)) < p, n_bootstrap=300)
-    assert fit.fitted and fit.note == ""
-    assert fit.interval_atoms[0] <= true_nc <= fit.interval_atoms[1]
-    assert fit.critical_size_atoms == pytest.approx(true_nc, rel=0.25)
-
-
-def test_logistic_fit_separated_and_degenerate_cases():
-    sizes = np.array([100, 100, 300, 300, 700, 700, 1000, 1000])
-    sep = fit_critical_size(sizes, sizes >= 700)
-    assert sep.interval_atoms == (300.0, 700.0)
-    assert 300 < sep.critical_size_atoms < 700
-    assert "separated" in sep.note
-    none = fit_critical_size(sizes, np.zeros(8, bool))
-    assert not none.fitted and "none of 8 runs transformed" in none.note
-    every = fit_critical_size(sizes, np.ones(8, bool))
-    assert not every.fitted and "all 8 runs transformed" in every.note
-
-
 def test_sphere_diameter_of_700_li_atoms():
     # 700 x 6.94 amu at 0.534 g/cm3 -> 15.1 nm3 -> 3.07 nm (the paper's "2-3 nm")
     assert sphere_diameter_nm(700, 6.94, 0.534) == pytest.approx(3.07, abs=0.01)
-
-
-def test_a_fraction_flat_with_size_resolves_no_critical_size():
-    """Two of three runs transform at every size (as gas starts did, 400-2000 atoms): the
-    logistic centre falls outside the sizes run, so no critical size is claimed."""
-    sizes = np.repeat([400, 700, 1100, 2000], 3)
-    transformed = np.tile([1, 1, 0], 4)
-    fit = fit_critical_size(sizes, transformed, n_bootstrap=50)
-    assert math.isnan(fit.critical_size_atoms)
-    assert fit.note.startswith("no threshold resolved")
-    rising = fit_critical_size(sizes, np.array([0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1]),
-                               n_bootstrap=50)
-    assert 400 <= rising.critical_size_atoms <= 2000 and rising.note == ""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .critical_size import fit_critical_size
 from .incubation import (
     CENSORED,
     CRYSTALLINE_AT_REFERENCE,
@@ -27,15 +28,8 @@ from .incubation import (
     incubation_time,
 )
 from .md import StageSteps
-from .critical_size import fit_critical_size
-from .statistics import (
-    first_passage_times,
-    fit_mfpt,
-    kaplan_meier,
-    proportion_interval,
-    sphere_diameter_nm,
-)
-from .system import box_edge_A
+from .mfpt import mfpt_table
+from .statistics import kaplan_meier, proportion_interval, sphere_diameter_nm
 
 __all__ = [
     "GROUP_KEYS",
@@ -354,7 +348,7 @@ def incubation_statistics(
         n_any = int(other["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
         any_fraction, any_low, any_high = proportion_interval(n_any, len(runs), confidence)
         any_median = (kaplan_meier(*km_times(other), confidence).median
-                      if any_basis != FINAL_WINDOW_OUTCOME else None)
+                      if any_basis == "lasting order" else None)
         reverted = (int((pd.to_numeric(runs["n_reversions"], errors="coerce") > 0).sum())
                     if "n_reversions" in runs else np.nan)
         rows.append(
@@ -403,67 +397,6 @@ def incubation_statistics(
     return pd.DataFrame(rows), pd.DataFrame(curves)
 
 
-def mfpt_table(
-    campaign: pd.DataFrame,
-    structures: Mapping[str, pd.DataFrame],
-    min_replicas: int = 5,
-    size_step_atoms: int = 1,
-    n_bootstrap: int = 400,
-    confidence: float = 0.95,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Wedekind fits of the largest crystalline (reference-structure) domain's mean
-    first-passage times, per group.
-
-    ``structures`` maps run ids to their structure tables; the box volume comes from each
-    group's ``mass_amu`` and density columns.  Times count from each run's reference time.
-    Returns the fits (one row per group, NaN and a note where no fit was made) and tau(n)
-    (long table).
-    """
-    fits, taus = [], []
-    for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
-        key_values = dict(zip(GROUP_KEYS, keys, strict=True))
-        series = []
-        for run_id, reference in zip(runs["run_id"], runs["reference_time_ps"], strict=True):
-            table = structures[run_id]
-            after = table[table["time_ps"] >= reference - 1e-9]
-            series.append(
-                (after["time_ps"].to_numpy() - reference,
-                 after["largest_reference_domain_atoms"].to_numpy())
-            )
-        top = max((int(np.nanmax(n)) if len(n) else 0) for _, n in series)
-        sizes = np.arange(1, max(top, 1) + 1, size_step_atoms)
-        passages = np.array([first_passage_times(t, n, sizes) for t, n in series])
-        size = int(key_values["ensemble_size_atoms"])
-        rho = float(key_values["packing_density_g_cm3"])
-        mass_amu = float(runs["mass_amu"].iloc[0])
-        volume_nm3 = box_edge_A(size, mass_amu, rho) ** 3 / 1000.0
-        fit = fit_mfpt(passages, sizes, min_replicas, volume_nm3, n_bootstrap, confidence)
-        fits.append(
-            {
-                **key_values,
-                "n_replicas": fit.n_replicas,
-                "largest_domain_reached_atoms": top,
-                "n_star_atoms": fit.n_star,
-                "n_star_lower": fit.n_star_interval[0],
-                "n_star_upper": fit.n_star_interval[1],
-                "tau_J_ps": fit.tau_J,
-                "tau_J_lower_ps": fit.tau_J_interval[0],
-                "tau_J_upper_ps": fit.tau_J_interval[1],
-                "zeldovich": fit.zeldovich,
-                "box_volume_nm3": volume_nm3,
-                "rate_per_nm3_per_ps": fit.rate_per_nm3_per_ps,
-                "rate_lower_per_nm3_per_ps": fit.rate_interval[0],
-                "rate_upper_per_nm3_per_ps": fit.rate_interval[1],
-                "rate_per_m3_per_s": fit.rate_per_nm3_per_ps * 1e27 * 1e12,
-                "confidence": confidence,
-                "note": fit.note,
-            }
-        )
-        for n, tau in zip(fit.sizes, fit.tau, strict=True):
-            taus.append({**key_values, "n_atoms": int(n), "mfpt_ps": tau})
-    return pd.DataFrame(fits), pd.DataFrame(taus)
-
-
 OUTCOMES = ("reference", "any crystal")
 """The outcomes a critical size is computed for: the reference structure's order parameter
 (the campaign's ``incubation.order_parameter``, bcc for Li) and any crystal."""
@@ -490,8 +423,12 @@ def outcome_view(campaign: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, st
                                incubation_time_ps=campaign["any_crystal_incubation_time_ps"],
                                censored_at_ps=campaign["any_crystal_censored_at_ps"])
         return view, "lasting order"
-    final = pd.to_numeric(campaign.get("final_any_crystal_crystallinity"), errors="coerce")
-    ordered = final >= campaign["threshold"].astype(float)
+    if "final_any_crystal_crystallinity" not in campaign or "threshold" not in campaign:
+        # nothing to read the any-crystal outcome from: no run counts as ordered by it
+        view = campaign.assign(status=np.nan, incubation_time_ps=np.nan, censored_at_ps=np.nan)
+        return view, NO_ANY_CRYSTAL_OUTCOME
+    final = pd.to_numeric(campaign["final_any_crystal_crystallinity"], errors="coerce")
+    ordered = final >= pd.to_numeric(campaign["threshold"], errors="coerce")
     view = campaign.assign(status=np.where(ordered, TRANSFORMED, CENSORED),
                            incubation_time_ps=np.nan, censored_at_ps=np.nan)
     return view, FINAL_WINDOW_OUTCOME
@@ -500,6 +437,8 @@ def outcome_view(campaign: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, st
 FINAL_WINDOW_OUTCOME = "final window, no incubation time"
 """``basis`` of an any-crystal outcome read from the final window of a table from before the
 any-crystal incubation time existed."""
+NO_ANY_CRYSTAL_OUTCOME = "not measured"
+"""``basis`` of the any-crystal outcome of a table without any-crystal columns."""
 
 
 def critical_size_table(
@@ -519,6 +458,8 @@ def critical_size_table(
     override = bulk_density_g_cm3
     for outcome in outcomes:
         view, basis = outcome_view(campaign, outcome)
+        if basis == NO_ANY_CRYSTAL_OUTCOME:
+            continue
         for keys, runs in view.groupby(SIZE_SERIES_KEYS, sort=True):
             mass_amu = float(runs["mass_amu"].iloc[0])
             density = override or float(runs["bulk_density_g_cm3"].iloc[0])
@@ -578,7 +519,7 @@ def critical_size_by_hold(
     tables = []
     for outcome in outcomes:
         view, basis = outcome_view(campaign, outcome)
-        if basis == FINAL_WINDOW_OUTCOME:
+        if basis in (FINAL_WINDOW_OUTCOME, NO_ANY_CRYSTAL_OUTCOME):
             continue
         incubation = view["incubation_time_ps"].astype(float)
         censored_at = view["censored_at_ps"].astype(float)

@@ -53,7 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     _common(so_far)
     so_far.add_argument("--out", default=None,
                         help="folder of the report (default: RESULTS/<campaign>/so-far)")
+    regenerate = commands.add_parser(
+        "regenerate-statistics",
+        help="rewrite committed campaigns' statistics and the results page from their "
+             "per-run tables (no MD)")
+    regenerate.add_argument("folders", nargs="+", metavar="FOLDER",
+                            help="campaign folders under docs/results/")
+    regenerate.add_argument("--page", action="store_true",
+                            help="then rewrite the page (README.md) beside the folders")
     args = parser.parse_args(argv)
+    if args.command == "regenerate-statistics":
+        return _regenerate(args)
     try:
         campaign = _campaign(args)
     except (ConfigError, OSError) as error:
@@ -70,6 +80,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"glassy-li report-so-far: {page}")
         return 0
     return _status(campaign, results, args)
+
+
+def _regenerate(args: argparse.Namespace) -> int:
+    from .regenerate import regenerate_all  # noqa: PLC0415
+    from .results_page import git_commit, write_page  # noqa: PLC0415
+
+    folders = [Path(folder) for folder in args.folders]
+    missing = [str(folder) for folder in folders if not (folder / "made_with.json").is_file()]
+    if missing:
+        print(f"glassy-li regenerate-statistics: not a committed campaign folder (no "
+              f"made_with.json): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    commit = git_commit(Path(__file__).resolve().parents[2])
+    regenerate_all(folders, commit, log=lambda line: print(f"glassy-li: {line}"))
+    if args.page:
+        roots = {folder.resolve().parent for folder in folders}
+        for root in sorted(roots):
+            text = write_page(root)
+            print(f"glassy-li: wrote {root / 'README.md'} ({len(text.splitlines())} lines)")
+    return 0
 
 
 def _status(campaign: Campaign, results: Path, args: argparse.Namespace) -> int:

@@ -153,6 +153,14 @@ def _edge(grid: np.ndarray, inside: np.ndarray, profile: np.ndarray, level: floa
     return float(grid[i] + (grid[j] - grid[i]) * (a - level) / (a - b))
 
 
+def _snap(end_ln: float, x_ln: np.ndarray) -> float:
+    """``end_ln``, or the size run nearest it where that lies within a grid step."""
+    if not math.isfinite(end_ln):
+        return end_ln
+    nearest = x_ln[np.argmin(np.abs(x_ln - end_ln))]
+    return float(nearest) if abs(nearest - end_ln) <= _GRID_STEP_LN else end_ln
+
+
 def fit_critical_size(
     sizes_atoms: np.ndarray,
     transformed: np.ndarray,
@@ -193,8 +201,10 @@ def fit_critical_size(
     top = float(profile.max())
     level = top - float(stats.chi2.ppf(confidence, 1)) / 2
     inside = profile >= level - 1e-12
-    low_ln = _edge(grid, inside, profile, level, -1)
-    high_ln = _edge(grid, inside, profile, level, +1)
+    # an end within a grid step of a size run is that size: the profile jumps there (the
+    # step passing a size's runs), so interpolating across the jump would misplace it
+    low_ln, high_ln = (_snap(_edge(grid, inside, profile, level, side), x)
+                       for side in (-1, +1))
     interval = (math.exp(low_ln) if math.isfinite(low_ln) else math.nan,
                 math.exp(high_ln) if math.isfinite(high_ln) else math.nan)
     percent = f"{100 * confidence:g}%"
@@ -202,12 +212,12 @@ def fit_critical_size(
         return CriticalSizeFit(
             n_runs, 0, ABOVE, math.nan, (interval[0], math.nan), nan2, math.nan,
             f"none of {n_runs} runs transformed (up to {math.exp(x.max()):g} atoms): N_c > "
-            f"{interval[0]:.3g} atoms ({percent} likelihood bound)")
+            f"{interval[0]:.4g} atoms ({percent} likelihood bound)")
     if n_events == n_runs:
         return CriticalSizeFit(
             n_runs, n_runs, BELOW, math.nan, (math.nan, interval[1]), nan2, math.nan,
             f"all {n_runs} runs transformed (down to {math.exp(x.min()):g} atoms): N_c < "
-            f"{interval[1]:.3g} atoms ({percent} likelihood bound)")
+            f"{interval[1]:.4g} atoms ({percent} likelihood bound)")
     largest_amorphous = float(n[~y].max())
     smallest_crystalline = float(n[y].min())
     if largest_amorphous < smallest_crystalline:

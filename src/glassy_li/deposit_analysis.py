@@ -441,6 +441,10 @@ SUMMARY_MEASURES = (
     "dislocation_density_per_m2",
 )
 """Final-frame values carried into the runs table (and their replica statistics)."""
+FRACTION_MEASURES = frozenset(
+    name for name in (*SUMMARY_MEASURES, "retained_fraction")
+    if name.startswith("fraction_") or name in ("porosity", "retained_fraction"))
+"""Measures that are fractions in [0, 1]: their intervals are clipped to that range."""
 
 
 def summarise_deposition(
@@ -482,8 +486,8 @@ def summarise_deposition(
 def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
     """Per substrate, heat route and rate: replica count, mean, standard deviation, standard
     error of the mean and 95% Student-t interval of the mean (``_lower``/``_upper``, the lower
-    end clipped at 0: every measure is a count, fraction, length or density) of each summary
-    measure."""
+    end clipped at 0: every measure is a count, fraction, length or density; a fraction's
+    upper end clipped at 1) of each summary measure."""
     measures = [*SUMMARY_MEASURES, "retained_fraction"]
     keys = ["substrate", "heat_removal", "potential", "rate_atoms_per_ps"]
     rows = []
@@ -498,6 +502,8 @@ def deposition_by_rate(runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}_sd"] = column.std(ddof=1) if len(column) > 1 else np.nan
             row[f"{name}_sem"] = row[f"{name}_sd"] / np.sqrt(len(column)) if len(column) > 1 \
                 else np.nan
-            _, row[f"{name}_lower"], row[f"{name}_upper"] = mean_interval(column, floor=0.0)
+            ceiling = 1.0 if name in FRACTION_MEASURES else None
+            _, row[f"{name}_lower"], row[f"{name}_upper"] = mean_interval(
+                column, floor=0.0, ceiling=ceiling)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ embryo that formed (each run's final-window mean).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,7 +40,7 @@ import seaborn as sns  # noqa: E402
 
 from .aggregate import percolating  # noqa: E402
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa: E402
-from .statistics import sphere_diameter_nm  # noqa: E402
+from .report_text import outcome_label  # noqa: E402
 
 __all__ = [
     "SIZE_AXES",
@@ -824,22 +825,26 @@ def plot_crystallinity_vs_density(campaign: pd.DataFrame, title: str) -> plt.Fig
 
 
 def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
-    """The critical size per metal (and potential, state, density): in atoms and as the
-    diameter (nm) of a sphere at the metal's bulk density, with the bootstrap interval; a
-    series without a fit is drawn as a bound (an arrow from the largest size run if none of
-    its runs crystallised, from the smallest if all did) with the count beside it."""
+    """The critical size per series and outcome (reference structure, any crystal): in atoms
+    and as the diameter (nm) of a sphere at the metal's bulk density.  A resolved size is a
+    point with its profile-likelihood interval (an open end drawn as an arrow); separated
+    outcomes a bar over their interval without a point; none (all) ordered an arrow from the
+    bound; "not resolved" is written, not drawn."""
     _theme()
     grid = critical[critical["group"] == "grid"].reset_index(drop=True)
+    if "outcome" not in grid:
+        grid = grid.assign(outcome="reference", critical_size_status="resolved")
     labels = [
-        f"{row.metal} ({row.potential})\n{row.initial_state}, "
+        f"{row.metal} ({row.potential}), {row.initial_state}, "
         f"{row.packing_density_g_cm3:g} g/cm$^3$"
         + (f", {row.final_temperature_K:.0f} K" if "final_temperature_K" in grid else "")
+        + f"\n{outcome_label(row._asdict())}"
         for row in grid.itertuples()
     ]
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 1.5 + 0.6 * max(1, len(grid))), sharey=True,
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 1.5 + 0.62 * max(1, len(grid))), sharey=True,
                              layout="constrained")
-    palette = sns.color_palette("colorblind", max(1, grid["metal"].nunique()))
-    colours = dict(zip(sorted(grid["metal"].unique()), palette, strict=False))
+    palette = sns.color_palette("colorblind", 2)
+    colours = {"reference": palette[0], "any crystal": palette[1]}
     for ax, value, low, high, unit in (
         (axes[0], "critical_size_atoms", "critical_size_lower_atoms",
          "critical_size_upper_atoms", "critical size (atoms)"),
@@ -847,48 +852,60 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
          "critical_diameter_upper_nm", "critical diameter (nm, sphere at bulk density)"),
     ):
         extent: list[float] = []
+        texts: list[tuple[int, str, object]] = []
         for y, row in grid.iterrows():
-            colour = colours[row["metal"]]
-            if np.isfinite(row[value]):
-                lower = row[value] - row[low] if np.isfinite(row[low]) else 0.0
-                upper = row[high] - row[value] if np.isfinite(row[high]) else 0.0
-                ax.errorbar(row[value], y, xerr=[[lower], [upper]], fmt="o", color=colour,
-                            capsize=3)
-                extent += [row[value], row[low], row[high]]
-                continue
-            sizes = [int(v) for v in str(row["sizes_atoms"]).split(",")]
-            none = row["n_crystalline"] == 0
-            bound_atoms = max(sizes) if none else min(sizes)
-            bound = bound_atoms if value.endswith("atoms") else sphere_diameter_nm(
-                bound_atoms, row["mass_amu"], row["bulk_density_g_cm3"])
-            tip = bound * (1.8 if none else 1 / 1.8)
-            ax.annotate("", (tip, y), xytext=(bound, y),
-                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3})
-            ax.plot([bound], [y], "|", color=colour, ms=10, mew=1.5)
-            ax.annotate(
-                f"{'>' if none else '<'} {bound:.3g}  ({row['n_crystalline']}/{row['n_runs']} "
-                "crystalline)",
-                (bound, y), xytext=(0, -6), textcoords="offset points", ha="center", va="top",
-                fontsize=7, color=colour,
-            )
-            extent += [bound, tip]
+            colour = colours.get(row["outcome"], "0.3")
+            status = row["critical_size_status"]
+            lo, hi = float(row[low]), float(row[high])
+            if status == "resolved":
+                centre = float(row[value])
+                ax.errorbar(centre, y, xerr=[[centre - lo if np.isfinite(lo) else 0.0],
+                                             [hi - centre if np.isfinite(hi) else 0.0]],
+                            fmt="o", color=colour, capsize=3)
+                extent += [centre, lo, hi]
+                for end, sign in ((lo, -1), (hi, 1)):
+                    if not np.isfinite(end):  # open: an arrow from the point
+                        tip = centre * 1.8 ** sign
+                        ax.annotate("", (tip, y), xytext=(centre, y), arrowprops={
+                            "arrowstyle": "-|>", "color": colour, "lw": 1.0})
+                        extent.append(tip)
+            elif status == "separated":
+                ax.plot([lo, hi], [y, y], color=colour, lw=5, alpha=0.6,
+                        solid_capstyle="butt")
+                texts.append((y, "separated: between these sizes", colour))
+                extent += [lo, hi]
+            elif status in ("above", "below"):
+                bound = lo if status == "above" else hi
+                tip = bound * (1.8 if status == "above" else 1 / 1.8)
+                ax.annotate("", (tip, y), xytext=(bound, y),
+                            arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3})
+                ax.plot([bound], [y], "|", color=colour, ms=10, mew=1.5)
+                texts.append((y, f"{'>' if status == 'above' else '<'} {bound:.3g} "
+                                 f"({int(row['n_crystalline'])}/{int(row['n_runs'])} ordered)",
+                              colour))
+                extent += [bound, tip]
+            else:
+                texts.append((y, "not resolved", "0.3"))
+        finite = [v for v in extent if np.isfinite(v) and v > 0]
+        left, right = (min(finite) / 2.5, max(finite) * 2.5) if finite else (10.0, 1e4)
+        for y, text, colour in texts:
+            ax.annotate(text, (math.sqrt(left * right), y), xytext=(0, -6),
+                        textcoords="offset points", ha="center", va="top", fontsize=7,
+                        color=colour)
         ax.set_xlabel(unit)
-        finite = [v for v in extent if np.isfinite(v)]
-        if finite:
-            ax.set_xscale("log")
-            left, right = min(finite) / 2.5, max(finite) * 2.5
-            ax.set_xlim(left, right)
-            subs = (1.0, 2.0, 5.0) if np.log10(right / left) <= 2.5 else (1.0,)
-            ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=subs))
+        ax.set_xscale("log")
+        ax.set_xlim(left, right)
+        subs = (1.0, 2.0, 5.0) if np.log10(right / left) <= 2.5 else (1.0,)
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=subs))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(axis="x", color="0.9", lw=0.6)
-    axes[0].set_yticks(range(len(grid)), labels, fontsize=7.5)
+    axes[0].set_yticks(range(len(grid)), labels, fontsize=7)
     axes[0].set_ylim(-0.6, len(grid) - 0.3)
     axes[0].invert_yaxis()
     confidence = grid["confidence"].iloc[0] if len(grid) else 0.95
-    fig.suptitle(f"{title}: critical size (logistic fit, {confidence:.0%} bootstrap interval; "
-                 "arrows: bounds where no fit)", fontsize=9)
+    fig.suptitle(f"{title}: critical size (logistic, {confidence:.0%} profile-likelihood "
+                 "interval; bars: separated outcomes; arrows: bounds)", fontsize=9)
     return _finish(fig)
 
 

@@ -26,8 +26,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .aggregate import SIZE_SERIES_KEYS, flag, percolating
-from .report_text import format_number, series_rows
+from .aggregate import SIZE_SERIES_KEYS, UNCHECKED_OUTCOMES, flag, percolating
+from .report_text import (
+    critical_diameter_text,
+    critical_size_text,
+    format_number,
+    outcome_label,
+    plain_text,
+    series_rows,
+)
 from .robustness import (
     PairedDifference,
     Slope,
@@ -36,7 +43,7 @@ from .robustness import (
     ols_slope,
     paired_incubation_differences,
 )
-from .statistics import mean_interval, sphere_diameter_nm
+from .statistics import mean_interval, proportion_interval
 
 __all__ = [
     "DEPOSITION_PAGE_TABLES",
@@ -45,6 +52,8 @@ __all__ = [
     "PAPER",
     "collect_campaign",
     "git_commit",
+    "require_committed_code",
+    "uncommitted_code",
     "incubation_slope",
     "page_text",
     "write_page",
@@ -129,14 +138,39 @@ def collect_campaign(
     return target
 
 
-def git_commit(project_root: str | Path) -> str:
-    """The project's git commit, with ``+changes`` when tracked files differ from it."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=project_root, capture_output=True,
-                              text=True, check=False).stdout.strip()
+def _git(project_root: str | Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project_root, capture_output=True, text=True,
+                          check=False).stdout.strip()
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+def uncommitted_code(project_root: str | Path) -> list[str]:
+    """Tracked files that differ from the commit, outside ``docs/results/`` (the page and its
+    campaign folders are what a results_page job writes, not code)."""
+    status = _git(project_root, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":(exclude)docs/results")
+    return [line.split(maxsplit=1)[1] for line in status.splitlines() if line.strip()]
+
+
+def git_commit(project_root: str | Path) -> str:
+    """The project's git commit, with ``+changes`` when tracked files outside docs/results/
+    differ from it (:func:`uncommitted_code`)."""
+    commit = _git(project_root, "rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if uncommitted_code(project_root) else "")
+
+
+def require_committed_code(project_root: str | Path, allow_uncommitted: bool) -> None:
+    """Refuse to write a committed campaign folder from code that is not committed: its
+    ``made_with.json`` would name a commit that did not make it (``results_page.
+    allow_uncommitted: true`` overrides, and the commit then reads ``+changes``)."""
+    changed = uncommitted_code(project_root)
+    if changed and not allow_uncommitted:
+        shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8
+                                           else "")
+        raise RuntimeError(
+            f"results_page: tracked files differ from commit "
+            f"{_git(project_root, 'rev-parse', '--short', 'HEAD')}: {shown}. Commit them first, "
+            "so that docs/results names the code that made it (or set config key "
+            "'results_page.allow_uncommitted: true')")
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -155,17 +189,16 @@ def _interval(row: Mapping[str, object], middle: str, lower: str, upper: str,
     return f"{value} [{low if low != '-' else '?'}, {high if high != '-' else 'open'}]"
 
 
-def incubation_slope(statistics: pd.DataFrame) -> tuple[float, int]:
+def incubation_slope(statistics: pd.DataFrame) -> Slope:
     """How steeply the incubation time falls with size: the least-squares slope of
     ln(Kaplan-Meier median incubation time) against ln(size) over the sizes that have a
-    median, and the number of those sizes (NaN below two)."""
+    median, with its Student-t interval (NaN below three sizes)."""
     rows = statistics.dropna(subset=["km_median_incubation_ps"])
     rows = rows[rows["km_median_incubation_ps"] > 0]
     if len(rows) < 2:
-        return float("nan"), len(rows)
-    slope = np.polyfit(np.log(rows["ensemble_size_atoms"].astype(float)),
-                       np.log(rows["km_median_incubation_ps"].astype(float)), 1)[0]
-    return float(slope), len(rows)
+        return Slope(float("nan"), float("nan"), float("nan"), len(rows))
+    return ols_slope(np.log(rows["km_median_incubation_ps"].astype(float)),
+                     np.log(rows["ensemble_size_atoms"].astype(float)))
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -187,31 +220,50 @@ def _series_label(row: Mapping[str, object]) -> str:
 
 
 def _atoms(size: str) -> str:
-    """A critical-size text with its unit (a bound or 'not resolved' carries its own words)."""
-    return f"{size} atoms" if size[:1].isdigit() else size
+    """A critical-size text (:func:`critical_size_text` carries its unit)."""
+    return size
 
 
 def _critical_size(row: Mapping[str, object]) -> str:
-    """A critical-size row as text: the value with its interval; where nothing transformed,
-    the lower bound the sizes run give."""
-    size = _interval(row, "critical_size_atoms", "critical_size_lower_atoms",
-                     "critical_size_upper_atoms")
-    if size != "-":
-        return size
-    bounds = _bounds(row)
-    if bounds is None:
-        return "not resolved (see its note)"
-    if math.isinf(bounds[1]):
-        return f"> {bounds[0]:.0f} (none of {int(row['n_runs'])} runs transformed)"
-    return f"< {bounds[1]:.0f} (all {int(float(row['n_runs']))} runs transformed)"
+    """A critical-size row as text: a value with its interval, a bracket, a bound or "not
+    resolved" with the reason (:func:`critical_size_text`)."""
+    return critical_size_text(row)
+
+
+def _wilson(row: Mapping[str, object], count: str, fraction: str) -> str:
+    """``k/n [lower, upper]``: a count of runs with the Wilson interval of its fraction."""
+    low, high = _float(row.get(f"{fraction}_lower")), _float(row.get(f"{fraction}_upper"))
+    text = f"{int(float(row[count]))}/{int(float(row['n_runs']))}"
+    return text + (f" [{low:.2f}, {high:.2f}]" if np.isfinite(low) and np.isfinite(high)
+                   else "")
+
+
+def _outcome_rows(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The rows of one outcome of a critical-size table (a table from before the outcome
+    column holds the reference structure's alone)."""
+    if "outcome" not in table:
+        return table if outcome == "reference" else table.iloc[0:0]
+    return table[table["outcome"] == outcome]
+
+
+def _agreement(reference: Mapping[str, object] | None,
+               any_crystal: Mapping[str, object] | None) -> str:
+    """Whether the reference-structure and any-crystal critical sizes of a series agree:
+    their intervals (bounds) overlap, or not."""
+    if reference is None or any_crystal is None:
+        return "-"
+    a, b = _bounds(reference), _bounds(any_crystal)
+    if a is None or b is None:
+        return "not comparable (one is not resolved)"
+    return "agree (intervals overlap)" if a[0] <= b[1] and b[0] <= a[1] else "**differ**"
 
 
 def _series_section(
     folder: Path, runs: pd.DataFrame, values: Mapping[str, object], slopes: list[list[str]]
-) -> tuple[list[str], list[list[str]]]:
+) -> tuple[list[str], dict[str, object]]:
     """The page's lines for one series of sizes of a campaign (one potential, start, density,
-    coupling and hold temperature), and its rows of the comparison table; its incubation
-    slope is appended to ``slopes``."""
+    coupling and hold temperature), and its row of the claim table (one cell per measure);
+    its incubation slope is appended to ``slopes``."""
     statistics = series_rows(_grid(_read(folder, "incubation_statistics.tsv")), values)
     summary = series_rows(_grid(_read(folder, "summary_by_size.tsv")), values)
     critical = series_rows(_grid(_read(folder, "critical_size.tsv")), values)
@@ -220,16 +272,29 @@ def _series_section(
     first = runs.iloc[0]
     hold_K = float(first["final_temperature_K"])
     hold_ps = float((runs["simulated_ps"] - runs["reference_time_ps"]).max())
-    setting = f"{first['potential']}, {hold_K:.0f} K, {first['initial_state']}"
+    structure = str(first.get("reference_structure", "bcc"))
+    basis = plain_text(statistics["outcome_basis"].iloc[0]) if (
+        "outcome_basis" in statistics and len(statistics)) else UNCHECKED_OUTCOMES
+    checked = basis == "lasting order"
     lines = [
         f"### {first['metal']}, {_series_label(first)}",
         "",
         f"{len(runs)} runs, held up to {hold_ps:.0f} ps; "
-        f"{int(flag(runs, 'hold_ended_early').sum())} ended their hold early once settled.",
+        f"{int(flag(runs, 'hold_ended_early').sum())} ended their hold early once settled. "
+        + (f"Outcomes: a run has ordered when its {structure} crystallinity (or, beside it, "
+           "its any-crystal crystallinity) reaches the threshold and the order lasts to the "
+           "end of the run; a fall back below for a whole persistence window is a reversion, "
+           "counted."
+           if checked else
+           f"Outcomes: **{UNCHECKED_OUTCOMES}** (the runs predate those checks and their "
+           f"per-frame traces are not committed): ordered means {structure} crystallinity at "
+           "the threshold for one persistence window; the any-crystal column is the final "
+           "window's any-crystal crystallinity at the threshold."),
         "",
-        "| size (atoms) | runs | transformed | median incubation (ps) [95% CI] | "
-        "final crystallinity (mean) | final largest embryo (atoms, mean) |",
-        "|---:|---:|---:|---|---:|---:|",
+        f"| size (atoms) | runs | ordered, {structure} [95% CI] | any crystal [95% CI] | "
+        "reverted | median incubation (ps) [95% CI] | final crystallinity (mean) | "
+        "final largest embryo (atoms, mean) |",
+        "|---:|---:|---|---|---:|---|---:|---:|",
     ]
     for _, row in statistics.sort_values("ensemble_size_atoms").iterrows():
         size = int(row["ensemble_size_atoms"])
@@ -242,57 +307,53 @@ def _series_section(
                            "km_median_upper_ps")
         if median == "-" and int(row["n_censored"]):
             median = f"none by {_num(row['observed_ps_max'])} ps"
-        lines.append(f"| {size} | {int(row['n_runs'])} | {int(row['n_transformed'])} | "
-                     f"{median} | {crystallinity} | {embryo} |")
-    slope, n_sizes = incubation_slope(statistics)
-    slopes.append([f"{first['initial_state']}, {hold_K:.0f} K", _num(slope, ".2f"),
-                   str(n_sizes)])
+        reverted = _num(row.get("n_runs_reverted"), ".0f") if checked else "not checked"
+        lines.append(
+            f"| {size} | {int(row['n_runs'])} | "
+            f"{_wilson(row, 'n_transformed', 'fraction_transformed')} | "
+            f"{_wilson(row, 'any_crystal_n_crystalline', 'any_crystal_fraction')} | "
+            f"{reverted} | {median} | {crystallinity} | {embryo} |")
+    slope = incubation_slope(statistics)
+    slopes.append([f"{first['initial_state']}, {hold_K:.0f} K",
+                   _slope_text(slope), str(slope.n), _slope_verdict(slope)])
     lines += [
         "",
-        f"Incubation time against size: d ln t / d ln N = {_num(slope, '.2f')} over the "
-        f"{n_sizes} sizes with a median (least squares on the Kaplan-Meier medians)."
-        if n_sizes >= 2 else
-        "Incubation time against size: no slope (fewer than two sizes have a median).",
+        f"Incubation time against size: d ln t / d ln N = {_slope_text(slope)} (95% "
+        f"t-interval, least squares on the Kaplan-Meier medians of the {slope.n} sizes that "
+        f"have one): {_slope_verdict(slope)}."
+        if slope.n >= 3 else
+        f"Incubation time against size: no slope with an interval ({slope.n} of the sizes "
+        "have a median; three are needed).",
         "",
     ]
-    comparison: list[list[str]] = []
-    for _, row in critical.iterrows():
-        size = _critical_size(row)
-        diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
-                             "critical_diameter_upper_nm", ".2f")
-        note = str(row.get("note", "") or "").strip()
-        if note in ("nan", ""):
-            note = ""
-        lines.append(f"Kinetic critical size (logistic fit of transformed against size, whole "
-                     f"hold): **{_atoms(size)}**, {diameter} nm. {note}".rstrip())
-        comparison.append([f"kinetic, {hold_ps:.0f} ps hold", size, diameter, setting])
-    for _, row in by_hold.sort_values("hold_ps").iterrows():
-        size = _critical_size(row)
-        diameter = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
-                             "critical_diameter_upper_nm", ".2f")
-        note = str(row.get("note", "") or "").strip()
-        note = str(row.get("note", "") or "").strip()
-        lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {_atoms(size)} "
-                     f"({diameter} nm)" + (f"; {note}" if size.startswith("not") else ""))
-        if float(row["hold_ps"]) < hold_ps - 1e-6:  # the whole hold is the row above
-            comparison.append([f"kinetic, {float(row['hold_ps']):g} ps hold", size, diameter,
-                               setting])
-    lines += ["", "MFPT critical nucleus n* (per size with enough replicas): the size of the "
-                  "largest bcc domain inside the droplet at which the mean first-passage time "
-                  "tau(n) turns over - the nucleus of the bcc phase within an embryo, not the "
-                  "embryo's own size:"]
-    fitted = 0
-    for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows():
-        text = _interval(row, "n_star_atoms", "n_star_lower", "n_star_upper")
-        lines.append(f"- {int(row['ensemble_size_atoms'])} atoms: "
-                     + (f"n* = {text} atoms" if text != "-" else str(row.get("note", ""))))
-        if text != "-":
-            fitted += 1
-            comparison.append([f"MFPT n* ({int(row['ensemble_size_atoms'])}-atom runs)", text,
-                               "-", setting])
-    if not fitted:
-        comparison.append(["MFPT n*", "no fit (see below)", "-", setting])
-    lines.append("")
+    claim: dict[str, object] = {"holds": {}, "basis": basis, "series":
+                                f"{first['potential']}, {hold_K:.0f} K "
+                                f"({_homologous(first)}), {first['initial_state']}"}
+    rows = {outcome: _outcome_rows(critical, outcome) for outcome in ("reference",
+                                                                      "any crystal")}
+    for table in rows.values():
+        for _, row in table.iterrows():
+            diameter = critical_diameter_text(row)
+            lines.append(f"Kinetic critical size, {outcome_label(row)} (logistic in ln N, "
+                         f"{_percent(row)} profile-likelihood interval, whole hold): "
+                         f"**{critical_size_text(row)}**"
+                         + (f", {diameter}" if diameter != "-" else "") + ".")
+    reference = rows["reference"].iloc[0] if len(rows["reference"]) else None
+    any_crystal = rows["any crystal"].iloc[0] if len(rows["any crystal"]) else None
+    claim["any_crystal"] = critical_size_text(any_crystal) if any_crystal is not None else "-"
+    claim["agree"] = _agreement(reference, any_crystal)
+    lines += ["", f"The {structure} and any-crystal answers: {claim['agree']}.", ""]
+    for _, row in _outcome_rows(by_hold, "reference").sort_values("hold_ps").iterrows():
+        size = critical_size_text(row)
+        lines.append(f"- had the runs been held {float(row['hold_ps']):g} ps: {size}"
+                     + (f", {critical_diameter_text(row)}"
+                        if critical_diameter_text(row) != "-" else ""))
+        claim["holds"][float(row["hold_ps"])] = size  # type: ignore[index]
+    if not claim["holds"] and reference is not None:
+        claim["holds"][hold_ps] = critical_size_text(reference)  # type: ignore[index]
+    lines += ["", *_mfpt_lines(mfpt)]
+    claim["mfpt"] = _mfpt_claim(mfpt)
+    claim["n_star"] = "-"
     for path in sorted((folder / "tables").glob("size_melting_fit_*.tsv")):
         fits = pd.read_csv(path, sep="\t")
         fit = fits[(fits["hold_temperature_K"] - hold_K).abs() < 0.05]
@@ -302,8 +363,69 @@ def _series_section(
                            "n_star_upper_atoms")
         lines += [f"Thermodynamic size N* (the size whose melting point is {hold_K:.0f} K, "
                   f"from the T_m(N) fit below): **{n_star} atoms**.", ""]
-        comparison.append(["thermodynamic N*: T_m(N*) = T_hold", n_star, "-", setting])
-    return lines, comparison
+        claim["n_star"] = n_star
+    return lines, claim
+
+
+def _percent(row: Mapping[str, object]) -> str:
+    return format_number(row.get("confidence"), ".0%") or "95%"
+
+
+def _homologous(row: Mapping[str, object]) -> str:
+    melting = _float(row.get("melting_point_potential_K"))
+    return (f"{float(row['final_temperature_K']) / melting:.2f} T_m" if melting > 0
+            else "T_m unknown")
+
+
+def _slope_text(slope: Slope) -> str:
+    if not np.isfinite(slope.slope):
+        return "-"
+    if not np.isfinite(slope.lower):
+        return f"{slope.slope:.2f} (no interval)"
+    return f"{slope.slope:.2f} [{slope.lower:.2f}, {slope.upper:.2f}]"
+
+
+def _slope_verdict(slope: Slope) -> str:
+    """A direction only where the slope's interval excludes zero."""
+    if not np.isfinite(slope.lower):
+        return "no interval" if np.isfinite(slope.slope) else "-"
+    return {-1: "**falls** with size", 1: "**rises** with size",
+            0: "not resolved (the interval holds 0)"}[slope.sign]
+
+
+MFPT_WITHDRAWN = (
+    "MFPT nucleus: withdrawn for this series. The old fit kept tau(n) only up to the size "
+    "every replica reached, fitted series with no transition and allowed n* < 1; the "
+    "corrected, censored estimator (glassy_li.mfpt) needs the per-frame traces, which this "
+    "campaign did not commit."
+)
+
+
+def _mfpt_lines(mfpt: pd.DataFrame) -> list[str]:
+    """The MFPT nucleus of each size of a series, from a corrected table; withdrawn (with
+    the reason) where the series has only the old estimator's table or none."""
+    if mfpt.empty or "estimator" not in mfpt:
+        return [MFPT_WITHDRAWN, ""]
+    lines = ["MFPT nucleus n* (mean first-passage time of the largest "
+             "reference-structure domain, censored replicas included; glassy_li.mfpt): the "
+             "size of the domain inside the droplet at which tau(n) turns over, not the "
+             "embryo's own size:"]
+    for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows():
+        text = _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+        lines.append(f"- {int(row['ensemble_size_atoms'])} atoms: "
+                     + (f"n* = {text} atoms" if text != "-" else plain_text(row.get("note"))))
+    return [*lines, ""]
+
+
+def _mfpt_claim(mfpt: pd.DataFrame) -> str:
+    """The claim table's MFPT cell: each fitted size's n*, or why there is none."""
+    if mfpt.empty or "estimator" not in mfpt:
+        return "withdrawn (see the series)"
+    cells = [f"{int(row['ensemble_size_atoms'])}-atom runs: "
+             + _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+             for _, row in mfpt.sort_values("ensemble_size_atoms").iterrows()
+             if np.isfinite(_float(row.get("n_star_atoms")))]
+    return "; ".join(cells) if cells else "no fit (see the series)"
 
 
 def _melting_section(folder: Path) -> list[str]:
@@ -353,9 +475,9 @@ def _melting_section(folder: Path) -> list[str]:
 
 def _campaign_section(
     folder: Path, slopes: list[list[str]]
-) -> tuple[list[str], list[list[str]]]:
-    """The page's lines for one committed campaign, and its rows of the comparison table
-    (its series' incubation slopes go to ``slopes``)."""
+) -> tuple[list[str], list[dict[str, object]]]:
+    """The page's lines for one committed campaign, and its rows of the claim table (its
+    series' incubation slopes go to ``slopes``)."""
     made = json.loads((folder / "made_with.json").read_text())
     runs = _grid(_read(folder, "campaign.tsv"))
     name = folder.name
@@ -368,19 +490,20 @@ def _campaign_section(
         f"a restart). Tables, figures, config and every run's provenance: [`{name}/`]({name}/).",
         "",
     ]
-    comparison: list[list[str]] = []
+    comparison: list[dict[str, object]] = []
     if not runs.empty:
         keys = [key for key in SIZE_SERIES_KEYS if key in runs.columns]
         for values, series in runs.groupby(keys, sort=True):
             # a critical size needs sizes on both sides: series of fewer than three sizes
-            # (the density and coupling studies) stay in their own sections
+            # (the density and coupling studies, the positive control) stay in their own
+            # sections
             compared = series["ensemble_size_atoms"].nunique() >= MIN_SIZES_FOR_COMPARISON
-            section, rows = _series_section(folder, series,
-                                            dict(zip(keys, values, strict=True)),
-                                            slopes if compared else [])
+            section, claim = _series_section(folder, series,
+                                             dict(zip(keys, values, strict=True)),
+                                             slopes if compared else [])
             lines += section
             if compared:
-                comparison += rows
+                comparison.append(claim)
         lines += _melting_section(folder)
     lines += _deposition_section(folder)
     figures = sorted((folder / "figures").glob("*.png"))
@@ -408,14 +531,14 @@ def page_text(results_dir: str | Path) -> str:
         "written from the tables in this folder by `glassy_li.results_page`.",
         "",
     ]
-    comparison: list[list[str]] = []
+    claims: list[dict[str, object]] = []
     sections: list[str] = []
     slopes: list[list[str]] = []
     for folder in folders:
         start = len(slopes)
         section, rows = _campaign_section(folder, slopes)
         sections += section
-        comparison += [[folder.name, *row] for row in rows]
+        claims += [{**row, "campaign": folder.name} for row in rows]
         slopes[start:] = [[folder.name, *row] for row in slopes[start:]]
     lines += [
         "## Claim by claim",
@@ -424,24 +547,96 @@ def page_text(results_dir: str | Path) -> str:
         f"Paper: about {PAPER['critical_size_atoms']} atoms, {PAPER['critical_diameter_nm']} nm "
         f"({PAPER['start']}, {PAPER['temperature_K']} K, ReaxFF). This project:",
         "",
-        "| campaign | measure | size (atoms) [95% CI] | diameter (nm) | potential, T, start |",
-        "|---|---|---|---|---|",
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in comparison]
-    lines += [
+        *_claim_table(claims),
         "",
+        *_positive_control_lines(folders),
         "**Claim: incubation time falls with size.** This project: the slope of ln(median "
-        "incubation time) against ln(size) per series (negative: falls with size); the "
+        "incubation time) against ln(size) per series with its 95% t-interval (negative: "
+        "falls with size); a direction is written only where the interval excludes 0. The "
         "per-size medians with their intervals are in each campaign's section.",
         "",
-        "| campaign | series | d ln t / d ln N | sizes with a median |",
-        "|---|---|---:|---:|",
+        "| campaign | series | d ln t / d ln N [95% CI] | sizes with a median | verdict |",
+        "|---|---|---|---:|---|",
         *("| " + " | ".join(row) + " |" for row in slopes),
         "",
         *robustness_lines(folders),
         *sections,
     ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _claim_table(claims: Sequence[Mapping[str, object]]) -> list[str]:
+    """The claim table: one row per series, one column per measure, each named with its
+    unit: the kinetic critical size at each hold (reference structure), the any-crystal one
+    over the whole hold and whether the two agree, the MFPT nucleus and the thermodynamic
+    N*."""
+    holds = sorted({hold for claim in claims for hold in claim["holds"]})  # type: ignore[attr-defined]
+    header = (["campaign", "series (potential, hold T, start)", "outcomes measured"]
+              + [f"kinetic N_c, bcc, {hold:g}-ps hold (atoms) [95% CI]" for hold in holds]
+              + ["kinetic N_c, any crystal, whole hold (atoms) [95% CI]",
+                 "bcc vs any crystal", "MFPT nucleus n* (bcc domain, atoms)",
+                 "thermodynamic N* (atoms): T_m(N*) = T_hold"])
+    lines = [
+        "Kinetic N_c: the ensemble size at which half the runs order (logistic in ln N), "
+        "with its profile-likelihood interval; separated outcomes give the bracket between "
+        "the sizes that separate them, none (all) ordered a one-sided bound, and a fit the "
+        "data cannot decide reads \"not resolved\" with the reason. The MFPT nucleus is "
+        "the size of the bcc domain inside a droplet at which its mean first-passage time "
+        "turns over; N* the size whose melting point is the hold temperature. Three "
+        "different measures: compare each with itself.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for claim in claims:
+        cells = [str(claim["campaign"]), str(claim["series"]), str(claim["basis"])]
+        cells += [str(claim["holds"].get(hold, "-")) for hold in holds]  # type: ignore[attr-defined]
+        cells += [str(claim["any_crystal"]), str(claim["agree"]), str(claim["mfpt"]),
+                  str(claim["n_star"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _positive_control_lines(folders: Sequence[Path]) -> list[str]:
+    """Does a crystal of the threshold's size survive the hold?  Every campaign's whole-bcc
+    or seeded droplets, per size and hold temperature."""
+    lines: list[str] = []
+    for folder in folders:
+        runs = _grid(_read(folder, "campaign.tsv"))
+        if runs.empty or "seeded-droplet" not in set(runs["initial_state"]):
+            continue
+        seeded = runs[runs["initial_state"] == "seeded-droplet"]
+        config = yaml.safe_load((folder / "config.yaml").read_text())
+        fraction = float(config["system"]["seed_fraction"])
+        hold_ps = float((seeded["simulated_ps"] - seeded["reference_time_ps"]).max())
+        lines += [
+            f"**Positive control (campaign `{folder.name}`): does a crystal of the threshold's "
+            "size survive the hold?** "
+            + ("Whole bcc spheres" if fraction >= 1 else f"Droplets around a bcc seed of "
+               f"{fraction:g} of their atoms")
+            + f", set at the hold temperature and held {hold_ps:.0f} ps. Survived: ordered at "
+            "the start of the hold and still ordered at its end (no reversion), "
+            "count [95% Wilson interval].",
+            "",
+            "| size (atoms) | hold T (K) | T / T_m | runs | survived [95% CI] | reverted | "
+            "final crystallinity (mean [min, max]) | final bcc fraction of the largest embryo "
+            "(mean) |",
+            "|---:|---:|---:|---:|---|---:|---|---:|",
+        ]
+        for (size, temperature), group in seeded.groupby(["ensemble_size_atoms",
+                                                         "final_temperature_K"]):
+            survived = int(group["status"].eq("crystalline_at_reference").sum())
+            _, low, high = proportion_interval(survived, len(group))
+            final = pd.to_numeric(group["final_crystallinity"], errors="coerce")
+            bcc = pd.to_numeric(group["final_bcc_fraction_largest_embryo"], errors="coerce")
+            reverted = int((pd.to_numeric(group.get("n_reversions"), errors="coerce")
+                            > 0).sum()) if "n_reversions" in group else "not checked"
+            lines.append(
+                f"| {int(size)} | {float(temperature):.0f} | {_homologous(group.iloc[0])[:4]} | "
+                f"{len(group)} | {survived}/{len(group)} [{low:.2f}, {high:.2f}] | {reverted} | "
+                f"{final.mean():.2f} [{final.min():.2f}, {final.max():.2f}] | {bcc.mean():.2f} |")
+        lines.append("")
+    return lines
 
 
 def write_page(results_dir: str | Path) -> str:
@@ -463,34 +658,20 @@ def _float(value: object) -> float:
 
 
 def _bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
-    """The critical size a row supports as an interval (atoms): its 95% interval, or the
-    open bound that no run (or every run) transforming gives; None where not resolved."""
-    value = _float(row.get("critical_size_atoms"))
-    if np.isfinite(value):
-        low, high = _float(row.get("critical_size_lower_atoms")), _float(
-            row.get("critical_size_upper_atoms"))
-        return (low if np.isfinite(low) else value, high if np.isfinite(high) else math.inf)
-    sizes = [int(float(v)) for v in str(row["sizes_atoms"]).split(",")]
-    crystalline = int(float(row.get("n_crystalline") or 0))
-    if crystalline == 0:
-        return float(max(sizes)), math.inf
-    if crystalline == int(float(row["n_runs"])):
-        return 0.0, float(min(sizes))
-    return None
+    """The critical size a row supports as an interval (atoms): its likelihood interval
+    (an open end reaching to 0 or infinity), a separated series' interval, or the one-sided
+    bound where none (all) ordered; None where not resolved."""
+    status = plain_text(row.get("critical_size_status"))
+    if status in ("", "not resolved"):
+        return None
+    low, high = _float(row.get("critical_size_lower_atoms")), _float(
+        row.get("critical_size_upper_atoms"))
+    return (low if np.isfinite(low) else 0.0, high if np.isfinite(high) else math.inf)
 
 
 def _diameter(row: Mapping[str, object]) -> str:
-    """The critical diameter (nm) with its interval, or the bound in nm that a bound in atoms
-    gives (a sphere at the metal's bulk density)."""
-    text = _interval(row, "critical_diameter_nm", "critical_diameter_lower_nm",
-                     "critical_diameter_upper_nm", ".2f")
-    bounds = _bounds(row)
-    if text != "-" or bounds is None:
-        return text
-    mass, density = float(row["mass_amu"]), float(row["bulk_density_g_cm3"])
-    if np.isinf(bounds[1]):
-        return f"> {sphere_diameter_nm(bounds[0], mass, density):.2f}"
-    return f"< {sphere_diameter_nm(bounds[1], mass, density):.2f}"
+    """The critical diameter (nm) in the form of its size (:func:`critical_diameter_text`)."""
+    return critical_diameter_text(row)
 
 
 def _critical_rows(folders: Iterable[Path]) -> pd.DataFrame:
@@ -501,6 +682,7 @@ def _critical_rows(folders: Iterable[Path]) -> pd.DataFrame:
         table = _grid(_read(folder, "critical_size_by_hold.tsv"))
         if table.empty:
             continue
+        table = _outcome_rows(table, "reference")
         table = table[(table["initial_state"] == "droplet")
                       & (table["sizes_atoms"].astype(str).str.count(",")
                          >= MIN_SIZES_FOR_COMPARISON - 1)]
@@ -716,12 +898,16 @@ def _exchange_strength(row: pd.Series, reference: pd.Series) -> str:
 
 
 def _paired_word(difference: PairedDifference) -> str:
-    """A paired comparison in a few words: faster, slower or not resolved, with its mean."""
-    word = {-1: "faster", 1: "slower", 0: "no difference resolved"}[difference.sign]
-    return (f"{word} (mean paired difference {_num(difference.mean_ps, '.0f')} ps "
-            f"[{_num(difference.lower_ps, '.0f')}, {_num(difference.upper_ps, '.0f')}], "
-            f"faster in {difference.faster} of {difference.faster + difference.slower} "
-            "ordered pairs)")
+    """A paired comparison in a few words: faster or slower where the sign test over every
+    ordered pair rejects at 5%, else not resolved; with the counts and the mean difference
+    of the both-transformed pairs."""
+    word = {-1: "**faster**", 1: "**slower**", 0: "not resolved"}[difference.sign]
+    mean = (f"; mean difference {_num(difference.mean_ps, '.0f')} ps "
+            f"[{_num(difference.lower_ps, '.0f')}, {_num(difference.upper_ps, '.0f')}] over "
+            f"the {difference.n_both_transformed} pairs both transformed"
+            if difference.n_both_transformed else "")
+    return (f"{word} (faster in {difference.faster} of {difference.faster + difference.slower} "
+            f"ordered pairs, sign-test p = {_num(difference.p_sign, '.2f')}{mean})")
 
 
 def _exchange_question(folders: Iterable[Path]) -> list[str]:
@@ -747,8 +933,11 @@ def _exchange_question(folders: Iterable[Path]) -> list[str]:
             "reference incubation time, mean over pairs where both transformed [95% "
             "t-interval]; faster / slower counts every pair whose order is known "
             "(a censored run is later than a partner that transformed before its censoring "
-            "time), with the two-sided sign-test p. Embryo: final largest embryo, mean "
-            "[min, max]; T: measured over the final window.",
+            "time), with the two-sided sign-test p: a coupling is called faster or slower "
+            "only where that test rejects at 5% (with 5 pairs it cannot: its smallest p is "
+            "0.06). The mean difference drops pairs with a censored run, so it is descriptive "
+            "only. Embryo: final largest embryo, mean [min, max]; T: measured over the final "
+            "window.",
             "",
             "| size (atoms) | coupling | runs | transformed | median incubation (ps) [95% CI] "
             "| paired difference (ps) [95% CI] | faster / slower (p) | embryo (atoms) | "

@@ -11,8 +11,10 @@ computed from a campaign's committed tables (``campaign.tsv``, ``deposition_runs
 
 Intervals are 95% unless ``confidence`` says otherwise: Student t for means and regression
 slopes (replicas are few, so t, not a normal or bootstrap interval that would be too narrow),
-a Student-t interval for a mean paired difference too, and an exact binomial
-(sign) test for how often a coupling was the faster one.
+a Student-t interval for a mean paired difference too (descriptive: over the pairs where both
+transformed), and an exact binomial (sign) test over every pair whose order is known,
+censored ones included, for how often a coupling was the faster one: a coupling is called
+faster or slower only where that test rejects at 5%.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .statistics import mean_interval
 
 __all__ = [
     "PairedDifference",
+    "SIGNIFICANCE",
     "Slope",
     "interval_sign",
     "coupling_label",
@@ -37,6 +40,10 @@ __all__ = [
     "ols_slope",
     "paired_incubation_differences",
 ]
+
+
+SIGNIFICANCE = 0.05
+"""A direction ("faster", "rises") is written only where its test rejects at this level."""
 
 
 def interval_sign(lower: float, upper: float) -> int:
@@ -115,7 +122,7 @@ def density_rows(campaign: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
         mean, low, high = mean_interval(_column(group, "final_crystallinity"), confidence,
                                         floor=0.0)
         bcc, bcc_low, bcc_high = mean_interval(_column(group, "final_bcc_fraction_all_atoms"),
-                                               confidence, floor=0.0)
+                                               confidence, floor=0.0, ceiling=1.0)
         ordered = group[transformed & ~networks]
         condensation = _column(ordered, "condensation_time_ps")
         incubation = _column(ordered, "incubation_time_ps")
@@ -182,8 +189,13 @@ class PairedDifference:
 
     @property
     def sign(self) -> int:
-        """-1 where the coupling was resolved faster, +1 slower, 0 neither."""
-        return interval_sign(self.lower_ps, self.upper_ps)
+        """-1 where the coupling was resolved faster, +1 slower, 0 neither: by the sign test
+        over every pair whose order is known (censored ones included), at the 5% level.
+        The mean difference over both-transformed pairs is descriptive only: dropping the
+        pairs with a censored run biases it."""
+        if not self.p_sign < SIGNIFICANCE:
+            return 0
+        return -1 if self.faster > self.slower else 1 if self.slower > self.faster else 0
 
 
 def paired_incubation_differences(

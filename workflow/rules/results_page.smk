@@ -24,5 +24,6 @@ rule results_page:
     params:
         command=results_page_command(),
         project_root=str(PROJECT_ROOT),
+        allow_uncommitted=config["results_page"]["allow_uncommitted"],
     script:
         "../scripts/results_page.py"

@@ -34,6 +34,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         size_step_atoms=settings["mfpt_size_step_atoms"],
         n_bootstrap=min(settings["bootstrap_samples"], 400),
         confidence=confidence,
+        bulk_density_g_cm3=settings["bulk_density_g_cm3"],
     )
     fits.to_csv(out.mfpt_fits, sep="\t", index=False, float_format="%.6g")
     taus.to_csv(out.mfpt_curves, sep="\t", index=False, float_format="%.6g")

@@ -6,11 +6,17 @@ import json
 from pathlib import Path
 
 from glassy_li.logs import redirect_to_log
-from glassy_li.results_page import collect_campaign, git_commit, write_page
+from glassy_li.results_page import (
+    collect_campaign,
+    git_commit,
+    require_committed_code,
+    write_page,
+)
 
 snakemake = globals()["snakemake"]
 
 with redirect_to_log(snakemake.log[0]) as log:
+    require_committed_code(snakemake.params.project_root, snakemake.params.allow_uncommitted)
     md_jobs = [json.loads(Path(path).read_text()) for path in snakemake.input.performance]
     folder = collect_campaign(
         snakemake.output.folder,
