@@ -852,7 +852,7 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
          "critical_diameter_upper_nm", "critical diameter (nm, sphere at bulk density)"),
     ):
         extent: list[float] = []
-        texts: list[tuple[int, str, object]] = []
+        texts: list[tuple[int, str, object, float]] = []
         for y, row in grid.iterrows():
             colour = colours.get(row["outcome"], "0.3")
             status = row["critical_size_status"]
@@ -872,7 +872,8 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
             elif status == "separated":
                 ax.plot([lo, hi], [y, y], color=colour, lw=5, alpha=0.6,
                         solid_capstyle="butt")
-                texts.append((y, "separated: between these sizes", colour))
+                texts.append((y, "separated: between these sizes", colour,
+                              math.sqrt(lo * hi)))
                 extent += [lo, hi]
             elif status in ("above", "below"):
                 bound = lo if status == "above" else hi
@@ -880,16 +881,17 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
                 ax.annotate("", (tip, y), xytext=(bound, y),
                             arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3})
                 ax.plot([bound], [y], "|", color=colour, ms=10, mew=1.5)
-                texts.append((y, f"{'>' if status == 'above' else '<'} {bound:.3g} "
+                texts.append((y, f"{'>' if status == 'above' else '<'} {bound:.4g} "
                                  f"({int(row['n_crystalline'])}/{int(row['n_runs'])} ordered)",
-                              colour))
+                              colour, bound))
                 extent += [bound, tip]
             else:
-                texts.append((y, "not resolved", "0.3"))
+                texts.append((y, "not resolved", "0.3", math.nan))
         finite = [v for v in extent if np.isfinite(v) and v > 0]
         left, right = (min(finite) / 2.5, max(finite) * 2.5) if finite else (10.0, 1e4)
-        for y, text, colour in texts:
-            ax.annotate(text, (math.sqrt(left * right), y), xytext=(0, -6),
+        for y, text, colour, at in texts:
+            ax.annotate(text, (at if np.isfinite(at) else math.sqrt(left * right), y),
+                        xytext=(0, -6),
                         textcoords="offset points", ha="center", va="top", fontsize=7,
                         color=colour)
         ax.set_xlabel(unit)
