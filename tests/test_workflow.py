@@ -131,6 +131,20 @@ def test_a_study_touches_only_its_own_runs(tiny_campaign):
 
 
 @pytest.mark.slow
+def test_another_analysis_reanalyses_without_redoing_the_md(tiny_campaign):
+    """The run id names its analysis (settings and code) in its analysis folder: another
+    persistence window plans every run's analysis again and no MD job (the MD jobs' params
+    name the MD folder only, so Snakemake's params trigger cannot rerun them)."""
+    assert "  persistence_ps: 2\n" in TINY
+    other = TINY.replace("campaign_name: tiny", "campaign_name: tiny-reanalysed").replace(
+        "  persistence_ps: 2\n", "  persistence_ps: 3\n")
+    jobs = dry_run_jobs(tiny_campaign, other)
+    rules = {rule for rule, wildcards in jobs if "md=" in wildcards}
+    assert {"identify_structure", "summarise_run"} <= rules, jobs
+    assert not rules & {"generate_system", "run_md"}, jobs
+
+
+@pytest.mark.slow
 def test_tiny_campaign_end_to_end(tiny_campaign):
     tmp_path = tiny_campaign
     tables = tmp_path / "results" / "tiny" / "tables"

@@ -89,6 +89,14 @@ def run_info(wildcards):
     return json.loads(RUNS.loc[run_of(wildcards)].to_json())
 
 
+def md_run_info(wildcards):
+    """:func:`run_info` of an MD job, its run id cut to the MD folder: a param naming the
+    analysis folder would rerun the MD (params trigger) whenever only the analysis changed."""
+    info = run_info(wildcards)
+    info["run_id"] = md_folder(info["run_id"])
+    return info
+
+
 def protocol_of(run_id):
     """The MD protocol of one run (positive controls may override the temperatures)."""
     return CAMPAIGN.run_protocol(json.loads(RUNS.loc[run_id].to_json()))

@@ -9,7 +9,7 @@ rule generate_system:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        run=run_info,
+        run=md_run_info,
         system=system_settings,
         potential=run_potential,
     script:
