@@ -330,6 +330,9 @@ def incubation_statistics(
     whose ``basis`` says how each was measured); and the survival curves (long table)."""
     any_crystal, any_basis = outcome_view(campaign, "any crystal")
     _, basis = outcome_view(campaign, "reference")
+    parameter = (str(campaign["order_parameter"].iloc[0]) if "order_parameter" in campaign
+                 and len(campaign) else "crystallinity")
+    order_column = f"final_{parameter}"
     rows, curves = [], []
     for keys, runs in campaign.groupby(GROUP_KEYS, sort=True):
         key_values = dict(zip(GROUP_KEYS, keys, strict=True))
@@ -351,6 +354,12 @@ def incubation_statistics(
                       if any_basis == "lasting order" else None)
         reverted = (int((pd.to_numeric(runs["n_reversions"], errors="coerce") > 0).sum())
                     if "n_reversions" in runs else np.nan)
+        # a run read as transformed whose final window lies below the threshold: its order
+        # did not last (in a table from before the reversion check, the only trace of it)
+        ended_below = int((runs["status"].eq(TRANSFORMED)
+                           & (pd.to_numeric(runs[order_column], errors="coerce")
+                              < pd.to_numeric(runs["threshold"], errors="coerce"))).sum()
+                          ) if order_column in runs and "threshold" in runs else 0
         rows.append(
             {
                 **key_values,
@@ -361,6 +370,7 @@ def incubation_statistics(
                 "n_percolating": n_percolating(runs),
                 "n_hold_ended_early": int(flag(runs, "hold_ended_early").sum()),
                 "n_runs_reverted": reverted,
+                "n_transformed_ending_below_threshold": ended_below,
                 "fraction_transformed_by_end": fraction,
                 "fraction_transformed_lower": low,
                 "fraction_transformed_upper": high,
