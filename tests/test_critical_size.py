@@ -28,14 +28,21 @@ def outcomes(*cells: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
 
 def test_nearly_separated_data_get_the_likelihood_interval_not_a_bootstrap_one():
     """The threshold campaign at 500 ps: 250 atoms 0/6, 400 atoms 4/6, 700 atoms 6/6.  The
-    old bootstrap gave [316, 408]; inverting the likelihood ratio gives about [311, 447]."""
-    fit = fit_critical_size(*outcomes((250, 0, 6), (400, 4, 6), (700, 6, 6)))
-    assert fit.status == RESOLVED
-    assert fit.interval_atoms[0] == pytest.approx(311, rel=0.02)
-    assert fit.interval_atoms[1] == pytest.approx(447, rel=0.02)
-    assert fit.interval_atoms[0] < fit.critical_size_atoms < fit.interval_atoms[1]
-    assert "sharper than the sizes resolve" in fit.note  # its width is not measured
-    assert fit.covers(400) and not fit.covers(500)
+    old bootstrap gave [316, 408]; inverting the plain likelihood ratio gives about [311,
+    447] (the review's figure), the penalised one (the default) a wider interval around it,
+    with a finite steepness."""
+    runs = outcomes((250, 0, 6), (400, 4, 6), (700, 6, 6))
+    plain = fit_critical_size(*runs, penalised=False)
+    assert plain.status == RESOLVED
+    assert plain.interval_atoms[0] == pytest.approx(311, rel=0.02)
+    assert plain.interval_atoms[1] == pytest.approx(447, rel=0.02)
+    assert "sharper than the sizes resolve" in plain.note  # its width is not measured
+    fit = fit_critical_size(*runs)
+    assert fit.status == RESOLVED and np.isfinite(fit.steepness_per_ln)
+    low, high = fit.interval_atoms
+    assert low < plain.interval_atoms[0] and high > plain.interval_atoms[1]
+    assert low < fit.critical_size_atoms < high
+    assert fit.covers(400) and not fit.covers(600)
 
 
 def test_complete_separation_is_a_bracket_not_a_point():
@@ -67,13 +74,16 @@ def test_a_fit_at_the_edge_of_its_range_is_not_resolved():
 
 
 def test_none_or_all_transformed_give_one_sided_bounds():
-    above = fit_critical_size(*outcomes((250, 0, 3), (700, 0, 3), (2000, 0, 3)))
+    runs = outcomes((250, 0, 3), (700, 0, 3), (2000, 0, 3))
+    above = fit_critical_size(*runs)
     assert above.status == ABOVE and math.isnan(above.interval_atoms[1])
-    assert above.interval_atoms[0] == pytest.approx(2000, rel=0.01)
+    # three amorphous runs at 2000 atoms do not exclude a wide step centred a little below
+    assert 1000 < above.interval_atoms[0] < 2000
+    assert fit_critical_size(*runs, penalised=False).interval_atoms[0] == pytest.approx(2000)
     assert "none of 9 runs transformed" in above.note
     below = fit_critical_size(*outcomes((250, 3, 3), (700, 3, 3)))
     assert below.status == BELOW and math.isnan(below.interval_atoms[0])
-    assert below.interval_atoms[1] == pytest.approx(250, rel=0.01)
+    assert 250 < below.interval_atoms[1] < 500
 
 
 def test_a_known_threshold_is_recovered_from_many_runs():
@@ -88,12 +98,13 @@ def test_a_known_threshold_is_recovered_from_many_runs():
 
 
 def test_more_replicas_narrow_the_interval_and_too_few_cannot_decide():
-    """The same fractions (1/4, 2/4, 3/4) from 4 and from 16 runs per size: from 4 the
-    likelihood interval spans the whole search range (not resolved), from 16 it closes."""
+    """The same fractions (1/4, 2/4, 3/4) from 4, 16 and 32 runs per size: from 4 the
+    likelihood interval spans the whole search range (not resolved), from 16 it closes and
+    from 32 it narrows further."""
     few = fit_critical_size(*outcomes((250, 1, 4), (400, 2, 4), (700, 3, 4)))
     assert few.status == NOT_RESOLVED and "whole search range" in few.note
-    more = fit_critical_size(*outcomes((250, 2, 8), (400, 4, 8), (700, 6, 8)))
-    many = fit_critical_size(*outcomes((250, 4, 16), (400, 8, 16), (700, 12, 16)))
+    more = fit_critical_size(*outcomes((250, 4, 16), (400, 8, 16), (700, 12, 16)))
+    many = fit_critical_size(*outcomes((250, 8, 32), (400, 16, 32), (700, 24, 32)))
     assert more.status == many.status == RESOLVED
     assert many.covers(411) and more.covers(411)
 
@@ -101,4 +112,4 @@ def test_more_replicas_narrow_the_interval_and_too_few_cannot_decide():
         low, high = fit.interval_atoms
         return (high if math.isfinite(high) else math.inf) / (low if low > 0 else 0.0)
 
-    assert ratio(many) < 0.7 * ratio(more)
+    assert ratio(many) < 0.8 * ratio(more)

@@ -53,11 +53,11 @@ def test_landing_text_states_outcomes_medians_and_critical_size_with_intervals()
     assert body[3] == ("- 1500 atoms: 3 of 3 runs transformed, median incubation time 44 ps "
                        "[40, 116]")
     # separated outcomes are a bracket, not a point; an open end is a bound; no `nan`
-    assert body[4] == ("- Critical size (bcc; 95% profile-likelihood interval): between 300 "
-                       "and 700 atoms (outcomes separated; 95% interval [300, 700]), within "
-                       "[2.31, 3.07] nm.")
-    assert body[5] == ("- Critical size (any crystal; 95% profile-likelihood interval): 312 "
-                       "atoms [250, open: > 250], 2.35 nm [2.20, open].")
+    assert body[4] == ("- Critical size (bcc; 95% penalised profile-likelihood interval): "
+                       "between 300 and 700 atoms (outcomes separated; 95% interval [300, "
+                       "700]), within [2.31, 3.07] nm.")
+    assert body[5] == ("- Critical size (any crystal; 95% penalised profile-likelihood "
+                       "interval): 312 atoms [250, open], 2.35 nm [2.20, open].")
     assert "nan" not in text.lower()
     assert "1 already crystalline when the clock started" in text
     assert "bcc crystallinity >= 0.5" in lines[grid]

@@ -325,7 +325,8 @@ def incubation_statistics(
     campaign: pd.DataFrame, confidence: float = 0.95
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per group of replicas: Kaplan-Meier median incubation time with its interval, the
-    fraction transformed by the end of the runs with its Wilson interval, the runs whose
+    fraction transformed by the end of the runs, the fraction ordered by then (transformed or
+    crystalline from the reference on) with its Wilson interval, the runs whose
     order reverted, and the same for the any-crystal outcome beside it (:func:`outcome_view`,
     whose ``basis`` says how each was measured); and the survival curves (long table)."""
     any_crystal, any_basis = outcome_view(campaign, "any crystal")
@@ -346,7 +347,8 @@ def incubation_statistics(
                                     "time left out"])
             )
         n_transformed = int(runs["status"].eq(TRANSFORMED).sum())
-        fraction, low, high = proportion_interval(n_transformed, len(runs), confidence)
+        n_ordered = n_transformed + n_at_reference  # ordered by the end, either way
+        fraction, low, high = proportion_interval(n_ordered, len(runs), confidence)
         other = any_crystal.loc[runs.index]
         n_any = int(other["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
         any_fraction, any_low, any_high = proportion_interval(n_any, len(runs), confidence)
@@ -371,9 +373,11 @@ def incubation_statistics(
                 "n_hold_ended_early": int(flag(runs, "hold_ended_early").sum()),
                 "n_runs_reverted": reverted,
                 "n_transformed_ending_below_threshold": ended_below,
-                "fraction_transformed_by_end": fraction,
-                "fraction_transformed_lower": low,
-                "fraction_transformed_upper": high,
+                "fraction_transformed_by_end": n_transformed / len(runs),
+                "n_ordered_by_end": n_ordered,
+                "fraction_ordered_by_end": fraction,
+                "fraction_ordered_lower": low,
+                "fraction_ordered_upper": high,
                 "outcome_basis": basis,
                 "observed_ps_max": curve.last_observed,
                 "km_median_incubation_ps": curve.median.median,
@@ -505,7 +509,7 @@ def critical_size_table(
                     "mass_amu": mass_amu,
                     "bulk_density_g_cm3": density,
                     "confidence": confidence,
-                    "interval_method": "profile likelihood",
+                    "interval_method": "Firth-penalised profile likelihood",
                     "note": fit.note,
                 }
             )

@@ -906,7 +906,7 @@ def plot_critical_size(critical: pd.DataFrame, title: str) -> plt.Figure:
     axes[0].set_ylim(-0.6, len(grid) - 0.3)
     axes[0].invert_yaxis()
     confidence = grid["confidence"].iloc[0] if len(grid) else 0.95
-    fig.suptitle(f"{title}: critical size (logistic, {confidence:.0%} profile-likelihood "
+    fig.suptitle(f"{title}: critical size (logistic, {confidence:.0%} penalised profile-likelihood "
                  "interval; bars: separated outcomes; arrows: bounds)", fontsize=9)
     return _finish(fig)
 

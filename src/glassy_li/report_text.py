@@ -69,9 +69,9 @@ def critical_size_text(row: Mapping[str, object], spec: str = "auto") -> str:
         if low and high:
             return f"{value} atoms [{low}, {high}]"
         if low:
-            return f"{value} atoms [{low}, open: > {low}]"
+            return f"{value} atoms [{low}, open]"
         if high:
-            return f"{value} atoms [open: < {high}, {high}]"
+            return f"{value} atoms [open, {high}]"
         return f"{value} atoms [interval open]"
     if status == "separated":
         between = (f"between {_number(row, 'bracket_lower_atoms', spec)} and "
@@ -198,8 +198,8 @@ def landing_text(
         for _, row in series_rows(critical, first).iterrows():
             level = format_number(row.get("confidence"), ".0%")
             diameter = critical_diameter_text(row)
-            lines.append(f"- Critical size ({outcome_label(row)}; {level} profile-likelihood "
-                         f"interval): {critical_size_text(row)}"
+            lines.append(f"- Critical size ({outcome_label(row)}; {level} penalised "
+                         f"profile-likelihood interval): {critical_size_text(row)}"
                          + (f", {diameter}" if diameter != "-" else "") + ".")
         held = series_rows(by_hold, first) if by_hold is not None else pd.DataFrame()
         shorter = []

@@ -291,7 +291,8 @@ def _series_section(
            "the threshold for one persistence window; the any-crystal column is the final "
            "window's any-crystal crystallinity at the threshold."),
         "",
-        f"| size (atoms) | runs | ordered, {structure} [95% CI] | any crystal [95% CI] | "
+        f"| size (atoms) | runs | ordered by the end, {structure} [95% CI] | any crystal "
+        "[95% CI] | "
         "reverted | median incubation (ps) [95% CI] | final crystallinity (mean) | "
         "final largest embryo (atoms, mean) |",
         "|---:|---:|---|---|---:|---|---:|---:|",
@@ -307,10 +308,12 @@ def _series_section(
                            "km_median_upper_ps")
         if median == "-" and int(row["n_censored"]):
             median = f"none by {_num(row['observed_ps_max'])} ps"
+        elif median == "-" and int(row["n_crystalline_at_reference"]) == int(row["n_runs"]):
+            median = "crystalline from the start"
         reverted = _num(row.get("n_runs_reverted"), ".0f") if checked else "not checked"
         lines.append(
             f"| {size} | {int(row['n_runs'])} | "
-            f"{_wilson(row, 'n_transformed', 'fraction_transformed')} | "
+            f"{_wilson(row, 'n_ordered_by_end', 'fraction_ordered')} | "
             f"{_wilson(row, 'any_crystal_n_crystalline', 'any_crystal_fraction')} | "
             f"{reverted} | {median} | {crystallinity} | {embryo} |")
     slope = incubation_slope(statistics)
@@ -343,7 +346,7 @@ def _series_section(
         for _, row in table.iterrows():
             diameter = critical_diameter_text(row)
             lines.append(f"Kinetic critical size, {outcome_label(row)} (logistic in ln N, "
-                         f"{_percent(row)} profile-likelihood interval, whole hold): "
+                         f"{_percent(row)} penalised profile-likelihood interval, whole hold): "
                          f"**{critical_size_text(row)}**"
                          + (f", {diameter}" if diameter != "-" else "") + ".")
     reference = rows["reference"].iloc[0] if len(rows["reference"]) else None
@@ -586,7 +589,8 @@ def _claim_table(claims: Sequence[Mapping[str, object]]) -> list[str]:
                  "thermodynamic N* (atoms): T_m(N*) = T_hold"])
     lines = [
         "Kinetic N_c: the ensemble size at which half the runs order (logistic in ln N), "
-        "with its profile-likelihood interval; separated outcomes give the bracket between "
+        "with its profile-likelihood interval (Firth-penalised); separated outcomes give the "
+        "bracket between "
         "the sizes that separate them, none (all) ordered a one-sided bound, and a fit the "
         "data cannot decide reads \"not resolved\" with the reason. The MFPT nucleus is "
         "the size of the bcc domain inside a droplet at which its mean first-passage time "
