@@ -80,6 +80,10 @@ def test_none_or_all_transformed_give_one_sided_bounds():
     # three amorphous runs at 2000 atoms do not exclude a wide step centred a little below
     assert 1000 < above.interval_atoms[0] < 2000
     assert fit_critical_size(*runs, penalised=False).interval_atoms[0] == pytest.approx(2000)
+    # many amorphous runs: the bound is the largest size run, never beyond it (there the
+    # penalty, not the runs, would speak)
+    many = fit_critical_size(*outcomes((250, 0, 12), (700, 0, 12), (2000, 0, 12)))
+    assert many.interval_atoms[0] == pytest.approx(2000)
     assert "none of 9 runs transformed" in above.note
     below = fit_critical_size(*outcomes((250, 3, 3), (700, 3, 3)))
     assert below.status == BELOW and math.isnan(below.interval_atoms[0])

@@ -227,12 +227,18 @@ def fit_critical_size(
     interval = (math.exp(low_ln) if math.isfinite(low_ln) else math.nan,
                 math.exp(high_ln) if math.isfinite(high_ln) else math.nan)
     percent = f"{100 * confidence:g}%"
+    # a one-sided bound claims no more than the sizes run: beyond them it would be the
+    # penalty's (the prior's) word, not the runs'
     if n_events == 0:
+        interval = (min(interval[0], math.exp(x.max())) if math.isfinite(interval[0])
+                    else math.nan, math.nan)
         return CriticalSizeFit(
             n_runs, 0, ABOVE, math.nan, (interval[0], math.nan), nan2, math.nan,
             f"none of {n_runs} runs transformed (up to {math.exp(x.max()):g} atoms): N_c > "
             f"{interval[0]:.4g} atoms ({percent} likelihood bound)")
     if n_events == n_runs:
+        interval = (math.nan, max(interval[1], math.exp(x.min())) if math.isfinite(interval[1])
+                    else math.nan)
         return CriticalSizeFit(
             n_runs, n_runs, BELOW, math.nan, (math.nan, interval[1]), nan2, math.nan,
             f"all {n_runs} runs transformed (down to {math.exp(x.min()):g} atoms): N_c < "
