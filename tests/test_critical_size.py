@@ -117,3 +117,11 @@ def test_more_replicas_narrow_the_interval_and_too_few_cannot_decide():
         return (high if math.isfinite(high) else math.inf) / (low if low > 0 else 0.0)
 
     assert ratio(many) < 0.8 * ratio(more)
+
+
+def test_too_few_runs_for_a_bound_is_not_resolved():
+    """One amorphous run at each of two sizes: the likelihood allows any centre above, so no
+    bound is claimed (and no 'nan' or 'None' is written)."""
+    fit = fit_critical_size(*outcomes((250, 0, 1), (400, 0, 1)))
+    assert fit.status == NOT_RESOLVED and "too few for a bound" in fit.note
+    assert "nan" not in fit.note.lower()

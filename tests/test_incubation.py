@@ -138,3 +138,12 @@ def test_a_crystal_at_the_reference_that_melts_is_censored_with_its_reversion():
     """The positive control's question: a crystal that does not survive the hold."""
     result = incubation_time(T, series(on_from=0.0, on_until=50.0), 0.5, 10.0, REF)
     assert result.status == CENSORED and result.reversions == (30.0,)
+
+
+def test_a_crystal_at_the_reference_with_a_short_dip_stays_crystalline_at_the_reference():
+    """A dip shorter than the persistence window just after the reference is noise, not a
+    melting and a new transition."""
+    q = series(on_from=0.0)
+    q[(T >= 23.0) & (T < 26.0)] = 0.1
+    result = incubation_time(T, q, 0.5, 10.0, REF)
+    assert result.status == CRYSTALLINE_AT_REFERENCE and result.n_reversions == 0

@@ -150,3 +150,9 @@ def test_too_few_transformed_gives_no_median():
 def test_sphere_diameter_of_700_li_atoms():
     # 700 x 6.94 amu at 0.534 g/cm3 -> 15.1 nm3 -> 3.07 nm (the paper's "2-3 nm")
     assert sphere_diameter_nm(700, 6.94, 0.534) == pytest.approx(3.07, abs=0.01)
+
+
+def test_km_midpoint_median_with_ties_at_time_zero():
+    """S = 1/2 exactly over [0, 10) (two of four at 0): the median is the midpoint, 5."""
+    curve = kaplan_meier(np.array([0.0, 0.0, 10.0, 20.0]), np.ones(4, bool))
+    assert curve.median.median == 5.0

@@ -350,8 +350,11 @@ def incubation_statistics(
         n_ordered = n_transformed + n_at_reference  # ordered by the end, either way
         fraction, low, high = proportion_interval(n_ordered, len(runs), confidence)
         other = any_crystal.loc[runs.index]
-        n_any = int(other["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
-        any_fraction, any_low, any_high = proportion_interval(n_any, len(runs), confidence)
+        if any_basis == NO_ANY_CRYSTAL_OUTCOME:
+            n_any, any_fraction, any_low, any_high = np.nan, np.nan, np.nan, np.nan
+        else:
+            n_any = int(other["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
+            any_fraction, any_low, any_high = proportion_interval(n_any, len(runs), confidence)
         any_median = (kaplan_meier(*km_times(other), confidence).median
                       if any_basis == "lasting order" else None)
         reverted = (int((pd.to_numeric(runs["n_reversions"], errors="coerce") > 0).sum())

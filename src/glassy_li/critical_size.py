@@ -229,13 +229,18 @@ def fit_critical_size(
     percent = f"{100 * confidence:g}%"
     # a one-sided bound claims no more than the sizes run: beyond them it would be the
     # penalty's (the prior's) word, not the runs'
+    if n_events in (0, n_runs) and not math.isfinite(
+            interval[0] if n_events == 0 else interval[1]):
+        word = "none" if n_events == 0 else "all"
+        return refuse(f"{word} of {n_runs} runs transformed, too few for a bound (the "
+                      "likelihood allows any centre on that side)")
     if n_events == 0:
         interval = (min(interval[0], math.exp(x.max())) if math.isfinite(interval[0])
                     else math.nan, math.nan)
         return CriticalSizeFit(
             n_runs, 0, ABOVE, math.nan, (interval[0], math.nan), nan2, math.nan,
-            f"none of {n_runs} runs transformed (up to {math.exp(x.max()):g} atoms): N_c > "
-            f"{interval[0]:.4g} atoms ({percent} likelihood bound)")
+            f"none of {n_runs} runs transformed (up to {math.exp(x.max()):g} atoms): "
+            f"N_c > {interval[0]:.4g} atoms ({percent} likelihood bound)")
     if n_events == n_runs:
         interval = (math.nan, max(interval[1], math.exp(x.min())) if math.isfinite(interval[1])
                     else math.nan)

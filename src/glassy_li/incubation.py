@@ -115,7 +115,9 @@ def incubation_time(
     while i < len(t):
         last = _streak_end(t, above, i)
         span = t[last] - t[i]
-        if not ordered and above[i] and span >= persistence_ps - 1e-9:
+        # ordered on the reference frame: an episode from the start (a short dip after it is
+        # noise inside the episode, as anywhere else)
+        if not ordered and above[i] and (span >= persistence_ps - 1e-9 or i == 0):
             ordered = True
             starts.append(i)
         elif ordered and not above[i] and span >= persistence_ps - 1e-9:

@@ -664,7 +664,9 @@ def mfpt_table(
             )
             thinned = coarse.n_star
             lo, hi = fit.n_star_interval
-            if not lo <= thinned <= hi:
+            if not all(math.isfinite(v) for v in (thinned, lo, hi)):
+                notes.append("every-second-frame check of the frame spacing not possible")
+            elif not lo <= thinned <= hi:
                 notes.append(f"n* = {thinned:.1f} atoms from every second frame, outside the "
                              "interval: the frame spacing biases n*")
         if early.any():

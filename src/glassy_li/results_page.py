@@ -233,6 +233,8 @@ def _critical_size(row: Mapping[str, object]) -> str:
 def _wilson(row: Mapping[str, object], count: str, fraction: str) -> str:
     """``k/n [lower, upper]``: a count of runs with the Wilson interval of its fraction."""
     low, high = _float(row.get(f"{fraction}_lower")), _float(row.get(f"{fraction}_upper"))
+    if not np.isfinite(_float(row.get(count))):
+        return "not measured"
     text = f"{int(float(row[count]))}/{int(float(row['n_runs']))}"
     return text + (f" [{low:.2f}, {high:.2f}]" if np.isfinite(low) and np.isfinite(high)
                    else "")
@@ -647,8 +649,9 @@ def _positive_control_lines(folders: Sequence[Path]) -> list[str]:
             at_start = (int((pd.to_numeric(group["first_order_ps"], errors="coerce")
                              .abs() < 1e-9).sum()) if "first_order_ps" in group
                         else "not recorded")
+            homologous = _homologous(group.iloc[0]).removesuffix(" T_m")
             lines.append(
-                f"| {int(size)} | {float(temperature):.0f} | {_homologous(group.iloc[0])[:4]} | "
+                f"| {int(size)} | {float(temperature):.0f} | {homologous} | "
                 f"{len(group)} | {at_start} | {survived}/{len(group)} [{low:.2f}, {high:.2f}] | "
                 f"{reverted} | "
                 f"{final.mean():.2f} [{final.min():.2f}, {final.max():.2f}] | {bcc.mean():.2f} |")

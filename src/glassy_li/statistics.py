@@ -99,10 +99,11 @@ def _median_time(time: np.ndarray, survival: np.ndarray) -> float:
     """The median of a Kaplan-Meier step function: the first time S <= 1/2, except where S
     is exactly 1/2 over a step that a later event ends, when it is the midpoint of that step
     (the usual convention, R's ``survival``; lifelines takes the step's left end)."""
-    median = _first_time_at_or_below(time, survival, 0.5)
-    if math.isnan(median):
-        return median
-    i = int(np.searchsorted(time, median))
+    below = np.flatnonzero(survival <= 0.5 + 1e-12)
+    if not len(below):
+        return math.nan
+    i = int(below[0])
+    median = float(time[i])
     if abs(survival[i] - 0.5) < 1e-12 and i + 1 < len(time):
         return 0.5 * (float(time[i]) + float(time[i + 1]))
     return median
