@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             help="campaign folders under docs/results/")
     regenerate.add_argument("--page", action="store_true",
                             help="then rewrite the page (README.md) beside the folders")
+    regenerate.add_argument("--allow-uncommitted", action="store_true",
+                            help="write even when tracked code differs from the commit")
     args = parser.parse_args(argv)
     if args.command == "regenerate-statistics":
         return _regenerate(args)
@@ -84,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _regenerate(args: argparse.Namespace) -> int:
     from .regenerate import regenerate_all  # noqa: PLC0415
-    from .results_page import git_commit, write_page  # noqa: PLC0415
+    from .results_page import (  # noqa: PLC0415
+        git_commit,
+        require_committed_code,
+        write_page,
+    )
 
     folders = [Path(folder) for folder in args.folders]
     missing = [str(folder) for folder in folders if not (folder / "made_with.json").is_file()]
@@ -92,7 +98,13 @@ def _regenerate(args: argparse.Namespace) -> int:
         print(f"glassy-li regenerate-statistics: not a committed campaign folder (no "
               f"made_with.json): {', '.join(missing)}", file=sys.stderr)
         return 2
-    commit = git_commit(Path(__file__).resolve().parents[2])
+    root = Path(__file__).resolve().parents[2]
+    try:
+        require_committed_code(root, args.allow_uncommitted)
+    except RuntimeError as error:
+        print(f"glassy-li regenerate-statistics: {error}", file=sys.stderr)
+        return 2
+    commit = git_commit(root)
     regenerate_all(folders, commit, log=lambda line: print(f"glassy-li: {line}"))
     if args.page:
         roots = {folder.resolve().parent for folder in folders}
