@@ -41,6 +41,7 @@ import seaborn as sns  # noqa: E402
 from .aggregate import percolating  # noqa: E402
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED  # noqa: E402
 from .report_text import outcome_label  # noqa: E402
+from .statistics import proportion_interval  # noqa: E402
 
 __all__ = [
     "SIZE_AXES",
@@ -336,15 +337,6 @@ def _matching(table: pd.DataFrame, key: tuple) -> pd.DataFrame:
     return table[mask]
 
 
-def _wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
-    if n <= 0:
-        return np.nan, np.nan
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
-
-
 def _legend_below(fig: plt.Figure, handles: Sequence, ncol: int = 2) -> None:
     if handles:
         fig.legend(handles=list(handles), loc="outside lower center", ncol=ncol,
@@ -508,8 +500,7 @@ def plot_incubation_vs_size(
             # crystalline by the end: transformed, or crystalline at the reference time
             n_runs = len(members)
             k = int(members["status"].isin([TRANSFORMED, CRYSTALLINE_AT_REFERENCE]).sum())
-            fraction = k / n_runs if n_runs else np.nan
-            low, high = _wilson(k, n_runs)
+            fraction, low, high = proportion_interval(k, n_runs)
             # (rounding can leave the Wilson bounds a hair beyond the fraction at 0 or 1)
             ax_fraction.errorbar([xs], [fraction],
                                  yerr=[[max(fraction - low, 0.0)], [max(high - fraction, 0.0)]],
