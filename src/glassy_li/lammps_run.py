@@ -284,9 +284,10 @@ def read_thermo(raw_path: str | Path, stages: Mapping[int, str]) -> pd.DataFrame
 
 
 def run_lammps_once(
-    work: Path, script: str, log_file: str | Path, finished: str, what: str
+    work: Path, script: str, log_file: str | Path, finished: str, what: str, n_ranks: int = 1
 ) -> str:
-    """Run one LAMMPS input (not restartable: the potential checks) on one core in ``work``;
+    """Run one LAMMPS input (not restartable: the potential checks) on ``n_ranks`` MPI ranks
+    (one core by default) in ``work``;
     return its log text.  While it runs, ``work/progress.json`` follows LAMMPS's log
     (:class:`glassy_li.progress.LogTracker`: the current ``run`` command's steps and ETA).
     Raises RuntimeError quoting LAMMPS's error lines when it fails or does not print
@@ -295,7 +296,7 @@ def run_lammps_once(
                          ProgressRecord(kind="check", state="running", attempt=1, restarts=0))
     with open(log_file, "a") as log:
         process = subprocess.Popen(
-            [*lmp_command(1), "-in", script, "-log", "log.lammps"],
+            [*lmp_command(n_ranks), "-in", script, "-log", "log.lammps"],
             cwd=work,
             env=lmp_environment(),
             stdout=log,

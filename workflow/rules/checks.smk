@@ -134,3 +134,35 @@ rule size_melting:
     """Size-dependent melting of the campaign's preset(s) (potential_checks.size_melting)."""
     input:
         size_melting_outputs(),
+
+
+rule interface_melting_point:
+    """The bulk melting point of one preset by the interface-velocity method, starting the
+    search at {start_K} K (glassy_li.interface_melting): every run and the fit."""
+    input:
+        template=template("interface_velocity.lammps"),
+        potential_include=template("potential.lammps"),
+    output:
+        runs="results/potential_checks/interface_melting/{preset}/from-{start_K}K.tsv",
+        summary="results/potential_checks/interface_melting/{preset}/from-{start_K}K.json",
+    log:
+        "results/logs/interface_melting/{preset}/from-{start_K}K.log",
+    benchmark:
+        "results/benchmarks/interface_melting/{preset}/from-{start_K}K.tsv"
+    threads: config["potential_checks"]["interface_melting"]["mpi_ranks"]
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
+        metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
+        settings=lambda wildcards: interface_melting_settings(wildcards.preset),
+        timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
+        work_dir=lambda wildcards: f"results/potential_checks/interface_melting/{wildcards.preset}/runs",
+    script:
+        "../scripts/interface_melting.py"
+
+
+rule interface_melting:
+    """Interface-velocity melting points of potential_checks.interface_melting.presets."""
+    input:
+        interface_melting_outputs(),

@@ -70,6 +70,8 @@ wildcard_constraints:
     md=r"(grid|control-[A-Za-z0-9_.-]+)/[^ ]+?/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
     ana=r"[0-9a-f]{8}",
     dep=r"deposition/sub-[^/]+/pot-[^/]+/heat-[^/]+/rate-[^/]+/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
+    preset=r"[A-Za-z0-9_.-]+",
+    start_K=r"\d+",
 
 
 MD_RUNS = {md_folder(run): run for run in reversed(RUNS.index)}
@@ -431,6 +433,33 @@ def size_melting_settings():
         "settle_ps": section["settle_ps"],
         "measure_ps": section["measure_ps"],
     }
+
+
+def interface_melting_starts():
+    """(preset, start K) of every interface-velocity search (default start: the metal's
+    experimental melting point, so that no search starts at an earlier answer)."""
+    section = config["potential_checks"]["interface_melting"]
+    return [
+        (preset, round(start))
+        for preset, entry in section["presets"].items()
+        for start in (entry or {}).get("starts_K") or [CAMPAIGN.metal(preset).melting_point_K]
+    ]
+
+
+def interface_melting_outputs():
+    return [
+        f"results/potential_checks/interface_melting/{preset}/from-{start}K.json"
+        for preset, start in interface_melting_starts()
+    ]
+
+
+def interface_melting_settings(preset):
+    """glassy_li.interface_melting.InterfaceSettings of one preset (its entry overrides)."""
+    section = config["potential_checks"]["interface_melting"]
+    entry = dict(section["presets"].get(preset) or {})
+    entry.pop("starts_K", None)
+    shared = {k: v for k, v in section.items() if k not in ("presets", "mpi_ranks")}
+    return {**shared, **entry, "n_ranks": section["mpi_ranks"]}
 
 
 def checked_presets():
