@@ -114,8 +114,11 @@ class InterfaceSettings:
     solid_equilibration_ps: float = 5.0
     settle_ps: float = 1.0
     melt_ps: float = 4.0
-    melt_fraction: float = 1.6
-    """The liquid is melted at this multiple of the run's temperature."""
+    melt_fraction: float = 2.0
+    """The liquid is melted at this multiple of the run's temperature (a crystal without an
+    interface superheats: 1.6 T did not melt Li at 454 K). A liquid still crystalline (PTM
+    share above ``max_liquid_crystal_share``) is melted again 1.5 times hotter, once."""
+    max_liquid_crystal_share: float = 0.05
     liquid_equilibration_ps: float = 5.0
     average_ps: float = 1.0
     """Window of the pure phases' mean energies and of every time-averaged position."""
@@ -281,8 +284,27 @@ def run_interface(
 ) -> dict:
     """One run at ``temperature_K``; a finished run with the same inputs is read back, not
     rerun (``work/result.json`` beside an identical ``params.lammps``)."""
-    parameters = run_parameters(potential, metal, orientation, temperature_K, seed,
-                                timestep_fs, settings)
+    result: dict = {}
+    for hotter in (1.0, 1.5):
+        parameters = run_parameters(potential, metal, orientation, temperature_K, seed,
+                                    timestep_fs, settings)
+        parameters["melt_temperature"] = float(parameters["melt_temperature"]) * hotter
+        result = _run_once(potential, metal, orientation, temperature_K, seed, settings,
+                           parameters, work, log_file, template_dir)
+        if result["liquid_crystal_share"] <= settings.max_liquid_crystal_share:
+            return {**result, "valid": True, "note": ""}
+    note = (f"the liquid was {result['liquid_crystal_share']:.2f} crystalline at "
+            f"{temperature_K:.0f} K after melting at {parameters['melt_temperature']:.0f} K "
+            "(it crystallised undercooled, or never melted): no velocity")
+    return {**result, "valid": False, "note": note, "velocity_m_per_s": math.nan,
+            "velocity_error_m_per_s": math.nan}
+
+
+def _run_once(
+    potential: PotentialSetup, metal: Metal, orientation: Orientation, temperature_K: float,
+    seed: int, settings: InterfaceSettings, parameters: dict, work: Path,
+    log_file: str | Path, template_dir: str | Path,
+) -> dict:
     result_file = work / RESULT_FILE
     if result_file.exists():
         cached = json.loads(result_file.read_text())
@@ -416,7 +438,8 @@ def interface_melting_point(
                  f"{result['velocity_error_m_per_s']:.2f} m/s, solid fraction "
                  f"{result['solid_fraction_start']:.2f} -> {result['solid_fraction_end']:.2f}"
                  f", solid at T {result['solid_reference_share']:.2f} "
-                 f"{metal.reference_structure}")
+                 f"{metal.reference_structure}" + (f"; {result['note']}" if result["note"]
+                                                    else ""))
         return result
 
     # 1. probes from the start until the velocity changes sign (or is zero within 2 sigma)
@@ -427,9 +450,12 @@ def interface_melting_point(
     for _ in range(settings.max_probes):
         result = run(probe_orientation, temperature, probe_seed, "probe")
         v, error = result["velocity_m_per_s"], result["velocity_error_m_per_s"]
-        if not math.isfinite(v):
+        if not result["valid"]:
+            # the undercooled liquid crystallised on its own: far below the melting point
+            v, error = math.inf, 0.0
+        elif not math.isfinite(v):
             # a phase vanished before the fit window: the sign is all a probe needs
-            grew = result["solid_fraction_end"] > result["solid_fraction_start"]
+            grew = result["solid_fraction_end"] > 0.5
             v, error = (math.inf if grew else -math.inf), 0.0
         probes.append((temperature, v))
         if abs(v) <= 2 * error:
