@@ -131,6 +131,8 @@ class InterfaceSettings:
     fraction_limits: tuple[float, float] = (0.1, 0.9)
     """The slope is fitted only while the solid fraction lies inside these."""
     n_ranks: int = 1
+    cells: tuple[int, int, int] | None = None
+    """Unit cells of the solid half instead of the orientation's (small boxes for tests)."""
     confidence: float = 0.95
     extra: dict = field(default_factory=dict)
 
@@ -171,9 +173,9 @@ def run_parameters(
         "orient_x": orientation.orient_x,
         "orient_y": orientation.orient_y,
         "orient_z": orientation.orient_z,
-        "cells_x": orientation.cells[0],
-        "cells_y": orientation.cells[1],
-        "cells_z": orientation.cells[2],
+        "cells_x": (settings.cells or orientation.cells)[0],
+        "cells_y": (settings.cells or orientation.cells)[1],
+        "cells_z": (settings.cells or orientation.cells)[2],
         "temperature": float(temperature_K),
         "melt_temperature": settings.melt_fraction * float(temperature_K),
         "seed_solid": 1000 + 2 * seed,
@@ -394,7 +396,13 @@ def fit_melting_point(
             total += float(np.sum(w * (y - slope * x) ** 2))
         return total, coefficients
 
-    profile = np.array([chi2_and_k(tm)[0] for tm in grid])
+    # chi^2 of every grid point at once (the same sums as chi2_and_k)
+    profile = np.zeros_like(grid)
+    for group in groups:
+        x = grid[:, None] - temperature[group][None, :]
+        y, w = velocity[group][None, :], weight[group][None, :]
+        slope = np.maximum(np.sum(w * x * y, axis=1) / np.sum(w * x * x, axis=1), 0.0)
+        profile += np.sum(w * (y - slope[:, None] * x) ** 2, axis=1)
     best = int(np.argmin(profile))
     tm = float(grid[best])
     chi2, coefficients = chi2_and_k(tm)
@@ -518,3 +526,68 @@ def _structure_note(table: pd.DataFrame, reference: str) -> str:
     verdict = (f"the solid stays {reference}" if dominant == reference
                else f"the solid became {dominant}, not {reference}")
     return f"{verdict} (mean shares of the pure solid: {text})"
+
+
+def summary_row(summary: dict, authors_K: float | None = None) -> dict:
+    """One line of the melting-point table of ``docs/potentials.md``."""
+    return {
+        "preset": summary.get("preset", ""),
+        "metal": summary.get("metal", ""),
+        "method": "interface velocity",
+        "start_K": summary.get("start_K"),
+        "n_atoms": summary.get("n_atoms"),
+        "orientations": ",".join(summary.get("orientations", [])),
+        "seeds": ",".join(str(seed) for seed in summary.get("seeds", [])),
+        "n_runs": summary.get("n_runs"),
+        "melting_point_K": summary.get("melting_point_K"),
+        "lower_K": summary.get("lower_K"),
+        "upper_K": summary.get("upper_K"),
+        "status": summary.get("status"),
+        "authors_K": authors_K,
+        "experiment_K": summary.get("experiment_K"),
+        "solid": summary.get("solid_structure_note", ""),
+    }
+
+
+def plot_velocities(table: pd.DataFrame, summaries: list[dict], path: str | Path,
+                    title: str) -> None:
+    """Interface velocity against temperature per orientation (seeds as points, probes
+    open), each fitted line v = k_o (T_m - T), and T_m with its interval."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    figure, axes = plt.subplots(figsize=(6.4, 4.4))
+    colours = dict(zip(sorted(table["orientation"].unique()), ("C0", "C1", "C2")))
+    for orientation, rows in table.groupby("orientation"):
+        for in_fit, marker in ((True, "o"), (False, "s")):
+            part = rows[rows["in_fit"] == in_fit]
+            if part.empty:
+                continue
+            axes.errorbar(part["temperature_K"], part["velocity_m_per_s"],
+                          yerr=1.96 * part["velocity_error_m_per_s"], fmt=marker,
+                          mfc=colours[orientation] if in_fit else "none",
+                          color=colours[orientation], capsize=2,
+                          label=f"({orientation})" + ("" if in_fit else " probes")
+                          )
+    for summary in summaries:
+        tm = summary.get("melting_point_K")
+        if tm is None or not math.isfinite(tm):
+            continue
+        grid = np.array(summary["grid_K"], dtype=float)
+        line_T = np.linspace(grid.min() - 10, grid.max() + 10, 2)
+        for orientation, k in summary["kinetic_coefficients_m_per_s_K"].items():
+            axes.plot(line_T, k * (tm - line_T), color=colours.get(orientation, "k"), lw=1)
+        axes.axvspan(summary["lower_K"], summary["upper_K"], color="0.8", alpha=0.6, lw=0)
+        axes.axvline(tm, color="k", lw=0.8, ls="--",
+                     label=f"T_m = {tm:.0f} [{summary['lower_K']:.0f}, "
+                           f"{summary['upper_K']:.0f}] K (from {summary['start_K']:.0f} K)")
+    axes.axhline(0, color="k", lw=0.6)
+    axes.set_xlabel("temperature (K)")
+    axes.set_ylabel("interface velocity (m/s; > 0: the solid grows)")
+    axes.set_title(title, fontsize=9)
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=150)
+    plt.close(figure)

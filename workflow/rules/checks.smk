@@ -166,3 +166,25 @@ rule interface_melting:
     """Interface-velocity melting points of potential_checks.interface_melting.presets."""
     input:
         interface_melting_outputs(),
+
+
+rule interface_melting_report:
+    """The melting-point table (every preset and start) and each preset's v(T) figure."""
+    input:
+        summaries=interface_melting_outputs(),
+    output:
+        table="results/potential_checks/interface_melting/melting_points.tsv",
+        figures=directory("results/potential_checks/interface_melting/figures"),
+    log:
+        "results/logs/interface_melting/report.log",
+    benchmark:
+        "results/benchmarks/interface_melting/report.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        authors_K={
+            preset: config["potential_presets"][preset].get("authors_melting_point_K")
+            for preset in config["potential_checks"]["interface_melting"]["presets"]
+        },
+    script:
+        "../scripts/interface_melting_report.py"

@@ -1,0 +1,30 @@
+"""Snakemake wrapper: the interface-velocity melting-point table and v(T) figures."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from glassy_li.interface_melting import plot_velocities, summary_row
+from glassy_li.logs import redirect_to_log
+
+snakemake = globals()["snakemake"]
+
+with redirect_to_log(snakemake.log[0]) as log:
+    rows, by_preset = [], {}
+    for path in map(Path, snakemake.input.summaries):
+        summary = json.loads(path.read_text())
+        preset = path.parent.name
+        runs = pd.read_csv(path.with_suffix(".tsv"), sep="\t")
+        rows.append(summary_row(summary, snakemake.params.authors_K.get(preset)))
+        by_preset.setdefault(preset, []).append((runs, summary))
+    pd.DataFrame(rows).to_csv(snakemake.output.table, sep="\t", index=False,
+                              float_format="%.6g")
+    folder = Path(snakemake.output.figures)
+    folder.mkdir(parents=True, exist_ok=True)
+    for preset, entries in by_preset.items():
+        runs = pd.concat([r for r, _ in entries]).drop_duplicates(
+            subset=["orientation", "temperature_K", "seed"])
+        plot_velocities(runs, [s for _, s in entries], folder / f"{preset}.png",
+                        f"{preset}: interface velocity (PE-calibrated solid fraction)")
+        log(f"{preset}: {[round(s['melting_point_K'], 1) for _, s in entries]}")
