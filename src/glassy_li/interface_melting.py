@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +123,8 @@ class InterfaceSettings:
     average_ps: float = 1.0
     """Window of the pure phases' mean energies and of every time-averaged position."""
     production_ps: float = 20.0
+    probe_production_ps: float = 6.0
+    """The probes only need the sign of v: shorter joined runs (kept out of the fit)."""
     skip_ps: float = 2.0
     """Start of the slope fit: the joined interfaces relax first."""
     record_every_ps: float = 0.1
@@ -435,10 +437,13 @@ def interface_melting_point(
     work_dir = Path(work_dir)
     rows: list[dict] = []
 
+    probe_settings = replace(settings, production_ps=settings.probe_production_ps)
+
     def run(orientation: Orientation, temperature: float, seed: int, role: str) -> dict:
-        folder = work_dir / orientation.name / f"T-{temperature:.0f}K-seed-{seed}"
+        folder = work_dir / role / orientation.name / f"T-{temperature:.0f}K-seed-{seed}"
         result = run_interface(potential, metal, orientation, temperature, seed, timestep_fs,
-                               settings, folder, log_file, template_dir)
+                               probe_settings if role == "probe" else settings, folder,
+                               log_file, template_dir)
         result = {**result, "role": role}
         rows.append(result)
         progress(f"{potential.name} ({orientation.name}) {temperature:.0f} K seed {seed}: "
@@ -488,9 +493,8 @@ def interface_melting_point(
         for seed in settings.seeds:
             for temperature in grid:
                 run(orientation, temperature, seed, "grid")
-    table = pd.DataFrame(rows).drop_duplicates(
-        subset=["orientation", "temperature_K", "seed"], keep="last")
-    table["in_fit"] = table["temperature_K"].between(min(grid), max(grid))
+    table = pd.DataFrame(rows)
+    table["in_fit"] = table["role"] == "grid"
     table = table.sort_values(["orientation", "temperature_K", "seed"]).reset_index(drop=True)
     fit = fit_melting_point(table[table["in_fit"]], settings.confidence)
     summary = {

@@ -24,7 +24,7 @@ with redirect_to_log(snakemake.log[0]) as log:
     folder.mkdir(parents=True, exist_ok=True)
     for preset, entries in by_preset.items():
         runs = pd.concat([r for r, _ in entries]).drop_duplicates(
-            subset=["orientation", "temperature_K", "seed"])
+            subset=["role", "orientation", "temperature_K", "seed"])
         plot_velocities(runs, [s for _, s in entries], folder / f"{preset}.png",
                         f"{preset}: interface velocity (PE-calibrated solid fraction)")
         log(f"{preset}: {[round(s['melting_point_K'], 1) for _, s in entries]}")
