@@ -13,6 +13,7 @@ from glassy_li.cluster_melting import (
     cluster_melting_curve,
     critical_size_from_melting,
     fit_size_dependence,
+    hold_critical_sizes,
     melting_point_of,
     size_melting_table,
 )
@@ -39,29 +40,49 @@ def test_the_jump_of_the_caloric_curve_is_the_melting_point():
     assert not melting_point_of(smooth)["confirmed"]
 
 
-def test_the_size_law_is_recovered_with_an_interval_that_holds_it():
-    bulk, c = 651.0, 1.6
-    sizes = np.array([100, 250, 500, 1000, 2000, 5000])
+def test_the_size_law_is_recovered_with_t_bulk_free_or_carried():
+    bulk, c = 680.0, 1.6
+    sizes = np.array([300, 400, 500, 1000, 2000, 5000])
     rng = np.random.default_rng(3)
-    melting = bulk * (1 - c * sizes ** (-1 / 3)) + rng.normal(0, 5, len(sizes))
-    fit = fit_size_dependence(sizes, melting, bulk)
-    assert fit["c_lower"] < c < fit["c_upper"]
-    assert fit["c"] == pytest.approx(c, abs=0.1)
-    exact = fit_size_dependence(sizes, bulk * (1 - c * sizes ** (-1 / 3)), bulk)
-    assert exact["c"] == pytest.approx(c) and exact["c_upper"] - exact["c_lower"] < 1e-9
+    melting = bulk * (1 - c * sizes ** (-1 / 3)) + rng.uniform(-10, 10, len(sizes))
+    free = fit_size_dependence(sizes, melting, 10.0)
+    assert free["bulk_treatment"] == "free"
+    assert free["bulk_melting_point_lower_K"] < bulk < free["bulk_melting_point_upper_K"]
+    assert free["c_lower"] < c < free["c_upper"]
+    residuals = [float(r) for r in free["residuals_K"].split(",")]
+    assert len(residuals) == len(sizes) and max(map(abs, residuals)) < 25
+    carried = fit_size_dependence(sizes, melting, 10.0, bulk=(680.0, 675.0, 685.0))
+    assert carried["bulk_treatment"].startswith("carried")
+    width = carried["bulk_melting_point_upper_K"] - carried["bulk_melting_point_lower_K"]
+    assert width < free["bulk_melting_point_upper_K"] - free["bulk_melting_point_lower_K"]
     # N*: where T_m(N*) equals the hold; above the bulk melting point nothing is solid
     n_star = critical_size_from_melting(c, bulk, 358.0)
     assert bulk * (1 - c * n_star ** (-1 / 3)) == pytest.approx(358.0)
     assert math.isinf(critical_size_from_melting(c, bulk, 700.0))
 
 
+def test_n_star_outside_the_sizes_fitted_is_a_bound_not_a_value():
+    bulk, c = 680.0, 1.6
+    sizes = np.array([500, 1000, 2000, 5000])
+    fit = fit_size_dependence(sizes, bulk * (1 - c * sizes ** (-1 / 3)), 10.0)
+    far = hold_critical_sizes(fit, 300.0)  # N* ~ 50 atoms, far below 500
+    assert far["n_star_status"] == "below 500" and far["n_star_bound_atoms"] == 500
+    inside = hold_critical_sizes(fit, bulk * (1 - c * 1000 ** (-1 / 3)))
+    assert inside["n_star_status"] == "resolved"
+    assert inside["n_star_lower_atoms"] < 1000 < inside["n_star_upper_atoms"]
+
+
 def test_only_confirmed_melts_are_fitted():
     curves = [synthetic_curve(n, 651 * (1 - 1.6 * n ** (-1 / 3))) for n in (250, 1000, 5000)]
     tiny = synthetic_curve(100, 400.0)
     tiny["crystalline_fraction"] = 0.0
-    table, fit = size_melting_table([tiny, *curves], 651.0)
+    table, fit = size_melting_table([tiny, *curves], None)
     assert list(table["n_atoms"]) == [100, 250, 1000, 5000]
     assert list(table["confirmed"]) == [False, True, True, True]
+    # the 100-atom cluster never held a crystal: it gets no melting point at all
+    assert math.isnan(table["melting_point_K"].iloc[0])
+    assert "never held a crystal" in table["note"].iloc[0]
+    assert math.isnan(table["residual_K"].iloc[0]) and abs(table["residual_K"].iloc[1]) < 15
     assert fit["sizes_fitted"] == "250,1000,5000" and fit["n_sizes"] == 3
 
 

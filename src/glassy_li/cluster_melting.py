@@ -156,23 +156,66 @@ def melting_point_of(curve: pd.DataFrame) -> dict[str, float | bool]:
     }
 
 
+NEVER_CRYSTALLINE_SHARE = 0.1
+"""A cluster whose crystalline share never reached this held no crystal: no melting point."""
+
+
 def fit_size_dependence(
-    sizes_atoms: np.ndarray, melting_K: np.ndarray, bulk_melting_K: float,
-    confidence: float = 0.95,
-) -> dict[str, float]:
-    """Fit ``T_m(N) = T_bulk (1 - c N^(-1/3))`` with ``T_bulk`` fixed: least squares for
-    ``c`` (a line through the origin in ``x = N^(-1/3)``, ``y = 1 - T_m / T_bulk``), with a
-    Student-t interval at ``confidence`` from the scatter about the line."""
+    sizes_atoms: np.ndarray, melting_K: np.ndarray, uncertainty_K: np.ndarray | float,
+    bulk: tuple[float, float, float] | None = None, confidence: float = 0.95,
+) -> dict[str, float | str]:
+    """Fit ``T_m(N) = T_bulk (1 - c N^(-1/3))``: a straight line ``T = T_bulk + s x`` in
+    ``x = N^(-1/3)`` (``s = -T_bulk c``), by weighted least squares.
+
+    ``uncertainty_K``: each size's half step of the caloric curve (a uniform error, sd
+    half/sqrt(3)). ``bulk``: the bulk melting point ``(value, lower, upper)`` of its own
+    interval, entered as one more point at ``x = 0`` with sd (upper - lower)/3.92 (``bulk
+    treatment`` "carried"); ``None`` leaves ``T_bulk`` free ("free"). When the scatter exceeds
+    the errors, the covariance is scaled by the reduced chi-square. Student-t intervals at
+    ``confidence``. The residuals (K) of the sizes come back in ``residuals_K``."""
     x = np.asarray(sizes_atoms, dtype=float) ** (-1.0 / 3.0)
-    y = 1.0 - np.asarray(melting_K, dtype=float) / bulk_melting_K
-    c = float(np.sum(x * y) / np.sum(x * x))
+    y = np.asarray(melting_K, dtype=float)
+    sd = np.broadcast_to(np.asarray(uncertainty_K, dtype=float), x.shape) / math.sqrt(3)
+    treatment = "free"
+    if bulk is not None:
+        value, lower, upper = bulk
+        x, y = np.append(x, 0.0), np.append(y, value)
+        sd = np.append(sd, (upper - lower) / 3.92)
+        treatment = f"carried: {value:.0f} [{lower:.0f}, {upper:.0f}] K at N = infinity"
     n = len(x)
-    if n < 2:
-        return {"c": c, "c_lower": math.nan, "c_upper": math.nan, "n_sizes": n}
-    residual = y - c * x
-    standard_error = math.sqrt(float(np.sum(residual**2)) / (n - 1) / float(np.sum(x * x)))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * standard_error
-    return {"c": c, "c_lower": c - half, "c_upper": c + half, "n_sizes": n}
+    out: dict[str, float | str] = {"n_sizes": len(sizes_atoms), "bulk_treatment": treatment}
+    if n < 3:
+        out.update(c=math.nan, c_lower=math.nan, c_upper=math.nan,
+                   bulk_melting_point_K=math.nan, status="not resolved: too few sizes")
+        return out
+    design = np.column_stack([np.ones(n), x])
+    weight = 1.0 / sd**2
+    normal = design.T @ (design * weight[:, None])
+    coefficients = np.linalg.solve(normal, design.T @ (weight * y))
+    residual = y - design @ coefficients
+    dof = n - 2
+    chi2 = float(np.sum(weight * residual**2))
+    scale2 = max(1.0, chi2 / dof)
+    covariance = np.linalg.inv(normal) * scale2
+    t = float(stats.t.ppf(0.5 + confidence / 2, dof))
+    t_bulk, slope = (float(v) for v in coefficients)
+    se_bulk = math.sqrt(covariance[0, 0])
+    # c = -slope / T_bulk, its sd by the delta method
+    gradient = np.array([slope / t_bulk**2, -1.0 / t_bulk])
+    se_c = math.sqrt(float(gradient @ covariance @ gradient))
+    c = -slope / t_bulk
+    out.update(
+        c=c, c_lower=c - t * se_c, c_upper=c + t * se_c,
+        bulk_melting_point_K=t_bulk, bulk_melting_point_lower_K=t_bulk - t * se_bulk,
+        bulk_melting_point_upper_K=t_bulk + t * se_bulk, chi2=chi2, dof=dof,
+        scale=math.sqrt(scale2), confidence=confidence,
+        residuals_K=",".join(f"{r:+.1f}" for r in residual[: len(sizes_atoms)]),
+        min_size_fitted=int(np.min(sizes_atoms)), max_size_fitted=int(np.max(sizes_atoms)),
+        intercept_K=t_bulk, slope_K=slope, cov_00=float(covariance[0, 0]),
+        cov_01=float(covariance[0, 1]), cov_11=float(covariance[1, 1]), t_quantile=t,
+        status="resolved",
+    )
+    return out
 
 
 def critical_size_from_melting(c: float, bulk_melting_K: float, hold_K: float) -> float:
@@ -184,30 +227,68 @@ def critical_size_from_melting(c: float, bulk_melting_K: float, hold_K: float) -
     return (c / margin) ** 3
 
 
+def hold_critical_sizes(fit: dict, hold_K: float) -> dict[str, float | str]:
+    """``N*`` at ``hold_K`` and its interval: the sizes where the fit's confidence band of
+    ``T_m(N)`` reaches ``hold_K`` (an inverse-prediction interval). ``N*`` outside the sizes
+    fitted is not a value: ``n_star_status`` says "below SIZE" or "above SIZE" and
+    ``n_star_bound_atoms`` holds that size."""
+    empty = {"hold_temperature_K": hold_K, "n_star_atoms": math.nan,
+             "n_star_lower_atoms": math.nan, "n_star_upper_atoms": math.nan,
+             "n_star_status": "not resolved", "n_star_bound_atoms": math.nan}
+    if fit.get("status") != "resolved":
+        return empty
+    intercept, slope = fit["intercept_K"], fit["slope_K"]
+    x = np.linspace(0.0, 1.0, 20001)[1:]  # N from 1 to infinity
+    line = intercept + slope * x
+    se = np.sqrt(fit["cov_00"] + 2 * x * fit["cov_01"] + x**2 * fit["cov_11"])
+    inside = np.abs(line - hold_K) <= fit["t_quantile"] * se
+    point_x = (hold_K - intercept) / slope if slope < 0 else math.nan
+    n_star = float(point_x ** -3) if 0 < point_x <= 1 else math.nan
+    lower = upper = math.nan
+    if inside.any():
+        lower, upper = float(x[inside].max() ** -3), float(x[inside].min() ** -3)
+        if inside[0]:
+            upper = math.inf  # the band still reaches the hold at N -> infinity
+    result = {**empty, "n_star_atoms": n_star, "n_star_lower_atoms": lower,
+              "n_star_upper_atoms": upper}
+    low_size, high_size = fit["min_size_fitted"], fit["max_size_fitted"]
+    if not math.isfinite(n_star):
+        result["n_star_status"] = "not resolved: the fit never reaches the hold"
+    elif n_star < low_size:
+        result.update(n_star_status=f"below {low_size}", n_star_bound_atoms=low_size)
+    elif n_star > high_size:
+        result.update(n_star_status=f"above {high_size}", n_star_bound_atoms=high_size)
+    else:
+        result["n_star_status"] = "resolved"
+    return result
+
+
 def size_melting_table(
-    curves: list[pd.DataFrame], bulk_melting_K: float, confidence: float = 0.95
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One row per cluster size (its melting point, :func:`melting_point_of`) and the fit of
-    the confirmed ones (:func:`fit_size_dependence`)."""
-    rows = [{"n_atoms": int(curve["n_atoms"].iloc[0]), **melting_point_of(curve)}
-            for curve in curves]
+    curves: list[pd.DataFrame], bulk: tuple[float, float, float] | None,
+    confidence: float = 0.95,
+) -> tuple[pd.DataFrame, dict]:
+    """One row per cluster size (:func:`melting_point_of`; a cluster that never held a
+    crystal gets none) and the fit of the confirmed ones (:func:`fit_size_dependence`,
+    ``bulk`` carried or, when None, free), with each size's fitted value and residual."""
+    rows = []
+    for curve in curves:
+        row = {"n_atoms": int(curve["n_atoms"].iloc[0]), **melting_point_of(curve)}
+        if float(curve["crystalline_fraction"].max()) < NEVER_CRYSTALLINE_SHARE:
+            row.update(melting_point_K=math.nan, confirmed=False,
+                       note="never held a crystal: no melting point")
+        rows.append(row)
     table = pd.DataFrame(rows).sort_values("n_atoms").reset_index(drop=True)
-    table["fraction_of_bulk"] = table["melting_point_K"] / bulk_melting_K
-    fitted = table[table["confirmed"]]
+    if "note" not in table:
+        table["note"] = ""
+    table["note"] = table["note"].fillna("")
+    fitted = table[table["confirmed"].astype(bool)]
     fit = fit_size_dependence(fitted["n_atoms"].to_numpy(), fitted["melting_point_K"].to_numpy(),
-                              bulk_melting_K, confidence)
-    fit.update({"bulk_melting_point_K": bulk_melting_K, "confidence": confidence,
-                "sizes_fitted": ",".join(str(n) for n in fitted["n_atoms"])})
+                              fitted["melting_point_uncertainty_K"].to_numpy(), bulk, confidence)
+    fit["sizes_fitted"] = ",".join(str(n) for n in fitted["n_atoms"])
+    if fit.get("status") == "resolved":
+        x = table["n_atoms"].to_numpy(float) ** (-1 / 3)
+        table["fit_K"] = fit["intercept_K"] + fit["slope_K"] * x
+        table["residual_K"] = np.where(table["confirmed"].astype(bool),
+                                       table["melting_point_K"] - table["fit_K"], np.nan)
+        table["fraction_of_bulk"] = table["melting_point_K"] / fit["bulk_melting_point_K"]
     return table, fit
-
-
-def hold_critical_sizes(fit: dict[str, float], hold_K: float) -> dict[str, float]:
-    """``N*`` at ``hold_K`` with the interval that ``c``'s interval gives (``N*`` grows with
-    ``c``)."""
-    bulk = fit["bulk_melting_point_K"]
-    return {
-        "hold_temperature_K": hold_K,
-        "n_star_atoms": critical_size_from_melting(fit["c"], bulk, hold_K),
-        "n_star_lower_atoms": critical_size_from_melting(fit["c_lower"], bulk, hold_K),
-        "n_star_upper_atoms": critical_size_from_melting(fit["c_upper"], bulk, hold_K),
-    }

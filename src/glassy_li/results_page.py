@@ -372,8 +372,7 @@ def _series_section(
         fit = fits[(fits["hold_temperature_K"] - hold_K).abs() < 0.05]
         if fit.empty or fit.iloc[0]["preset"] != first["potential"]:
             continue
-        n_star = _interval(fit.iloc[0], "n_star_atoms", "n_star_lower_atoms",
-                           "n_star_upper_atoms")
+        n_star = _melting_n_star(fit.iloc[0])
         lines += [f"Thermodynamic size N* (the size whose melting point is {hold_K:.0f} K, "
                   f"from the T_m(N) fit below): **{n_star} atoms**.", ""]
         claim["n_star"] = n_star
@@ -441,6 +440,18 @@ def _mfpt_claim(mfpt: pd.DataFrame) -> str:
     return "; ".join(cells) if cells else "no fit (see the series)"
 
 
+def _melting_n_star(row: pd.Series) -> str:
+    """N* of the T_m(N) fit: a value with its interval inside the sizes fitted, else the
+    bound (older tables: the value as it was written)."""
+    status = row.get("n_star_status")
+    if isinstance(status, str) and status.startswith(("below", "above")):
+        sign = "<" if status.startswith("below") else ">"
+        return f"{sign} {_num(row.get('n_star_bound_atoms'), '.0f')} (outside the sizes fitted)"
+    if isinstance(status, str) and status != "resolved":
+        return plain_text(status)
+    return _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+
+
 def _melting_section(folder: Path) -> list[str]:
     """The size-dependent melting of each preset of a campaign, with its fit."""
     lines: list[str] = []
@@ -461,27 +472,43 @@ def _melting_section(folder: Path) -> list[str]:
             "point is the jump of its caloric curve, confirmed by the structure analysis (its "
             "crystal is lost there).",
             "",
-            "| size (atoms) | T_m (K) | +- (K) |",
-            "|---:|---:|---:|",
+            "| size (atoms) | T_m (K) | +- (K) | residual of the fit (K) |",
+            "|---:|---:|---:|---:|",
         ]
         for _, point in curve.iterrows():
             confirmed = str(point.get("confirmed")).strip().lower() in ("true", "1")
             melting_K = (_num(point.get("melting_point_K"), ".0f") if confirmed
-                         else "no crystal to melt (not fitted)")
+                         else "no crystal to melt (none given, not fitted)")
+            residual = _num(point.get("residual_K"), "+.0f") if confirmed else "-"
             lines.append(f"| {int(point['n_atoms'])} | {melting_K} | "
-                         f"{_num(point.get('melting_point_uncertainty_K'), '.0f')} |")
+                         f"{_num(point.get('melting_point_uncertainty_K'), '.0f')} | "
+                         f"{residual} |")
         c = _interval(fit, "c", "c_lower", "c_upper")
-        lines += [
-            "",
-            f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)), T_m,bulk = "
-            f"{_num(fit['bulk_melting_point_K'], '.0f')} K fixed (the coexistence value): "
-            f"c = **{c}** ({int(fit['n_sizes'])} sizes: {fit['sizes_fitted']} atoms).",
-            "",
-        ]
+        treatment = fit.get("bulk_treatment")
+        if isinstance(treatment, str) and treatment:
+            bulk = _interval(fit, "bulk_melting_point_K", "bulk_melting_point_lower_K",
+                             "bulk_melting_point_upper_K")
+            lines += [
+                "",
+                f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)), weighted, T_m,bulk {treatment} "
+                f"-> T_m,bulk = {bulk} K, c = **{c}** ({int(fit['n_sizes'])} sizes: "
+                f"{fit['sizes_fitted']} atoms; residuals {fit.get('residuals_K')} K; errors "
+                f"scaled by {_num(fit.get('scale'), '.2f')} for the scatter).",
+                "",
+            ]
+        else:
+            lines += [
+                "",
+                f"Fit T_m(N) = T_m,bulk (1 - c N^(-1/3)), T_m,bulk = "
+                f"{_num(fit['bulk_melting_point_K'], '.0f')} K fixed (the coexistence value, "
+                f"before the interface-velocity measurement): c = **{c}** "
+                f"({int(fit['n_sizes'])} sizes: {fit['sizes_fitted']} atoms).",
+                "",
+            ]
         for _, row in fits.iterrows():
-            n_star = _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
-            lines.append(f"- N* at {_num(row['hold_temperature_K'], '.0f')} K: {n_star} atoms "
-                         "(smaller embryos are liquid there)")
+            lines.append(f"- N* at {_num(row['hold_temperature_K'], '.0f')} K: "
+                         f"{_melting_n_star(row)} atoms (the size whose melting point is the "
+                         "hold)")
         lines.append("")
     return lines
 
@@ -1054,8 +1081,7 @@ def _metals_question(critical: pd.DataFrame, folders: Iterable[Path]) -> list[st
         if fit is not None:
             at = fit[(fit["hold_temperature_K"] - float(row["final_temperature_K"])).abs() < 0.05]
             if len(at):
-                n_star = _interval(at.iloc[0], "n_star_atoms", "n_star_lower_atoms",
-                                   "n_star_upper_atoms")
+                n_star = _melting_n_star(at.iloc[0])
         lines.append(
             f"| {row['metal']} | {row['potential']} | {melting:.0f} | "
             f"{float(row['final_temperature_K']):.0f} | "

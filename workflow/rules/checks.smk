@@ -123,6 +123,9 @@ rule size_melting_figure:
         bulk_melting_K=lambda wildcards: config["potential_presets"][wildcards.preset][
             "melting_point_K"
         ],
+        bulk_interval_K=lambda wildcards: config["potential_presets"][wildcards.preset].get(
+            "melting_point_interval_K"
+        ),
         holds_K=lambda wildcards: CAMPAIGN.final_temperatures_K(wildcards.preset),
         confidence=config["statistics"]["confidence"],
         title=lambda wildcards: f"{config['campaign_name']}: melting of free {CAMPAIGN.metal(wildcards.preset).name} clusters ({wildcards.preset})",

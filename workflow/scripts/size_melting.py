@@ -12,7 +12,10 @@ snakemake = globals()["snakemake"]
 with redirect_to_log(snakemake.log[0]) as log:
     params = snakemake.params
     curves = [pd.read_csv(path, sep="\t") for path in snakemake.input.curves]
-    table, fit = size_melting_table(curves, float(params.bulk_melting_K), params.confidence)
+    interval = params.bulk_interval_K
+    # T_bulk carries the interface-velocity interval where the preset records one, else free
+    bulk = (float(params.bulk_melting_K), *map(float, interval)) if interval else None
+    table, fit = size_melting_table(curves, bulk, params.confidence)
     table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
     summary = [{"preset": params.preset, **fit, **hold_critical_sizes(fit, hold_K)}
                for hold_K in params.holds_K]  # one row per hold temperature
