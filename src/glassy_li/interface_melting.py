@@ -114,10 +114,11 @@ class InterfaceSettings:
     solid_equilibration_ps: float = 5.0
     settle_ps: float = 1.0
     melt_ps: float = 4.0
-    melt_fraction: float = 2.0
-    """The liquid is melted at this multiple of the run's temperature (a crystal without an
-    interface superheats: 1.6 T did not melt Li at 454 K). A liquid still crystalline (PTM
-    share above ``max_liquid_crystal_share``) is melted again 1.5 times hotter, once."""
+    melt_fraction: float = 1.6
+    """The liquid is melted at this multiple of the run's temperature. A crystal without an
+    interface superheats (1.6 T did not melt Li at 454 K, far below its melting point), so a
+    liquid still crystalline (PTM share above ``max_liquid_crystal_share``) is melted again
+    1.5 times hotter (2.4 T), once; one still crystalline after that gives no velocity."""
     max_liquid_crystal_share: float = 0.05
     liquid_equilibration_ps: float = 5.0
     average_ps: float = 1.0
@@ -134,7 +135,8 @@ class InterfaceSettings:
     """The slope is fitted only while the solid fraction lies inside these."""
     n_ranks: int = 1
     cells: tuple[int, int, int] | None = None
-    """Unit cells of the solid half instead of the orientation's (small boxes for tests)."""
+    """Unit cells of the solid half instead of the orientation's (small boxes for tests and
+    slow potentials)."""
     confidence: float = 0.95
     extra: dict = field(default_factory=dict)
 

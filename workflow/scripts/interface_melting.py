@@ -13,7 +13,7 @@ snakemake = globals()["snakemake"]
 with redirect_to_log(snakemake.log[0]) as log:
     params = snakemake.params
     settings = dict(params.settings)
-    for key in ("orientations", "seeds", "fraction_limits"):
+    for key in ("orientations", "seeds", "fraction_limits", "cells"):
         if key in settings:
             settings[key] = tuple(settings[key])
     table, summary = interface_melting_point(
