@@ -19,7 +19,6 @@ from glassy_li.lammps_run import PotentialSetup
 from glassy_li.metals import Metal
 
 
-
 @pytest.fixture
 def metals_campaign_for_interface(repo, default_config_files):
     from glassy_li.campaign import Campaign  # noqa: PLC0415

@@ -165,3 +165,31 @@ def test_a_campaign_folder_is_not_written_from_uncommitted_code(tmp_path):
         require_committed_code(tmp_path, allow_uncommitted=False)
     require_committed_code(tmp_path, allow_uncommitted=True)
     assert git_commit(tmp_path).endswith("+changes")
+
+
+def test_a_series_planned_with_an_older_melting_point_is_given_at_both():
+    """A preset re-measured at 680 [670, 690] K: a series held at 0.55 of the old 651 K says
+    so, and gives its fraction of the new value with the interval the new one puts on it;
+    the page lists the preset, its method and the series that stand at the old value."""
+    from glassy_li.results_page import _homologous  # noqa: PLC0415
+
+    remeasured = {"eam-nichol2016-li": {"melting_point_K": 680.0,
+                                        "melting_point_interval_K": [670.0, 690.0],
+                                        "melting_point_method": "interface velocity"}}
+    page = page_text(RESULTS, melting_points=remeasured)
+    row = {"potential": "eam-nichol2016-li", "final_temperature_K": 358.05,
+           "melting_point_potential_K": 651.0}
+    assert _homologous(row) == ("0.55 T_m of the old 651 K; 0.53 [0.52, 0.53] of the "
+                                "measured 680 K")
+    assert "## Melting points: every temperature is a fraction of one" in page
+    listed = next(line for line in page.splitlines()
+                  if line.startswith("| `eam-nichol2016-li` |"))
+    assert "680 [670, 690]" in listed and "interface velocity" in listed
+    assert "threshold (651 K)" in listed
+    # unchanged: one value, with its interval, and no 'old'
+    same = {"eam-nichol2016-li": {**remeasured["eam-nichol2016-li"], "melting_point_K": 651.0,
+                                  "melting_point_interval_K": [641.0, 661.0]}}
+    page_text(RESULTS, melting_points=same)
+    assert _homologous(row) == "0.55 [0.54, 0.56] T_m"
+    page_text(RESULTS, melting_points={})
+    assert _homologous(row) == "0.55 T_m"

@@ -418,7 +418,8 @@ def fit_melting_point(
     status = "resolved"
     if inside[0] == 0 or inside[-1] == len(grid) - 1 or np.any(np.diff(inside) != 1):
         status = "not resolved: the interval reaches the edge of the temperatures searched"
-    return MeltingPointFit(tm, lower, upper, status, dict(zip(orientations, coefficients)),
+    return MeltingPointFit(tm, lower, upper, status,
+                           dict(zip(orientations, coefficients, strict=True)),
                            chi2, dof, math.sqrt(scale2), n)
 
 
@@ -565,7 +566,8 @@ def plot_velocities(table: pd.DataFrame, summaries: list[dict], path: str | Path
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     figure, axes = plt.subplots(figsize=(6.4, 4.4))
-    colours = dict(zip(sorted(table["orientation"].unique()), ("C0", "C1", "C2")))
+    colours = dict(zip(sorted(table["orientation"].unique()), ("C0", "C1", "C2"),
+                       strict=False))
     for orientation, rows in table.groupby("orientation"):
         for in_fit, marker in ((True, "o"), (False, "s")):
             part = rows[rows["in_fit"] == in_fit]

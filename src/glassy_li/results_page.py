@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from .aggregate import SIZE_SERIES_KEYS, UNCHECKED_OUTCOMES, flag, percolating
+from .project import REPO_ROOT
 from .report_text import (
     critical_diameter_text,
     critical_size_text,
@@ -213,7 +214,7 @@ def _grid(table: pd.DataFrame) -> pd.DataFrame:
 
 def _series_label(row: Mapping[str, object]) -> str:
     melting = float(row.get("melting_point_potential_K", float("nan")))
-    homologous = f", {float(row['final_temperature_K']) / melting:.2f} T_m" if melting > 0 else ""
+    homologous = f", {_homologous(row)}" if melting > 0 else ""
     return (f"{row['potential']}, {row['initial_state']} starts at "
             f"{float(row['packing_density_g_cm3']):g} g/cm3, held at "
             f"{float(row['final_temperature_K']):.0f} K{homologous}")
@@ -383,10 +384,74 @@ def _percent(row: Mapping[str, object]) -> str:
     return format_number(row.get("confidence"), ".0%") or "95%"
 
 
+_MELTING_NOW: dict[str, dict] = {}
+"""Preset -> its current melting point entry (config/potentials.yaml), set by page_text."""
+
+
+def current_melting_points(project_root: str | Path = REPO_ROOT) -> dict[str, dict]:
+    """Each preset's melting point as the project's config records it now: value, 95%
+    interval, method, and the value campaigns were planned with before."""
+    path = Path(project_root) / "config" / "potentials.yaml"
+    if not path.exists():
+        return {}
+    presets = (yaml.safe_load(path.read_text()) or {}).get("potential_presets", {})
+    return {name: {key: entry.get(key) for key in (
+                "melting_point_K", "melting_point_interval_K", "melting_point_method",
+                "previous_melting_point_K")}
+            for name, entry in presets.items() if entry.get("melting_point_K")}
+
+
 def _homologous(row: Mapping[str, object]) -> str:
+    """T_hold / T_m of a series: with the interval the melting point's interval puts on it,
+    and, where T_m has been re-measured since the series was planned, at both values."""
     melting = _float(row.get("melting_point_potential_K"))
-    return (f"{float(row['final_temperature_K']) / melting:.2f} T_m" if melting > 0
-            else "T_m unknown")
+    if not melting > 0:
+        return "T_m unknown"
+    hold = float(row["final_temperature_K"])
+    planned = f"{hold / melting:.2f} T_m"
+    now = _MELTING_NOW.get(str(row.get("potential")), {})
+    value, interval = now.get("melting_point_K"), now.get("melting_point_interval_K")
+    if not value:
+        return planned
+    spread = (f" [{hold / interval[1]:.2f}, {hold / interval[0]:.2f}]" if interval else "")
+    if abs(float(value) - melting) > 0.5:
+        return (f"{planned} of the old {melting:.0f} K; {hold / float(value):.2f}{spread} of "
+                f"the measured {float(value):.0f} K")
+    return f"{hold / melting:.2f}{spread} T_m"
+
+
+def _melting_points_lines(folders: Sequence[Path]) -> list[str]:
+    """Which melting point each preset has now, and the series planned with an older one."""
+    if not _MELTING_NOW:
+        return []
+    rows: list[str] = []
+    planned: dict[str, set[str]] = {}
+    for folder in folders:
+        runs = _read(folder, "campaign.tsv")
+        if runs.empty or "melting_point_potential_K" not in runs:
+            continue
+        for potential, value in runs.groupby("potential")["melting_point_potential_K"].first(
+                ).items():
+            now = _MELTING_NOW.get(str(potential), {}).get("melting_point_K")
+            if now and abs(float(now) - float(value)) > 0.5:
+                planned.setdefault(str(potential), set()).add(f"{folder.name} ({value:.0f} K)")
+    for name, entry in sorted(_MELTING_NOW.items()):
+        if not entry.get("melting_point_method") and name not in planned:
+            continue
+        interval = entry.get("melting_point_interval_K")
+        value = f"{float(entry['melting_point_K']):.0f}" + (
+            f" [{interval[0]:.0f}, {interval[1]:.0f}]" if interval else "")
+        old = ", ".join(sorted(planned.get(name, []))) or "-"
+        rows.append(f"| `{name}` | {value} | {entry.get('melting_point_method') or '-'} "
+                    f"| {old} |")
+    if not rows:
+        return []
+    return ["## Melting points: every temperature is a fraction of one", "",
+            "| preset | T_m now (K) [95%] | method | series planned with another T_m |",
+            "|---|---|---|---|", *rows, "",
+            "A series planned with an older T_m stands at that T_m: its homologous "
+            "temperature is given at both values (T_hold / T_m, with the interval the new "
+            "T_m's interval puts on it). These series are not rerun here.", ""]
 
 
 def _slope_text(slope: Slope) -> str:
@@ -553,11 +618,18 @@ def _campaign_section(
     return lines, comparison
 
 
-def page_text(results_dir: str | Path) -> str:
+def page_text(results_dir: str | Path,
+              melting_points: Mapping[str, Mapping] | None = None) -> str:
     """The page, from the committed campaign folders under ``results_dir`` (each with a
-    ``made_with.json``), in name order."""
+    ``made_with.json``), in name order. ``melting_points``: preset -> its melting-point entry
+    now (``melting_point_K``, ``melting_point_interval_K``, ``melting_point_method``); by
+    default the project's ``config/potentials.yaml``. A series planned with another value is
+    given at both."""
     root = Path(results_dir)
     folders = sorted(p.parent for p in root.glob("*/made_with.json"))
+    _MELTING_NOW.clear()
+    _MELTING_NOW.update(current_melting_points() if melting_points is None
+                        else {k: dict(v) for k, v in melting_points.items()})
     lines = [
         GENERATED,
         "",
@@ -600,6 +672,7 @@ def page_text(results_dir: str | Path) -> str:
         *("| " + " | ".join(row) + " |" for row in slopes),
         "",
         *robustness_lines(folders),
+        *_melting_points_lines(folders),
         *sections,
     ]
     return "\n".join(lines).rstrip() + "\n"
