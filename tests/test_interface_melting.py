@@ -4,6 +4,7 @@ and its interval, and (slow) a real Mg run against Sun et al.'s published 914 K.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,61 @@ def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
     assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=50.0)
     assert table["solid_hcp_share"].min() > 0.8
     assert table["liquid_crystal_share"].max() < 0.05
+
+
+def _fake_interface_run(true_K: float, stated_error: float, rng, probe_true_K: float | None = None):
+    """A stand-in for LAMMPS: v = 0.8 m/s/K (T_m - T) with 3 m/s of noise; its stated error
+    may be larger than that (a short, noisy probe); the probes may see another T_m."""
+
+    def fake_run(potential, metal, orientation, temperature, seed, timestep_fs, settings,
+                 work, *args, **kwargs):
+        centre = probe_true_K if (probe_true_K and "probe" in Path(work).parts) else true_K
+        return {"preset": potential.name, "orientation": orientation.name,
+                "temperature_K": temperature, "seed": seed, "n_atoms": 8160,
+                "velocity_m_per_s": 0.8 * (centre - temperature) + rng.normal(0, 3.0),
+                "velocity_error_m_per_s": stated_error, "solid_fraction_start": 0.45,
+                "solid_fraction_end": 0.5, "solid_reference_share": 0.97,
+                "solid_bcc_share": 0.0, "solid_fcc_share": 0.01, "solid_hcp_share": 0.97,
+                "valid": True, "note": ""}
+
+    return fake_run
+
+
+MG = Metal("Mg", "Mg", 24.305, 1.738, "hcp", 923.0, 3.209, 1.51, 4.2, 3.8, 5.211)
+MG_POTENTIAL = PotentialSetup(name="mg", units="metal", atom_style="atomic",
+                              pair_style="eam/fs", pair_coeff="* * x Mg", mass_amu=24.305)
+
+
+def test_a_noisy_probe_far_from_the_answer_does_not_end_the_search(monkeypatch, tmp_path):
+    """Started 116 K above 914 K, the first probe's velocity (-93 m/s) is zero within twice
+    its stated error (60 m/s): the search goes on down to a change of sign instead of
+    taking the start for the crossing."""
+    rng = np.random.default_rng(7)
+    monkeypatch.setattr(interface_melting, "run_interface",
+                        _fake_interface_run(914.0, 60.0, rng))
+    table, summary = interface_melting_point(
+        MG_POTENTIAL, MG, 1030.0, 2.0, InterfaceSettings(orientations=("0001",), seeds=(1,)),
+        tmp_path, tmp_path / "log", progress=lambda message: None)
+    assert summary["probes"][0]["temperature_K"] == 1030.0
+    assert len(summary["probes"]) >= 2
+    assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=60.0)
+
+
+def test_a_grid_on_one_side_of_the_crossing_moves_until_it_brackets_it(monkeypatch, tmp_path):
+    """Probes that misplace the crossing (they see 1000 K, the grid runs 914 K): over the
+    first grid (940-1060 K) the solid only melts, so the grid moves down and the fit of every
+    grid run holds 914 K."""
+    rng = np.random.default_rng(11)
+    monkeypatch.setattr(interface_melting, "run_interface",
+                        _fake_interface_run(914.0, 3.0, rng, probe_true_K=1000.0))
+    messages: list[str] = []
+    table, summary = interface_melting_point(
+        MG_POTENTIAL, MG, 800.0, 2.0, InterfaceSettings(orientations=("0001",), seeds=(1, 2)),
+        tmp_path, tmp_path / "log", progress=messages.append)
+    assert len(summary["grids_K"]) >= 2
+    assert any("the grid moves" in message for message in messages)
+    assert summary["status"] == "resolved"
+    assert summary["lower_K"] <= 914.0 <= summary["upper_K"]
+    # the other seed runs on the final grid only
+    seed_two = table[(table["seed"] == 2) & table["in_fit"]]
+    assert sorted(seed_two["temperature_K"]) == sorted(summary["grid_K"])

@@ -111,6 +111,9 @@ class InterfaceSettings:
     probe_step_fraction: float = 0.08
     """Step of the probe runs that look for the crossing, as a fraction of the temperature."""
     max_probes: int = 8
+    max_grid_shifts: int = 2
+    """Times the grid may move by its span when the solid only grows (or only melts) on
+    it."""
     solid_equilibration_ps: float = 5.0
     settle_ps: float = 1.0
     melt_ps: float = 4.0
@@ -443,7 +446,9 @@ def interface_melting_point(
     probe_settings = replace(settings, production_ps=settings.probe_production_ps)
 
     def run(orientation: Orientation, temperature: float, seed: int, role: str) -> dict:
-        folder = work_dir / role / orientation.name / f"T-{temperature:.0f}K-seed-{seed}"
+        # each search in its own folder: two searches of one preset may run side by side
+        folder = (work_dir / f"from-{start_K:.0f}K" / role / orientation.name
+                  / f"T-{temperature:.0f}K-seed-{seed}")
         result = run_interface(potential, metal, orientation, temperature, seed, timestep_fs,
                                probe_settings if role == "probe" else settings, folder,
                                log_file, template_dir)
@@ -458,23 +463,24 @@ def interface_melting_point(
                                                     else ""))
         return result
 
-    # 1. probes from the start until the velocity changes sign (or is zero within 2 sigma)
+    # 1. probes from the start until the velocity changes sign. A probe whose velocity is
+    # zero within its error does not end the search (a short, noisy probe far from T_m would
+    # then return the start): only a change of sign between two probes does.
     probe_orientation, probe_seed = orientations[0], settings.seeds[0]
     temperature = float(round(start_K))
     probes: list[tuple[float, float]] = []
     centre = math.nan
     for _ in range(settings.max_probes):
         result = run(probe_orientation, temperature, probe_seed, "probe")
-        v, error = result["velocity_m_per_s"], result["velocity_error_m_per_s"]
+        v = result["velocity_m_per_s"]
         if not result["valid"]:
             # the undercooled liquid crystallised on its own: far below the melting point
-            v, error = math.inf, 0.0
+            v = math.inf
         elif not math.isfinite(v):
             # a phase vanished before the fit window: the sign is all a probe needs
-            grew = result["solid_fraction_end"] > 0.5
-            v, error = (math.inf if grew else -math.inf), 0.0
+            v = math.inf if result["solid_fraction_end"] > 0.5 else -math.inf
         probes.append((temperature, v))
-        if abs(v) <= 2 * error:
+        if v == 0:
             centre = temperature
             break
         if len(probes) > 1 and np.sign(probes[-2][1]) != np.sign(v):
@@ -490,10 +496,25 @@ def interface_melting_point(
         return pd.DataFrame(rows), summary
     progress(f"{potential.name}: the crossing lies near {centre:.0f} K (probes "
              + ", ".join(f"{t:.0f} K: {v:+.1f} m/s" for t, v in probes) + ")")
-    # 2. the grid around it, every orientation and seed
-    grid = _grid(centre, settings)
+    # 2. the grid around it: the probes' orientation and seed first; where the solid only
+    # grows (or only melts) over that grid, the grid moves by its span that way (the runs
+    # already made stay in the fit); then every orientation and seed
+    grids: list[list[float]] = []
+    for _ in range(settings.max_grid_shifts + 1):
+        grid = _grid(centre, settings)
+        grids.append(grid)
+        first_pass = [run(probe_orientation, temperature, probe_seed, "grid")
+                      for temperature in grid]
+        side = _one_sided(first_pass)
+        if side == 0:
+            break
+        centre = centre * (1 + side * settings.spacing_fraction * settings.n_temperatures)
+        progress(f"{potential.name}: the solid only {'grew' if side > 0 else 'melted'} over "
+                 f"{grid[0]:.0f}-{grid[-1]:.0f} K: the grid moves to {centre:.0f} K")
     for orientation in orientations:
         for seed in settings.seeds:
+            if (orientation, seed) == (probe_orientation, probe_seed):
+                continue
             for temperature in grid:
                 run(orientation, temperature, seed, "grid")
     table = pd.DataFrame(rows)
@@ -509,6 +530,7 @@ def interface_melting_point(
                    for t, v in probes],
         "crossing_estimate_K": float(centre),
         "grid_K": grid,
+        "grids_K": grids,
         **asdict(fit),
         "orientations": [o.name for o in orientations],
         "seeds": list(settings.seeds),
@@ -522,6 +544,20 @@ def interface_melting_point(
              f"[{fit.lower_K:.1f}, {fit.upper_K:.1f}] ({fit.status}; chi2 {fit.chi2:.1f} "
              f"on {fit.dof} dof)")
     return table, summary
+
+
+def _one_sided(runs: list[dict]) -> int:
+    """+1 where the solid grew in every run (significantly in at least one, melting in
+    none), -1 where it melted in every run, 0 where the runs bracket the crossing or cannot
+    tell."""
+    v = np.array([r["velocity_m_per_s"] for r in runs], dtype=float)
+    error = np.array([r["velocity_error_m_per_s"] for r in runs], dtype=float)
+    v, error = v[np.isfinite(v) & np.isfinite(error)], error[np.isfinite(v) & np.isfinite(error)]
+    significant = np.abs(v) > 2 * error
+    for side in (1, -1):
+        if v.size and np.all(side * v > 0) and np.any(significant):
+            return side
+    return 0
 
 
 def _structure_note(table: pd.DataFrame, reference: str) -> str:
