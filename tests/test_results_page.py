@@ -193,3 +193,19 @@ def test_a_series_planned_with_an_older_melting_point_is_given_at_both():
     assert _homologous(row) == "0.55 [0.54, 0.56] T_m"
     page_text(RESULTS, melting_points={})
     assert _homologous(row) == "0.55 T_m"
+
+
+def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
+    """An older T_m(N) table wrote N* = 91.6 atoms from sizes 500-5000: the page gives
+    '< 500 atoms', not the extrapolated value; one inside the sizes keeps its interval."""
+    from glassy_li.results_page import _melting_n_star  # noqa: PLC0415
+
+    old = {"n_star_atoms": 91.6, "n_star_lower_atoms": 31.1, "n_star_upper_atoms": 202.0,
+           "sizes_fitted": "500,1000,2000,5000"}
+    assert _melting_n_star(old).startswith("< 500 atoms (a bound")
+    assert "91" not in _melting_n_star(old)
+    inside = {**old, "n_star_atoms": 700.0, "n_star_lower_atoms": 600.0,
+              "n_star_upper_atoms": 820.0}
+    assert _melting_n_star(inside) == "700 [600, 820] atoms"
+    new = {**old, "n_star_status": "above 450", "n_star_bound_atoms": 450}
+    assert _melting_n_star(new).startswith("> 450 atoms (a bound")

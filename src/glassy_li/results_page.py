@@ -505,16 +505,25 @@ def _mfpt_claim(mfpt: pd.DataFrame) -> str:
     return "; ".join(cells) if cells else "no fit (see the series)"
 
 
-def _melting_n_star(row: pd.Series) -> str:
+def _melting_n_star(row: Mapping[str, object]) -> str:
     """N* of the T_m(N) fit: a value with its interval inside the sizes fitted, else the
     bound (older tables: the value as it was written)."""
     status = row.get("n_star_status")
+    sizes = [int(n) for n in str(row.get("sizes_fitted", "")).split(",") if n.strip()]
+    value = _float(row.get("n_star_atoms"))
+    if not isinstance(status, str) and sizes and math.isfinite(value):
+        # an older table: its value outside the sizes fitted is a bound all the same
+        if value < min(sizes):
+            status, row = "below", {**row, "n_star_bound_atoms": min(sizes)}
+        elif value > max(sizes):
+            status, row = "above", {**row, "n_star_bound_atoms": max(sizes)}
     if isinstance(status, str) and status.startswith(("below", "above")):
         sign = "<" if status.startswith("below") else ">"
-        return f"{sign} {_num(row.get('n_star_bound_atoms'), '.0f')} (outside the sizes fitted)"
+        return (f"{sign} {_num(row.get('n_star_bound_atoms'), '.0f')} atoms (a bound: the "
+                f"fit's N* lies {'below' if sign == '<' else 'above'} the sizes fitted)")
     if isinstance(status, str) and status != "resolved":
         return plain_text(status)
-    return _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms")
+    return _interval(row, "n_star_atoms", "n_star_lower_atoms", "n_star_upper_atoms") + " atoms"
 
 
 def _melting_section(folder: Path) -> list[str]:
@@ -571,9 +580,8 @@ def _melting_section(folder: Path) -> list[str]:
                 "",
             ]
         for _, row in fits.iterrows():
-            lines.append(f"- N* at {_num(row['hold_temperature_K'], '.0f')} K: "
-                         f"{_melting_n_star(row)} atoms (the size whose melting point is the "
-                         "hold)")
+            lines.append(f"- N* (the size whose melting point is the hold) at "
+                         f"{_num(row['hold_temperature_K'], '.0f')} K: {_melting_n_star(row)}")
         lines.append("")
     return lines
 
