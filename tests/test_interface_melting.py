@@ -182,3 +182,38 @@ def test_a_grid_on_one_side_of_the_crossing_moves_until_it_brackets_it(monkeypat
     # the other seed runs on the final grid only
     seed_two = table[(table["seed"] == 2) & table["in_fit"]]
     assert sorted(seed_two["temperature_K"]) == sorted(summary["grid_K"])
+
+
+def test_a_run_that_needed_the_hotter_melt_is_read_back_not_rerun(monkeypatch, tmp_path):
+    """The liquid of the first melt stayed crystalline, so the run was made again 1.5 times
+    hotter: asked again with the same inputs, both the first melt and the run are read back
+    from result.json (no LAMMPS), and the answer is the hotter run's."""
+    calls: list[float] = []
+
+    def fake_lammps(work, script, log_file, finished, label, n_ranks=1):
+        melt = next(float(line.split()[-1]) for line in (work / "params.lammps").read_text(
+            ).splitlines() if line.startswith("variable melt_temperature "))
+        calls.append(melt)
+
+    def fake_analysis(work, reference, settings):
+        crystalline = 0.5 if calls[-1] < 1000 else 0.0  # the first melt (726 K) did not melt
+        return {"liquid_crystal_share": crystalline, "velocity_m_per_s": 280.0,
+                "velocity_error_m_per_s": 15.0}
+
+    monkeypatch.setattr(interface_melting, "run_lammps_once", fake_lammps)
+    monkeypatch.setattr(interface_melting, "analyse_interface_run", fake_analysis)
+    li = Metal("Li", "Li", 6.94, 0.534, "bcc", 453.7, 3.51, 1.63, 4.0, 3.0)
+    potential = PotentialSetup(name="li", units="metal", atom_style="atomic",
+                               pair_style="eam/fs", pair_coeff="* * x Li", mass_amu=6.94)
+    orientation = interface_melting.ORIENTATIONS["bcc"]["100"]
+
+    def run() -> dict:
+        return interface_melting.run_interface(potential, li, orientation, 454.0, 1, 1.0,
+                                               InterfaceSettings(), tmp_path, tmp_path / "log")
+
+    first = run()
+    assert calls == [pytest.approx(726.4), pytest.approx(1089.6)]
+    assert first["valid"]
+    again = run()
+    assert len(calls) == 2  # nothing rerun
+    assert again["valid"] and again["liquid_crystal_share"] == 0.0

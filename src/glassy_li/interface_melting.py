@@ -294,10 +294,15 @@ def run_interface(
     """One run at ``temperature_K``; a finished run with the same inputs is read back, not
     rerun (``work/result.json`` beside an identical ``params.lammps``)."""
     result: dict = {}
+    variants = []
     for hotter in (1.0, 1.5):
         parameters = run_parameters(potential, metal, orientation, temperature_K, seed,
                                     timestep_fs, settings)
         parameters["melt_temperature"] = float(parameters["melt_temperature"]) * hotter
+        variants.append(parameters)
+    if _cached_result(work, variants[-1]) is not None:
+        variants = variants[-1:]  # the hotter melt was needed and made: no rerun of the first
+    for parameters in variants:
         result = _run_once(potential, metal, orientation, temperature_K, seed, settings,
                            parameters, work, log_file, template_dir)
         if result["liquid_crystal_share"] <= settings.max_liquid_crystal_share:
@@ -309,16 +314,26 @@ def run_interface(
             "velocity_error_m_per_s": math.nan}
 
 
+def _cached_result(work: Path, parameters: dict) -> dict | None:
+    """The result of a finished run in ``work`` made with exactly ``parameters``, or None."""
+    result_file = work / RESULT_FILE
+    if not result_file.exists():
+        return None
+    cached = json.loads(result_file.read_text())
+    if cached.get("parameters") == {k: str(v) for k, v in parameters.items()}:
+        return cached["result"]
+    return None
+
+
 def _run_once(
     potential: PotentialSetup, metal: Metal, orientation: Orientation, temperature_K: float,
     seed: int, settings: InterfaceSettings, parameters: dict, work: Path,
     log_file: str | Path, template_dir: str | Path,
 ) -> dict:
     result_file = work / RESULT_FILE
-    if result_file.exists():
-        cached = json.loads(result_file.read_text())
-        if cached.get("parameters") == {k: str(v) for k, v in parameters.items()}:
-            return cached["result"]
+    cached = _cached_result(work, parameters)
+    if cached is not None:
+        return cached
     work.mkdir(parents=True, exist_ok=True)
     result_file.unlink(missing_ok=True)
     for stale in ("interface.txt", "phases.txt", "solid.dump", "liquid.dump", "joined.dump"):
