@@ -106,3 +106,21 @@ def test_a_free_li_cluster_is_crystalline_below_its_melting_point_and_liquid_abo
     assert curve["crystalline_fraction"].iloc[1] < 0.05
     assert curve["temperature_K"].iloc[1] == pytest.approx(651.0, rel=0.08)
     assert curve["pe_eV_per_atom"].iloc[1] > curve["pe_eV_per_atom"].iloc[0] + 0.03
+
+
+def test_a_heating_grid_in_kelvin_does_not_move_with_the_bulk_melting_point():
+    """start_K/stop_K fix the targets (a re-measured bulk T_m refits, it does not reheat);
+    without them the fractions of the bulk value set the grid; an empty range is refused."""
+    from glassy_li.cluster_melting import ClusterMeltingSettings  # noqa: PLC0415
+
+    fixed = ClusterMeltingSettings(0.5, 1.05, 20.0, 10.0, 10.0, start_K=340.0, stop_K=740.0)
+    assert np.array_equal(fixed.targets_K(651.0), fixed.targets_K(690.0))
+    assert fixed.targets_K(None)[[0, -1]].tolist() == [340.0, 740.0]
+    relative = ClusterMeltingSettings(0.5, 1.05, 20.0, 10.0, 10.0)
+    assert relative.targets_K(600.0)[0] == 300.0
+    assert relative.targets_K(600.0)[-1] <= 630.0
+    with pytest.raises(ValueError, match="melting_point_K, or start_K and stop_K"):
+        relative.targets_K(None)
+    with pytest.raises(ValueError, match="empty"):
+        ClusterMeltingSettings(0.5, 1.05, 20.0, 10.0, 10.0, start_K=500.0,
+                               stop_K=400.0).targets_K(None)

@@ -55,19 +55,32 @@ VACUUM_A = 15.0
 @dataclass(frozen=True)
 class ClusterMeltingSettings:
     """How each cluster is heated: target temperatures from ``start_fraction`` to
-    ``stop_fraction`` of the bulk melting point in steps of ``step_K``; at each, ``settle_ps``
-    of NVT, then ``measure_ps`` whose means make one point of the caloric curve."""
+    ``stop_fraction`` of the bulk melting point (or from ``start_K`` to ``stop_K`` where
+    given: a heating grid that does not move when the bulk value is re-measured) in steps of
+    ``step_K``; at each, ``settle_ps`` of NVT, then ``measure_ps`` whose means make one point
+    of the caloric curve."""
 
     start_fraction: float
     stop_fraction: float
     step_K: float
     settle_ps: float
     measure_ps: float
+    start_K: float | None = None
+    stop_K: float | None = None
 
-    def targets_K(self, bulk_melting_K: float) -> np.ndarray:
-        start = self.start_fraction * bulk_melting_K
-        n = int(math.floor((self.stop_fraction - self.start_fraction) * bulk_melting_K
-                           / self.step_K)) + 1
+    def targets_K(self, bulk_melting_K: float | None) -> np.ndarray:
+        if self.start_K is not None and self.stop_K is not None:
+            start, stop = float(self.start_K), float(self.stop_K)
+        elif bulk_melting_K is None or not math.isfinite(bulk_melting_K):
+            raise ValueError("size_melting: the heating range needs the preset's "
+                             "melting_point_K, or start_K and stop_K")
+        else:
+            start = self.start_fraction * bulk_melting_K
+            stop = self.stop_fraction * bulk_melting_K
+        if stop <= start:
+            raise ValueError(f"size_melting: the heating range {start:.0f}-{stop:.0f} K is "
+                             "empty")
+        n = int(math.floor((stop - start) / self.step_K + 1e-9)) + 1
         return start + self.step_K * np.arange(n)
 
 
@@ -77,7 +90,7 @@ def cluster_melting_curve(
     n_atoms: int,
     timestep_fs: float,
     settings: ClusterMeltingSettings,
-    bulk_melting_K: float,
+    bulk_melting_K: float | None,
     structure: StructureSettings,
     work_dir: str | Path,
     log_file: str | Path,

@@ -85,9 +85,7 @@ rule cluster_melting:
             CAMPAIGN.structure_settings(wildcards.preset)
         ),
         settings=size_melting_settings(),
-        bulk_melting_K=lambda wildcards: config["potential_presets"][wildcards.preset][
-            "melting_point_K"
-        ],
+        bulk_melting_K=lambda wildcards: size_melting_heating_reference_K(wildcards.preset),
         timestep_fs=lambda wildcards: CAMPAIGN.timestep_fs(wildcards.preset),
         work_dir=lambda wildcards: f"results/potential_checks/size_melting/{wildcards.preset}/N-{wildcards.n_atoms}",
     script:

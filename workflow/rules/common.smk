@@ -432,7 +432,18 @@ def size_melting_settings():
         "step_K": section["step_K"],
         "settle_ps": section["settle_ps"],
         "measure_ps": section["measure_ps"],
+        "start_K": section["start_K"],
+        "stop_K": section["stop_K"],
     }
+
+
+def size_melting_heating_reference_K(preset):
+    """The melting point the heating fractions refer to (None where start_K and stop_K fix
+    the grid: then a re-measured melting point reruns only the fit, not the clusters)."""
+    section = config["potential_checks"]["size_melting"]
+    if section["start_K"] is not None and section["stop_K"] is not None:
+        return None
+    return config["potential_presets"][preset]["melting_point_K"]
 
 
 def interface_melting_starts():

@@ -16,7 +16,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         int(snakemake.wildcards.n_atoms),
         float(params.timestep_fs),
         ClusterMeltingSettings(**params.settings),
-        float(params.bulk_melting_K),
+        None if params.bulk_melting_K is None else float(params.bulk_melting_K),
         StructureSettings(**params.structure),
         params.work_dir,
         snakemake.log[0],
