@@ -327,7 +327,9 @@ def test_a_study_giving_kelvins_replaces_the_inherited_fractions(tmp_path, exten
     campaign = Campaign.from_files(study)
     heat_K, final_K = campaign.temperatures_K()
     assert final_K == 300
-    assert heat_K == pytest.approx(1.10 * 651)  # the fraction the study did not replace
+    melting_K = campaign.config["potential_presets"][campaign.config["potential"]][
+        "melting_point_K"]
+    assert heat_K == pytest.approx(1.10 * melting_K)  # the fraction the study did not replace
     assert campaign.packing_densities_g_cm3() == [pytest.approx(0.0534)]
 
 
