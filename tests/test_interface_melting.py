@@ -217,3 +217,21 @@ def test_a_run_that_needed_the_hotter_melt_is_read_back_not_rerun(monkeypatch, t
     again = run()
     assert len(calls) == 2  # nothing rerun
     assert again["valid"] and again["liquid_crystal_share"] == 0.0
+
+
+def test_the_melting_point_table_gives_intervals_and_says_what_is_not_resolved():
+    rows = pd.DataFrame([
+        {"preset": "li", "metal": "Li", "method": "interface velocity", "n_atoms": 8000,
+         "orientations": "100,110", "seeds": "1,2", "n_runs": 20, "start_K": 454.0,
+         "melting_point_K": 680.4, "lower_K": 671.2, "upper_K": 689.9, "status": "resolved",
+         "authors_K": 551.0, "experiment_K": 453.7, "solid": "the solid stays bcc"},
+        {"preset": "k", "metal": "K", "method": "interface velocity", "n_atoms": 8000,
+         "orientations": "100", "seeds": "1", "n_runs": 5, "start_K": 336.0,
+         "melting_point_K": math.nan, "lower_K": math.nan, "upper_K": math.nan,
+         "status": "not resolved: the solid does not both grow and melt", "authors_K": None,
+         "experiment_K": 336.5, "solid": ""},
+    ])
+    text = interface_melting.markdown_table(rows)
+    assert "| **680** [671, 690] | 551 | 453.7 | the solid stays bcc |" in text
+    assert "not resolved: the solid does not both grow and melt | - | 336.5 | - |" in text
+    assert "nan" not in text.lower()

@@ -56,6 +56,7 @@ __all__ = [
     "analyse_interface_run",
     "fit_melting_point",
     "interface_melting_point",
+    "markdown_table",
     "run_interface",
 ]
 
@@ -605,6 +606,33 @@ def summary_row(summary: dict, authors_K: float | None = None) -> dict:
         "experiment_K": summary.get("experiment_K"),
         "solid": summary.get("solid_structure_note", ""),
     }
+
+
+def markdown_table(rows: pd.DataFrame) -> str:
+    """The melting-point table of ``docs/potentials.md`` (one line per preset and start):
+    method, atoms, orientations, seeds, T_m with its interval, the authors' and the
+    experimental value, and what the solid was."""
+
+    def number(value: object, form: str = ".0f") -> str:
+        value = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        return "-" if pd.isna(value) else format(float(value), form)
+
+    lines = ["| preset | metal | method | atoms | orientations | seeds | runs fitted | start "
+             "(K) | T_m (K) [95%] | authors (K) | experiment (K) | the solid |",
+             "|---|---|---|---:|---|---|---:|---:|---|---:|---:|---|"]
+    for _, row in rows.iterrows():
+        if str(row.get("status")) == "resolved":
+            value = (f"**{number(row['melting_point_K'])}** [{number(row['lower_K'])}, "
+                     f"{number(row['upper_K'])}]")
+        else:
+            value = str(row.get("status") or "not resolved")
+        lines.append(
+            f"| `{row['preset']}` | {row['metal']} | {row['method']} | "
+            f"{number(row['n_atoms'])} | {row['orientations']} | {row['seeds']} | "
+            f"{number(row['n_runs'])} | {number(row['start_K'])} | {value} | "
+            f"{number(row.get('authors_K'))} | {number(row.get('experiment_K'), '.1f')} | "
+            f"{row.get('solid') or '-'} |")
+    return "\n".join(lines) + "\n"
 
 
 def plot_velocities(table: pd.DataFrame, summaries: list[dict], path: str | Path,

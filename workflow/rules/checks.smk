@@ -175,6 +175,7 @@ rule interface_melting_report:
         summaries=interface_melting_outputs(),
     output:
         table="results/potential_checks/interface_melting/melting_points.tsv",
+        markdown="results/potential_checks/interface_melting/melting_points.md",
         figures=directory("results/potential_checks/interface_melting/figures"),
     log:
         "results/logs/interface_melting/report.log",

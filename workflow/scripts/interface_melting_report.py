@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from glassy_li.interface_melting import plot_velocities, summary_row
+from glassy_li.interface_melting import markdown_table, plot_velocities, summary_row
 from glassy_li.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
@@ -18,8 +18,9 @@ with redirect_to_log(snakemake.log[0]) as log:
         runs = pd.read_csv(path.with_suffix(".tsv"), sep="\t")
         rows.append(summary_row(summary, snakemake.params.authors_K.get(preset)))
         by_preset.setdefault(preset, []).append((runs, summary))
-    pd.DataFrame(rows).to_csv(snakemake.output.table, sep="\t", index=False,
-                              float_format="%.6g")
+    table = pd.DataFrame(rows)
+    table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
+    Path(snakemake.output.markdown).write_text(markdown_table(table))
     folder = Path(snakemake.output.figures)
     folder.mkdir(parents=True, exist_ok=True)
     for preset, entries in by_preset.items():
