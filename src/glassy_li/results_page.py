@@ -451,7 +451,9 @@ def _melting_points_lines(folders: Sequence[Path]) -> list[str]:
             "|---|---|---|---|", *rows, "",
             "A series planned with an older T_m stands at that T_m: its homologous "
             "temperature is given at both values (T_hold / T_m, with the interval the new "
-            "T_m's interval puts on it). These series are not rerun here.", ""]
+            "T_m's interval puts on it). These series are not rerun here. How each melting "
+            "point was measured, and the size-dependent melting at the new value: "
+            "[docs/potentials.md](../potentials.md).", ""]
 
 
 def _slope_text(slope: Slope) -> str:
