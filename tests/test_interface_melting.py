@@ -235,3 +235,23 @@ def test_the_melting_point_table_gives_intervals_and_says_what_is_not_resolved()
     assert "| **680** [671, 690] | 551 | 453.7 | the solid stays bcc |" in text
     assert "not resolved: the solid does not both grow and melt | - | 336.5 | - |" in text
     assert "nan" not in text.lower()
+
+
+def test_the_searches_from_both_sides_are_also_fitted_as_one(monkeypatch, tmp_path):
+    """Mg searched from 800 K and from 1030 K: one fit of both grids holds 914 K, with an
+    interval no wider than the narrower search's, and the table names both starts."""
+    rng = np.random.default_rng(13)
+    monkeypatch.setattr(interface_melting, "run_interface",
+                        _fake_interface_run(914.0, 6.0, rng))
+    settings = InterfaceSettings(orientations=("0001",), seeds=(1,))
+    entries = [interface_melting_point(MG_POTENTIAL, MG, start, 2.0, settings, tmp_path,
+                                       tmp_path / "log", progress=lambda message: None)
+               for start in (800.0, 1030.0)]
+    combined = interface_melting.combined_summary(entries, "hcp")
+    assert combined["status"] == "resolved"
+    assert combined["lower_K"] <= 914.0 <= combined["upper_K"]
+    narrowest = min(s["upper_K"] - s["lower_K"] for _, s in entries)
+    assert combined["upper_K"] - combined["lower_K"] <= narrowest + 1e-9
+    row = interface_melting.summary_row(combined, 914.0)
+    assert row["start_K"] == "800 and 1030"
+    assert "| 800 and 1030 |" in interface_melting.markdown_table(pd.DataFrame([row]))

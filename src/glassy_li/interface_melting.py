@@ -54,6 +54,7 @@ __all__ = [
     "InterfaceSettings",
     "Orientation",
     "analyse_interface_run",
+    "combined_summary",
     "fit_melting_point",
     "interface_melting_point",
     "markdown_table",
@@ -608,6 +609,32 @@ def summary_row(summary: dict, authors_K: float | None = None) -> dict:
     }
 
 
+def combined_summary(entries: list[tuple[pd.DataFrame, dict]], reference: str,
+                     confidence: float = 0.95) -> dict:
+    """One fit of the grid runs of several searches of one preset (their starts differ; the
+    runs are independent): the summary :func:`summary_row` reads, ``start_K`` naming the
+    starts; ``reference``: the metal's crystal structure)."""
+    runs = pd.concat([table[table["in_fit"].astype(bool)] for table, _ in entries],
+                     ignore_index=True)
+    fit = fit_melting_point(runs, confidence)
+    first = entries[0][1]
+    return {
+        **{key: first.get(key) for key in ("preset", "metal", "experiment_K",
+                                             "orientations", "seeds")},
+        **asdict(fit),
+        "start_K": " and ".join(f"{summary.get('start_K', float('nan')):.0f}"
+                                for _, summary in entries),
+        "n_atoms": int(runs["n_atoms"].iloc[0]) if len(runs) else None,
+        "solid_structure_note": _structure_note(runs, reference) if len(runs) else "",
+        "grid_K": sorted(set(runs["temperature_K"].astype(float))),
+    }
+
+
+def _start_text(start: object) -> str:
+    value = pd.to_numeric(pd.Series([start]), errors="coerce").iloc[0]
+    return str(start) if pd.isna(value) else f"{float(value):.0f}"
+
+
 def markdown_table(rows: pd.DataFrame) -> str:
     """The melting-point table of ``docs/potentials.md`` (one line per preset and start):
     method, atoms, orientations, seeds, T_m with its interval, the authors' and the
@@ -629,7 +656,7 @@ def markdown_table(rows: pd.DataFrame) -> str:
         lines.append(
             f"| `{row['preset']}` | {row['metal']} | {row['method']} | "
             f"{number(row['n_atoms'])} | {row['orientations']} | {row['seeds']} | "
-            f"{number(row['n_runs'])} | {number(row['start_K'])} | {value} | "
+            f"{number(row['n_runs'])} | {_start_text(row['start_K'])} | {value} | "
             f"{number(row.get('authors_K'))} | {number(row.get('experiment_K'), '.1f')} | "
             f"{row.get('solid') or '-'} |")
     return "\n".join(lines) + "\n"

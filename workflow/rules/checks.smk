@@ -188,5 +188,9 @@ rule interface_melting_report:
             preset: config["potential_presets"][preset].get("authors_melting_point_K")
             for preset in config["potential_checks"]["interface_melting"]["presets"]
         },
+        references={
+            preset: CAMPAIGN.metal(preset).reference_structure
+            for preset in config["potential_checks"]["interface_melting"]["presets"]
+        },
     script:
         "../scripts/interface_melting_report.py"

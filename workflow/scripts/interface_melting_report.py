@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from glassy_li.interface_melting import markdown_table, plot_velocities, summary_row
+from glassy_li.interface_melting import (
+    combined_summary,
+    markdown_table,
+    plot_velocities,
+    summary_row,
+)
 from glassy_li.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
@@ -18,6 +23,12 @@ with redirect_to_log(snakemake.log[0]) as log:
         runs = pd.read_csv(path.with_suffix(".tsv"), sep="\t")
         rows.append(summary_row(summary, snakemake.params.authors_K.get(preset)))
         by_preset.setdefault(preset, []).append((runs, summary))
+    for preset, entries in by_preset.items():
+        if len(entries) > 1:  # one fit of every start's grid runs as well
+            combined = combined_summary(entries, snakemake.params.references[preset])
+            rows.append(summary_row(combined, snakemake.params.authors_K.get(preset)))
+            log(f"{preset}, all starts: {combined['melting_point_K']:.1f} "
+                f"[{combined['lower_K']:.1f}, {combined['upper_K']:.1f}] K ({combined['status']})")
     table = pd.DataFrame(rows)
     table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
     Path(snakemake.output.markdown).write_text(markdown_table(table))
