@@ -1050,9 +1050,11 @@ def plot_size_melting(
 ) -> plt.Figure:
     """Melting point of free clusters versus size (unconfirmed melts hollow), the fit
     ``T_m(N) = T_bulk (1 - c N^(-1/3))`` with its interval, the bulk melting point and the
-    campaign's hold temperatures drawn across."""
+    campaign's hold temperatures drawn across; below, each fitted size's residual (K) with
+    its error bar."""
     _theme()
-    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    fig, (ax, residual_ax) = plt.subplots(2, 1, figsize=(6.4, 5.6), layout="constrained",
+                                          sharex=True, height_ratios=(3, 1))
     bulk = fit["bulk_melting_point_K"]
     sizes = np.geomspace(max(10, table["n_atoms"].min() / 2), table["n_atoms"].max() * 4, 200)
     for c, style in ((fit["c"], "-"), (fit.get("c_lower"), ":"), (fit.get("c_upper"), ":")):
@@ -1069,8 +1071,15 @@ def plot_size_melting(
         ax.axhline(temperature, color="C3", lw=1.0, ls=("-", "-.", ":")[index % 3])
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_plain))
-    ax.set_xlabel("cluster size N (atoms)")
     ax.set_ylabel("melting point (K)")
+    if "residual_K" in table:
+        fitted = table[confirmed & table["residual_K"].notna()]
+        residual_ax.errorbar(fitted["n_atoms"], fitted["residual_K"],
+                             yerr=fitted["melting_point_uncertainty_K"], fmt="o", color="C0",
+                             capsize=2)
+    residual_ax.axhline(0, color="0.4", lw=0.8)
+    residual_ax.set_ylabel("residual (K)")
+    residual_ax.set_xlabel("cluster size N (atoms)")
     handles = [
         matplotlib.lines.Line2D([], [], color="C0", marker="o", ls="", label="melting point "
                                 "(caloric-curve jump, crystal lost)"),
