@@ -255,3 +255,17 @@ def test_the_searches_from_both_sides_are_also_fitted_as_one(monkeypatch, tmp_pa
     row = interface_melting.summary_row(combined, 914.0)
     assert row["start_K"] == "800 and 1030"
     assert "| 800 and 1030 |" in interface_melting.markdown_table(pd.DataFrame([row]))
+
+
+def test_a_grid_where_the_solid_never_melts_significantly_moves_up():
+    """Potassium's first grid (246-277 K): it grew significantly at 246 and 253 K and
+    nowhere melted beyond its error (-5 +- 7 m/s at 269 K): the grid must move up, not stop."""
+    runs = [{"velocity_m_per_s": v, "velocity_error_m_per_s": e}
+            for v, e in ((38.6, 6.0), (32.7, 5.1), (8.0, 6.6), (-5.1, 6.9), (2.8, 5.7))]
+    assert interface_melting._one_sided(runs) == 1
+    assert interface_melting._one_sided([{**r, "velocity_m_per_s": -r["velocity_m_per_s"]}
+                                         for r in runs]) == -1
+    bracketing = [*runs, {"velocity_m_per_s": -40.0, "velocity_error_m_per_s": 6.0}]
+    assert interface_melting._one_sided(bracketing) == 0
+    assert interface_melting._one_sided([{"velocity_m_per_s": 1.0,
+                                          "velocity_error_m_per_s": 5.0}]) == 0

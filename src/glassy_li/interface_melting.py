@@ -564,17 +564,15 @@ def interface_melting_point(
 
 
 def _one_sided(runs: list[dict]) -> int:
-    """+1 where the solid grew in every run (significantly in at least one, melting in
-    none), -1 where it melted in every run, 0 where the runs bracket the crossing or cannot
-    tell."""
+    """+1 where the solid grew significantly (beyond twice its error) in some run and melted
+    significantly in none, -1 the other way round, 0 where the runs bracket the crossing
+    (both significantly) or show nothing significant. The fit needs both signs."""
     v = np.array([r["velocity_m_per_s"] for r in runs], dtype=float)
     error = np.array([r["velocity_error_m_per_s"] for r in runs], dtype=float)
     v, error = v[np.isfinite(v) & np.isfinite(error)], error[np.isfinite(v) & np.isfinite(error)]
     significant = np.abs(v) > 2 * error
-    for side in (1, -1):
-        if v.size and np.all(side * v > 0) and np.any(significant):
-            return side
-    return 0
+    grew, melted = bool(np.any(significant & (v > 0))), bool(np.any(significant & (v < 0)))
+    return int(grew) - int(melted)
 
 
 def _structure_note(table: pd.DataFrame, reference: str) -> str:
