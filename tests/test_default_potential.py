@@ -140,9 +140,10 @@ def test_large_droplets_crystallise_and_small_ones_stay_amorphous(
     were measured to order: 0.55 of the coexistence estimate 651 K, about 0.66 of the
     authors' 551 K; in kelvin, so that a re-measured melting point leaves it) reach
     crystallinity 0.5 and hold it for the persistence window within 300 ps of the hold in at
-    least one of two seeds; 100-atom droplets, held as long, never do; and the positive control, a 700-atom
-    droplet around a bcc seed of half its atoms held at that temperature throughout, keeps
-    crystallinity >= 0.5 through its final window (the analysis sees bcc where there is)."""
+    least one of two seeds; 100-atom droplets, held as long, never do; and the positive
+    control, a 700-atom droplet around a bcc seed of half its atoms held at that temperature
+    throughout, keeps crystallinity >= 0.5 through its final window (the analysis sees bcc
+    where there is)."""
     copy_workflow(tmp_path, repo)
     (tmp_path / "droplets.yaml").write_text(
         DROPLETS.format(mirror=shared_potentials, hold=HOLD_PS)

@@ -150,9 +150,9 @@ rule interface_melting_point:
         "results/logs/interface_melting/{preset}/from-{start_K}K.log",
     benchmark:
         "results/benchmarks/interface_melting/{preset}/from-{start_K}K.tsv"
-    threads: config["potential_checks"]["interface_melting"]["mpi_ranks"]
     conda:
         "../../envs/glassy-li.yaml"
+    threads: config["potential_checks"]["interface_melting"]["mpi_ranks"]
     params:
         potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
         metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
@@ -194,3 +194,46 @@ rule interface_melting_report:
         },
     script:
         "../scripts/interface_melting_report.py"
+
+
+def free_energy_melting_outputs():
+    section = config["potential_checks"]["free_energy_melting"]
+    return [
+        f"results/potential_checks/free_energy_melting/{preset}.json"
+        for preset in section["presets"]
+    ]
+
+
+def free_energy_melting_settings():
+    """glassy_li.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
+    section = config["potential_checks"]["free_energy_melting"]
+    return {key: value for key, value in section.items() if key != "presets"}
+
+
+rule free_energy_melting_point:
+    """The bulk melting point of one preset from calphy's free energies (glassy_li.free_energy):
+    the crossing of the solid's and the liquid's G(T), per seed and combined."""
+    output:
+        table="results/potential_checks/free_energy_melting/{preset}.tsv",
+        summary="results/potential_checks/free_energy_melting/{preset}.json",
+    log:
+        "results/logs/free_energy_melting/{preset}.log",
+    benchmark:
+        "results/benchmarks/free_energy_melting/{preset}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    threads: 1
+    params:
+        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
+        metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
+        settings=free_energy_melting_settings(),
+        timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
+        work_dir=lambda wildcards: f"results/potential_checks/free_energy_melting/{wildcards.preset}/runs",
+    script:
+        "../scripts/free_energy_melting.py"
+
+
+rule free_energy_melting:
+    """Free-energy (calphy) melting points of potential_checks.free_energy_melting.presets."""
+    input:
+        free_energy_melting_outputs(),
