@@ -269,3 +269,23 @@ def test_a_grid_where_the_solid_never_melts_significantly_moves_up():
     assert interface_melting._one_sided(bracketing) == 0
     assert interface_melting._one_sided([{"velocity_m_per_s": 1.0,
                                           "velocity_error_m_per_s": 5.0}]) == 0
+
+
+def test_a_moved_grid_that_overshoots_does_not_move_back(monkeypatch, tmp_path):
+    """K's probes put the crossing near 261 K (T_m 275 K here): the first grid (246-277 K)
+    never melts beyond its error, the moved one (282-318 K) only melts; together they
+    bracket T_m, so the search stops there instead of moving back down."""
+    rng = np.random.default_rng(17)
+    fake = _fake_interface_run(275.0, 6.0, rng, probe_true_K=261.0)
+    monkeypatch.setattr(interface_melting, "run_interface", fake)
+    k_metal = Metal("K", "K", 39.1, 0.862, "bcc", 336.5, 5.328, 0.93, 6.0, 5.0)
+    potential = PotentialSetup(name="k", units="metal", atom_style="atomic",
+                               pair_style="eam/fs", pair_coeff="* * x K", mass_amu=39.1)
+    messages: list[str] = []
+    table, summary = interface_melting_point(
+        potential, k_metal, 336.0, 2.0, InterfaceSettings(orientations=("100",), seeds=(1,),
+                                                           spacing_fraction=0.03),
+        tmp_path, tmp_path / "log", progress=messages.append)
+    assert len(summary["grids_K"]) <= 2
+    assert summary["status"] == "resolved"
+    assert summary["lower_K"] <= 275.0 <= summary["upper_K"]

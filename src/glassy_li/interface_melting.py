@@ -517,12 +517,13 @@ def interface_melting_point(
     # grows (or only melts) over that grid, the grid moves by its span that way (the runs
     # already made stay in the fit); then every orientation and seed
     grids: list[list[float]] = []
+    first_pass: list[dict] = []
     for _ in range(settings.max_grid_shifts + 1):
         grid = _grid(centre, settings)
         grids.append(grid)
-        first_pass = [run(probe_orientation, temperature, probe_seed, "grid")
-                      for temperature in grid]
-        side = _one_sided(first_pass)
+        first_pass += [run(probe_orientation, temperature, probe_seed, "grid")
+                       for temperature in grid]
+        side = _one_sided(first_pass)  # every grid so far: together they may bracket it
         if side == 0:
             break
         centre = centre * (1 + side * settings.spacing_fraction * settings.n_temperatures)
