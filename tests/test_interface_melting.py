@@ -177,6 +177,8 @@ def test_a_grid_on_one_side_of_the_crossing_moves_until_it_brackets_it(monkeypat
         tmp_path, tmp_path / "log", progress=messages.append)
     assert len(summary["grids_K"]) >= 2
     assert any("the grid moves" in message for message in messages)
+    # the probes' crossing is reported as they found it, not where the grid moved
+    assert summary["crossing_estimate_K"] == pytest.approx(1000.0, abs=30.0)
     assert summary["status"] == "resolved"
     assert summary["lower_K"] <= 914.0 <= summary["upper_K"]
     # the other seed runs on the final grid only

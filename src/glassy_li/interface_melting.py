@@ -516,6 +516,7 @@ def interface_melting_point(
     # 2. the grid around it: the probes' orientation and seed first; where the solid only
     # grows (or only melts) over that grid, the grid moves by its span that way (the runs
     # already made stay in the fit); then every orientation and seed
+    crossing_estimate = centre
     grids: list[list[float]] = []
     first_pass: list[dict] = []
     for _ in range(settings.max_grid_shifts + 1):
@@ -546,7 +547,7 @@ def interface_melting_point(
         "probes": [{"temperature_K": t, "velocity_m_per_s": v if math.isfinite(v) else
                     ("phase vanished: solid grew" if v > 0 else "phase vanished: melted")}
                    for t, v in probes],
-        "crossing_estimate_K": float(centre),
+        "crossing_estimate_K": float(crossing_estimate),
         "grid_K": grid,
         "grids_K": grids,
         **asdict(fit),
