@@ -291,3 +291,14 @@ def test_a_moved_grid_that_overshoots_does_not_move_back(monkeypatch, tmp_path):
     assert len(summary["grids_K"]) <= 2
     assert summary["status"] == "resolved"
     assert summary["lower_K"] <= 275.0 <= summary["upper_K"]
+
+
+def test_a_value_whose_interval_reaches_the_search_edge_is_shown_with_its_status():
+    row = {"preset": "na", "metal": "Na", "method": "interface velocity", "n_atoms": 8000,
+           "orientations": "100", "seeds": "1", "n_runs": 5, "start_K": 371.0,
+           "melting_point_K": 447.6, "lower_K": 413.0, "upper_K": 462.6,
+           "status": "not resolved: the interval reaches the edge of the temperatures searched",
+           "authors_K": 370.0, "experiment_K": 370.9, "solid": "the solid stays bcc"}
+    text = interface_melting.markdown_table(pd.DataFrame([row]))
+    assert "| 448 [413, 463] (not resolved: the interval reaches the edge" in text
+    assert "**448**" not in text  # not printed as a result

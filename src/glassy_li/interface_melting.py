@@ -651,6 +651,9 @@ def markdown_table(rows: pd.DataFrame) -> str:
         if str(row.get("status")) == "resolved":
             value = (f"**{number(row['melting_point_K'])}** [{number(row['lower_K'])}, "
                      f"{number(row['upper_K'])}]")
+        elif number(row.get("melting_point_K")) != "-":  # a value whose interval is open
+            value = (f"{number(row['melting_point_K'])} [{number(row['lower_K'])}, "
+                     f"{number(row['upper_K'])}] ({row.get('status')})")
         else:
             value = str(row.get("status") or "not resolved")
         lines.append(
