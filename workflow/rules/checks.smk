@@ -196,20 +196,6 @@ rule interface_melting_report:
         "../scripts/interface_melting_report.py"
 
 
-def free_energy_melting_outputs():
-    section = config["potential_checks"]["free_energy_melting"]
-    return [
-        f"results/potential_checks/free_energy_melting/{preset}.json"
-        for preset in section["presets"]
-    ]
-
-
-def free_energy_melting_settings():
-    """glassy_li.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
-    section = config["potential_checks"]["free_energy_melting"]
-    return {key: value for key, value in section.items() if key != "presets"}
-
-
 rule free_energy_melting_point:
     """The bulk melting point of one preset from calphy's free energies (glassy_li.free_energy):
     the crossing of the solid's and the liquid's G(T), per seed and combined."""

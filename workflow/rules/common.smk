@@ -477,3 +477,17 @@ def checked_presets():
     """Presets that `snakemake potential_checks` checks (all by default)."""
     chosen = config["potential_checks"]["presets"]
     return list(chosen) if chosen else sorted(config["potential_presets"])
+
+
+def free_energy_melting_outputs():
+    section = config["potential_checks"]["free_energy_melting"]
+    return [
+        f"results/potential_checks/free_energy_melting/{preset}.json"
+        for preset in section["presets"]
+    ]
+
+
+def free_energy_melting_settings():
+    """glassy_li.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
+    section = config["potential_checks"]["free_energy_melting"]
+    return {key: value for key, value in section.items() if key != "presets"}
