@@ -110,19 +110,23 @@ def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
         metals_campaign_for_interface, tmp_path):
     """Sun et al. (2006) fitted Mg_mm.eam.fs to melt at 914 K. A small basal box (4 x 3 x 8
     cells a side, 768 atoms), started at 800 K, probes upwards and its three-temperature
-    grid puts T_m within 50 K of 914 K; the solid stays hcp."""
+    grid puts T_m within 50 K of 914 K; the solid stays hcp within 100 K of it (a grid moved
+    far above may superheat the pure solid until it melts from within). The liquid is held
+    10 ps at T: after 3 ps it was still shrinking and its shrinking read as growth."""
     campaign = metals_campaign_for_interface
     preset = "eam-sun2006-mg"
     settings = InterfaceSettings(orientations=("0001",), seeds=(1,), n_temperatures=3,
                                  spacing_fraction=0.04, cells=(4, 3, 8), production_ps=8.0,
-                                 solid_equilibration_ps=3.0, liquid_equilibration_ps=3.0,
-                                 melt_ps=3.0, skip_ps=1.0)
+                                 solid_equilibration_ps=3.0, liquid_equilibration_ps=10.0,
+                                 melt_ps=3.0, skip_ps=1.0, max_grid_shifts=1)
     table, summary = interface_melting_point(
         campaign.preset(preset), campaign.metal(preset), 800.0, 2.0, settings, tmp_path,
         tmp_path / "log", progress=lambda message: None)
     assert summary["probes"][0]["temperature_K"] == 800.0
     assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=50.0)
-    assert table["solid_hcp_share"].min() > 0.8
+    near = table[(table["temperature_K"] - 914.0).abs() <= 100.0]
+    assert len(near) >= 3
+    assert near["solid_hcp_share"].min() > 0.8
     assert table["liquid_crystal_share"].max() < 0.05
 
 
