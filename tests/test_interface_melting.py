@@ -109,10 +109,11 @@ def test_a_search_started_150_k_away_finds_the_melting_point(monkeypatch, tmp_pa
 def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
         metals_campaign_for_interface, tmp_path):
     """Sun et al. (2006) fitted Mg_mm.eam.fs to melt at 914 K. A small basal box (4 x 3 x 8
-    cells a side, 768 atoms), started at 800 K, probes upwards and its three-temperature
-    grid puts T_m within 50 K of 914 K; the solid stays hcp within 100 K of it (a grid moved
-    far above may superheat the pure solid until it melts from within). The liquid is held
-    10 ps at T: after 3 ps it was still shrinking and its shrinking read as growth."""
+    cells a side, 768 atoms), started at 800 K, probes upwards and the fit of its
+    three-temperature grids puts T_m within 50 K of 914 K; the solid stays hcp within 100 K
+    of it (a grid moved far above may superheat the pure solid until it melts from within).
+    The liquid is held 10 ps at T: after 3 ps it was still shrinking and its shrinking read
+    as growth."""
     campaign = metals_campaign_for_interface
     preset = "eam-sun2006-mg"
     settings = InterfaceSettings(orientations=("0001",), seeds=(1,), n_temperatures=3,
@@ -123,7 +124,11 @@ def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
         campaign.preset(preset), campaign.metal(preset), 800.0, 2.0, settings, tmp_path,
         tmp_path / "log", progress=lambda message: None)
     assert summary["probes"][0]["temperature_K"] == 800.0
-    assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=50.0)
+    # the short probes of so small a box are noisy (+-35 m/s): they place the crossing
+    # roughly; the grid's fit places T_m
+    assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=80.0)
+    assert summary["status"] == "resolved"
+    assert summary["melting_point_K"] == pytest.approx(914.0, abs=50.0)
     near = table[(table["temperature_K"] - 914.0).abs() <= 100.0]
     assert len(near) >= 3
     assert near["solid_hcp_share"].min() > 0.8
