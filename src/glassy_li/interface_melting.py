@@ -571,7 +571,8 @@ def _one_sided(runs: list[dict]) -> int:
     (both significantly) or show nothing significant. The fit needs both signs."""
     v = np.array([r["velocity_m_per_s"] for r in runs], dtype=float)
     error = np.array([r["velocity_error_m_per_s"] for r in runs], dtype=float)
-    v, error = v[np.isfinite(v) & np.isfinite(error)], error[np.isfinite(v) & np.isfinite(error)]
+    finite = np.isfinite(v) & np.isfinite(error)
+    v, error = v[finite], error[finite]
     significant = np.abs(v) > 2 * error
     grew, melted = bool(np.any(significant & (v > 0))), bool(np.any(significant & (v < 0)))
     return int(grew) - int(melted)

@@ -417,7 +417,7 @@ def _homologous(row: Mapping[str, object]) -> str:
     if abs(float(value) - melting) > 0.5:
         return (f"{planned} of the old {melting:.0f} K; {hold / float(value):.2f}{spread} of "
                 f"the measured {float(value):.0f} K")
-    return f"{hold / melting:.2f}{spread} T_m"
+    return f"{planned.removesuffix(' T_m')}{spread} T_m"
 
 
 def _melting_points_lines(folders: Sequence[Path]) -> list[str]:
