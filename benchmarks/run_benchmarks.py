@@ -19,6 +19,17 @@ Benchmarks (each prints its rows as it finishes; the table is repeated at the en
   progress  cost of the live progress record (glassy_li.progress): the MD driver's own CPU
             time while LAMMPS runs (polling the thermo table, writing progress.json) per
             LAMMPS CPU second, and the driver's wall time against bare `lmp` on the same input
+  hold      the default campaign's 1500-atom droplet hold (at 0.55 T_m), the input of
+            every campaign before 2026-12-07 (the preset's timestep_fs throughout, plain pair
+            style) against today's (hold_timestep_fs, accelerated style), side by side,
+            alternating, for Li, Na, K and the Cui MEAM: simulated ps per core-second,
+            atom-steps/s, ns/day and their ratio (target for Li: >= 2.0)
+  styles    plain vs /opt vs /omp (1 thread) pair styles per preset, on today's hold input
+  neighbour the neighbour-list skin and neigh_modify every/delay/check on today's Li hold
+            input: atom-steps/s and dangerous builds
+  cadence   the thermo and trajectory cadence on today's Li hold input
+  ranks     1 vs 2 MPI ranks for one 1500-atom Li hold (a campaign's tail: fewer runnable
+            jobs than cores)
 
 Work happens in a temporary directory (kept with --keep); results/ of the checkout is read
 only (`structure`, `bytes` use the default campaign's results if present).
@@ -27,10 +38,12 @@ only (`structure`, `bytes` use the default campaign's results if present).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -45,9 +58,12 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from glassy_li.lammps_env import lmp_command, lmp_environment  # noqa: E402
-from glassy_li.lammps_run import SHARED_TEMPLATES  # noqa: E402
+from glassy_li.campaign import Campaign  # noqa: E402
+from glassy_li.lammps_env import accelerated_pair_style, lmp_command, lmp_environment  # noqa: E402
+from glassy_li.lammps_run import SHARED_TEMPLATES, TEMPLATE_DIR, write_inputs  # noqa: E402
+from glassy_li.md import MD_TEMPLATES, lammps_parameters, stage_steps  # noqa: E402
 from glassy_li.project import copy_workflow  # noqa: E402
+from glassy_li.system import generate_system, write_lammps_data  # noqa: E402
 
 ROWS: list[dict[str, str]] = []
 
@@ -114,8 +130,7 @@ def timed_lmp(
 def fresh_md_copy(md_dir: Path, dest: Path) -> Path:
     """A copy of a finished run's md/ folder that starts from scratch (no restarts/outputs)."""
     dest.mkdir(parents=True)
-    for name in ("md.lammps", "stage.lammps", "thermostat.lammps", "params.lammps",
-                 "potential_extra.lammps", *SHARED_TEMPLATES):
+    for name in (*MD_TEMPLATES, "params.lammps", "potential_extra.lammps", *SHARED_TEMPLATES):
         shutil.copy(md_dir / name, dest / name)
     params = (dest / "params.lammps").read_text()
     data_line = next(line for line in params.splitlines() if " data_file " in line)
@@ -332,6 +347,193 @@ def bench_progress(tmp: Path) -> None:
     report("progress", "human progress lines in the rule log per run", f"{records[0]}")
 
 
+HOLD_PRESETS = ("eam-nichol2016-li", "eam-nichol2016-na", "eam-nichol2016-k", "meam-cui2012")
+
+
+def hold_input(folder: Path, preset: str, today: bool, hold_ps: float, atoms: int = 1500,
+               md: dict | None = None, pair_style: str | None = None) -> dict:
+    """Write the MD input of a droplet held at the default campaign's hold temperature
+    (0.55 T_m) for ``hold_ps`` (no heat or quench: the hold alone) into ``folder``.
+    ``today``: the preset's hold timestep and accelerated style; else the input of every
+    campaign before 2026-12-07 (its timestep_fs throughout, the plain style). ``md``
+    overrides md keys, ``pair_style`` the style. Returns what the run is: steps, atoms,
+    simulated ps."""
+    campaign = Campaign.from_files(REPO / "config" / "config.yaml")
+    config = campaign.config
+    # minimised to a local minimum first (an amorphous droplet, as after a quench; the
+    # minimisation's time is not counted), then held
+    config["md"].update({"accelerated_styles": today, "heat_duration_ps": 0,
+                         "equilibrate_duration_ps": hold_ps, "minimisation_iterations": 2000,
+                         **(md or {})})
+    if not today:
+        config["md"]["hold_timestep_fs"] = config["potential_presets"][preset]["timestep_fs"]
+    final_K = campaign.final_temperatures_K(preset)[0]
+    protocol = campaign.protocol(final_K, final_K, potential=preset)
+    potential = campaign.preset(preset)
+    if pair_style is not None:
+        potential = dataclasses.replace(potential, pair_style=pair_style)
+    metal = campaign.metal(preset)
+    droplet_fraction = config["system"]["droplet_density_g_cm3"] / 0.534
+    system = generate_system(atoms, 0.1 * metal.bulk_density_g_cm3, "droplet", seed=7,
+                             mass_amu=potential.mass_amu,
+                             min_distance_A=2.2 * metal.lattice_constant_A / 3.51,
+                             droplet_density_g_cm3=droplet_fraction * metal.bulk_density_g_cm3,
+                             element=metal.element)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_lammps_data(system, folder / "system.data")
+    parameters = lammps_parameters(protocol, potential, "system.data", 7)
+    write_inputs(folder, parameters, TEMPLATE_DIR, potential.after_pair_coeff, MD_TEMPLATES)
+    steps = stage_steps(protocol)
+    return {"steps": steps.total, "atoms": atoms, "simulated_ps": hold_ps,
+            "pair_style": potential.pair_style,
+            "timesteps_fs": f"{protocol.hold_timestep_ps * 1e3:g}"}
+
+
+def loop_seconds(folder: Path) -> float:
+    """LAMMPS's own time for the run's MD steps: the sum of its run commands' loop times
+    (the minimisation's left out)."""
+    text = (folder / "bench.log").read_text()
+    total = 0.0
+    for block in text.split("Loop time of ")[1:]:
+        seconds = float(block.split()[0])
+        if "Minimization stats" not in block[:2000]:
+            total += seconds
+    return total
+
+
+def dangerous_builds(folder: Path) -> int:
+    return sum(int(n) for n in re.findall(r"Dangerous builds = (\d+)",
+                                          (folder / "bench.log").read_text()))
+
+
+def _hold_pair(tmp: Path, name: str, preset: str, hold_ps: float, repeats: int = 2,
+               **variants: dict) -> dict[str, list[float]]:
+    """Alternate the variants (name -> hold_input keyword arguments) ``repeats`` times;
+    return each variant's LAMMPS loop seconds and its run description."""
+    times: dict[str, list[float]] = {v: [] for v in variants}
+    described = {}
+    for repeat in range(repeats):
+        for variant, kwargs in variants.items():
+            folder = tmp / name / f"{preset}-{variant}-{repeat}"
+            described[variant] = hold_input(folder, preset, hold_ps=hold_ps, **kwargs)
+            timed_lmp(folder)
+            times[variant].append(loop_seconds(folder))
+    return {"times": times, "runs": described}
+
+
+def bench_hold(tmp: Path) -> None:
+    """Today's hold input against the old one, per preset (1500 atoms)."""
+    for preset in HOLD_PRESETS:
+        hold_ps = 6.0 if preset.startswith("meam") else 20.0
+        result = _hold_pair(tmp, "hold", preset, hold_ps,
+                            old={"today": False}, today={"today": True})
+        rates = {}
+        for variant in ("old", "today"):
+            run = result["runs"][variant]
+            seconds = sum(result["times"][variant]) / len(result["times"][variant])
+            ps_per_s = run["simulated_ps"] / seconds
+            rates[variant] = ps_per_s
+            report("hold", f"{preset} {variant}: {run['pair_style']}, hold at "
+                   f"{run['timesteps_fs']} fs", f"{ps_per_s:.3g} ps/s",
+                   note=f"{run['atoms'] * run['steps'] / seconds:.3g} atom-steps/s, "
+                   f"{ps_per_s * 86.4:.3g} ns/day; loop s "
+                   + ", ".join(f"{t:.1f}" for t in result["times"][variant]))
+        report("hold", f"{preset}: ratio today / old (simulated ps per core-second)",
+               f"{rates['today'] / rates['old']:.2f}",
+               ">= 2.0" if preset == "eam-nichol2016-li" else "")
+
+
+def bench_styles(tmp: Path) -> None:
+    """Plain, /opt and /omp variants of each preset's pair style on today's hold input."""
+    for preset in HOLD_PRESETS:
+        base = Campaign.from_files(REPO / "config" / "config.yaml").config[
+            "potential_presets"][preset]["pair_style"]
+        variants = {"plain": {"today": True, "pair_style": base}}
+        for suffix in ("opt", "omp"):
+            style = accelerated_pair_style(base, suffix)
+            if style != base:
+                variants[suffix] = {"today": True, "pair_style": style}
+        hold_ps = 4.0 if preset.startswith("meam") else 20.0
+        result = _hold_pair(tmp, "styles", preset, hold_ps, **variants)
+        plain = sum(result["times"]["plain"])
+        for variant in variants:
+            run = result["runs"][variant]
+            seconds = sum(result["times"][variant]) / len(result["times"][variant])
+            report("styles", f"{preset}: {run['pair_style']}",
+                   f"{run['atoms'] * run['steps'] / seconds:.3g}",
+                   note=f"atom-steps/s; x{plain / sum(result['times'][variant]):.3f} of plain")
+
+
+NEIGHBOUR_SETTINGS = ("every 1 delay 0 check yes", "every 2 delay 0 check yes",
+                      "every 5 delay 0 check yes", "every 10 delay 0 check yes")
+
+
+def bench_neighbour(tmp: Path, preset: str = "eam-nichol2016-li") -> None:
+    """Skin and rebuild settings on today's Li hold input (20 ps, 1500 atoms)."""
+    runs = []
+    for skin in (0.5, 1.0, 1.5, 2.0):
+        runs.append((f"skin {skin} A, {NEIGHBOUR_SETTINGS[0]}", skin, NEIGHBOUR_SETTINGS[0]))
+    for setting in NEIGHBOUR_SETTINGS[1:]:
+        runs.append((f"skin 1.0 A, {setting}", 1.0, setting))
+    for repeat in range(2):
+        for label, skin, setting in runs:
+            folder = tmp / "neighbour" / f"{label.replace(' ', '_').replace(',', '')}-{repeat}"
+            run = hold_input(folder, preset, True, 20.0)
+            params = folder / "params.lammps"
+            params.write_text(params.read_text().replace(
+                next(line for line in params.read_text().splitlines()
+                     if line.startswith("variable neighbor_skin ")),
+                f"variable {'neighbor_skin':<24s} equal {skin}"))
+            potential = folder / "potential.lammps"
+            potential.write_text(potential.read_text().replace(
+                "every 1 delay 0 check yes", setting))
+            timed_lmp(folder)
+            seconds = loop_seconds(folder)
+            report("neighbour", f"{preset} {label} (run {repeat + 1})",
+                   f"{run['atoms'] * run['steps'] / seconds:.3g}",
+                   note=f"atom-steps/s; dangerous builds {dangerous_builds(folder)}")
+
+
+def bench_cadence(tmp: Path, preset: str = "eam-nichol2016-li") -> None:
+    """Thermo and trajectory cadence on today's Li hold input (20 ps, 1500 atoms)."""
+    variants = {
+        "campaigns' cadence: thermo 0.5 ps, frames 2 ps": {},
+        "thermo 0.1 ps": {"thermo_interval_ps": 0.1},
+        "thermo 5 ps": {"thermo_interval_ps": 5.0},
+        "frames 10 ps": {"trajectory_interval_ps": 10.0},
+        "one frame (20 ps)": {"trajectory_interval_ps": 20.0},
+    }
+    result = _hold_pair(tmp, "cadence", preset, 20.0,
+                        **{k: {"today": True, "md": v} for k, v in variants.items()})
+    first = sum(result["times"][next(iter(variants))])
+    for variant in variants:
+        run = result["runs"][variant]
+        seconds = sum(result["times"][variant]) / len(result["times"][variant])
+        report("cadence", f"{preset}: {variant}", f"{run['atoms'] * run['steps'] / seconds:.3g}",
+               note=f"atom-steps/s; x{first / sum(result['times'][variant]):.3f} of the "
+               "campaigns' cadence")
+
+
+def bench_ranks(tmp: Path, preset: str = "eam-nichol2016-li") -> None:
+    """1 vs 2 MPI ranks for one 1500-atom hold (today's input, 20 ps)."""
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    run = None
+    for repeat in range(2):
+        for ranks in (1, 2):
+            folder = tmp / "ranks" / f"{ranks}-{repeat}"
+            run = hold_input(folder, preset, True, 20.0)
+            timed_lmp(folder, n_ranks=ranks)
+            seconds[ranks].append(loop_seconds(folder))
+    assert run is not None
+    for ranks, values in seconds.items():
+        mean = sum(values) / len(values)
+        report("ranks", f"{preset} 1500-atom hold, {ranks} MPI rank(s)",
+               f"{run['atoms'] * run['steps'] / mean:.3g}",
+               note="atom-steps/s; loop s " + ", ".join(f"{v:.1f}" for v in values))
+    report("ranks", "speed-up of 2 ranks over 1 (one job alone on 2 cores)",
+           f"{sum(seconds[1]) / sum(seconds[2]):.2f}")
+
+
 def peak_rss_kb(command: list[str], cwd: Path, env: dict[str, str]) -> int:
     """Peak resident memory (kB) of ``command`` and its children, from GNU time."""
     result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, env=env,
@@ -342,7 +544,9 @@ def peak_rss_kb(command: list[str], cwd: Path, env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("which", nargs="*", default=["md", "layout", "structure", "overhead",
-                                                       "bytes", "memory", "progress"])
+                                                       "bytes", "memory", "progress", "hold",
+                                                       "styles", "neighbour", "cadence",
+                                                       "ranks"])
     parser.add_argument("--campaign", type=Path, default=REPO,
                         help="folder whose results/ are read by structure and bytes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -368,6 +572,11 @@ def main() -> None:
             bench_memory(tmp)
         if "progress" in args.which:
             bench_progress(tmp)
+        for name, bench in (("hold", bench_hold), ("styles", bench_styles),
+                            ("neighbour", bench_neighbour), ("cadence", bench_cadence),
+                            ("ranks", bench_ranks)):
+            if name in args.which:
+                bench(tmp)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -18,7 +18,7 @@ import pytest
 from glassy_li.campaign import Campaign
 from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
 from glassy_li.config import load_config
-from glassy_li.lammps_env import import_lammps
+from glassy_li.lammps_env import import_lammps, package_arguments
 from glassy_li.project import copy_workflow
 from glassy_li.structure import (
     STRUCTURE_TYPES,
@@ -78,7 +78,7 @@ def test_the_metals_mass_replaces_the_tables_own(default_campaign):
     after pair_coeff (the commands that follow pair_coeff in every template)."""
     lammps = import_lammps()
     potential = default_campaign.preset(DEFAULT_PRESET)
-    lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none"])
+    lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none", *package_arguments()])
     try:
         for command in ("units metal", "atom_style atomic", "region box block 0 10 0 10 0 10",
                         "create_box 1 box", f"pair_style {potential.pair_style}",

@@ -195,6 +195,24 @@ def test_a_series_planned_with_an_older_melting_point_is_given_at_both():
     assert _homologous(row) == "0.55 T_m"
 
 
+def test_numbers_made_at_an_older_timestep_are_marked():
+    """A preset whose hold step has changed since a campaign ran: the campaign is named at
+    the top, marked in the claim and slope tables and in its own section, with the input it
+    ran and today's; at its old timestep again, nothing is marked."""
+    now = {"eam-nichol2016-li": {"melting_point_K": 654.0, "timestep_fs": 1.0,
+                                 "hold_timestep_fs": 2.0, "accelerated_suffix": "omp"}}
+    page = page_text(RESULTS, melting_points=now)
+    assert "**Campaigns marked (old timestep):**" in page
+    assert "| threshold (old timestep) |" in page  # claim and slope tables
+    assert ("**Made at the old timestep** (not rerun here; today's input: "
+            "[docs/performance.md](../performance.md#timesteps)): `eam-nichol2016-li` at 1 fs "
+            "in every stage, `eam/fs`; now 1 fs (heat, quench) and 2 fs (hold), `eam/fs/omp`."
+            ) in page
+    assert "| threshold-cui2012 (old timestep) |" not in page  # the Cui MEAM: unchanged
+    unchanged = {"eam-nichol2016-li": {**now["eam-nichol2016-li"], "hold_timestep_fs": None}}
+    assert "(old timestep)" not in page_text(RESULTS, melting_points=unchanged)
+
+
 def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
     """An older T_m(N) table wrote N* = 91.6 atoms from sizes 500-5000: the page gives
     '< 500 atoms', not the extrapolated value; one inside the sizes keeps its interval."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .clock import StepClock
 from .critical_size import fit_critical_size
 from .incubation import (
     CENSORED,
@@ -29,11 +30,17 @@ from .incubation import (
 )
 from .md import StageSteps
 from .mfpt import mfpt_table
-from .statistics import kaplan_meier, proportion_interval, sphere_diameter_nm
+from .statistics import (
+    compare_survival,
+    kaplan_meier,
+    proportion_interval,
+    sphere_diameter_nm,
+)
 
 __all__ = [
     "GROUP_KEYS",
     "IncubationSettings",
+    "compare_outcomes",
     "PERCOLATING",
     "critical_size_table",
     "read_summaries",
@@ -101,12 +108,14 @@ class IncubationSettings:
 
 
 def stage_boundaries_ps(steps: StageSteps, timestep_ps: float) -> dict[str, float]:
-    """Start times (ps) of each stage and the end of the run."""
+    """Start times (ps) of each stage and the end of the run (``timestep_ps``: the heat
+    and quench stages'; the hold's comes with ``steps.clock``)."""
+    clock = steps.clock or StepClock(timestep_ps)
     return {
         "heat": 0.0,
-        "quench": steps.heat_end * timestep_ps,
-        "equilibrate": steps.quench_end * timestep_ps,
-        "end": steps.total * timestep_ps,
+        "quench": float(clock.time_ps(steps.heat_end)),
+        "equilibrate": float(clock.time_ps(steps.quench_end)),
+        "end": float(clock.time_ps(steps.total)),
     }
 
 
@@ -319,6 +328,23 @@ def km_times(runs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         transformed, usable["incubation_time_ps"], usable["censored_at_ps"]
     ).astype(float)
     return times, transformed
+
+
+def compare_outcomes(first: pd.DataFrame, second: pd.DataFrame,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Per ensemble size in both campaign tables (``campaign.tsv``; the same question asked
+    with two inputs): runs and transitions of each, the Kaplan-Meier medians with their
+    intervals, whether the intervals overlap, and the log-rank p
+    (:func:`glassy_li.statistics.compare_survival`; runs crystalline at the reference left
+    out, as in :func:`km_times`)."""
+    rows = []
+    sizes = sorted(set(first["ensemble_size_atoms"]) & set(second["ensemble_size_atoms"]))
+    for size in sizes:
+        times_a, events_a = km_times(first[first["ensemble_size_atoms"] == size])
+        times_b, events_b = km_times(second[second["ensemble_size_atoms"] == size])
+        rows.append({"ensemble_size_atoms": int(size),
+                     **compare_survival(times_a, events_a, times_b, events_b, confidence)})
+    return pd.DataFrame(rows)
 
 
 def incubation_statistics(

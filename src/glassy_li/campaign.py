@@ -33,7 +33,9 @@ from .config import (
     compose_config,
     coupling_label,
     derive_seed,
+    effective_pair_style,
     potential_names,
+    preset_hold_timestep_fs,
     preset_timestep_fs,
     resolve_files,
     resolve_potential,
@@ -70,12 +72,19 @@ EXECUTION_FIELDS = ("walltime_budget_s", "restart_interval_ps")
 """Protocol fields that change how a run is executed, not its physics: left out of digests."""
 
 
-def run_physics(protocol: Any, preset: Mapping[str, Any]) -> tuple[dict, dict]:
+def run_physics(
+    protocol: Any, preset: Mapping[str, Any], pair_style: str | None = None
+) -> tuple[dict, dict]:
     """What a run computes, for its folder's digest: the protocol (an MD or deposition
     protocol dataclass) without :data:`EXECUTION_FIELDS`, and the preset's
-    :data:`PRESET_RUN_KEYS`."""
+    :data:`PRESET_RUN_KEYS`, with ``pair_style`` the one the run uses where it differs (an
+    accelerated variant: same forces to floating-point noise, which chaos turns into another
+    trajectory)."""
     fields = {k: v for k, v in dataclasses.asdict(protocol).items() if k not in EXECUTION_FIELDS}
-    return fields, {key: preset.get(key) for key in PRESET_RUN_KEYS}
+    physics = {key: preset.get(key) for key in PRESET_RUN_KEYS}
+    if pair_style is not None and pair_style != preset["pair_style"]:
+        physics["pair_style"] = pair_style
+    return fields, physics
 
 SYSTEM_RUN_KEYS = ("min_distance_A", "droplet_density_g_cm3", "seed_fraction")
 """Keys of the ``system`` section that shape one run's initial system (the grid's lists do
@@ -214,7 +223,8 @@ class Campaign:
             raise ConfigError(
                 f"unknown potential preset {name!r}; known presets: {', '.join(sorted(presets))}"
             )
-        return resolve_potential(name, presets[name], base_dir or self.project_root, self.files)
+        return resolve_potential(name, presets[name], base_dir or self.project_root, self.files,
+                                 accelerated=self.config["md"].get("accelerated_styles", True))
 
     def potential_files(self, base_dir: str | Path | None = None) -> dict[str, str]:
         """Absolute paths of the campaign preset's files (for checksums)."""
@@ -228,7 +238,12 @@ class Campaign:
         )
 
     def timestep_fs(self, preset_name: str | None = None) -> float:
+        """The heat and quench stages' timestep (fs) of a preset's runs."""
         return preset_timestep_fs(self.config, preset_name or self.potential_name)
+
+    def hold_timestep_fs(self, preset_name: str | None = None) -> float:
+        """The hold's timestep (fs) of a preset's runs."""
+        return preset_hold_timestep_fs(self.config, preset_name or self.potential_name)
 
     def protocol(
         self,
@@ -242,8 +257,13 @@ class Campaign:
         thermostat and the atom flux."""
         md = {**self.config["md"], **(coupling or {})}
         heat_K, final_K = self.temperatures_K(potential)
+        hold_timestep_fs = self.hold_timestep_fs(potential)
+        if md["thermostat"] == "none" and self.config["md"].get("hold_timestep_fs") is None:
+            # an NVE hold keeps every bit of the drift it makes: the heat and quench step
+            hold_timestep_fs = self.timestep_fs(potential)
         return MDProtocol(
             timestep_fs=self.timestep_fs(potential),
+            hold_timestep_fs=hold_timestep_fs,
             heat_temperature_K=heat_temperature_K or heat_K,
             heat_duration_ps=md["heat_duration_ps"],
             quench_rate_K_per_ps=md["quench_rate_K_per_ps"],
@@ -301,7 +321,8 @@ class Campaign:
         ranks) are left out: changing them keeps the folder.  The content of every LAMMPS
         template and include of the MD input is in: editing one moves the run."""
         md_protocol = self.protocol(final_K, heat_K, coupling, potential)
-        protocol, physics = run_physics(md_protocol, self.config["potential_presets"][potential])
+        protocol, physics = run_physics(md_protocol, self.config["potential_presets"][potential],
+                                        effective_pair_style(self.config, potential))
         system = {key: self.config["system"][key] for key in SYSTEM_RUN_KEYS}
         settle = self.settle_rule(md_protocol, potential)
         templates = {"lammps_templates": template_digest(MD_TEMPLATES)}
@@ -316,14 +337,19 @@ class Campaign:
         if not self.config["md"].get("end_hold_when_settled", False):
             return None
         incubation = self.config["incubation"]
-        boundaries = stage_boundaries_ps(stage_steps(protocol), protocol.timestep_ps)
+        steps = stage_steps(protocol)
+        boundaries = stage_boundaries_ps(steps, protocol.timestep_ps)
+        clock = steps.clock
+        assert clock is not None
         return SettleRule(
             structure=self.structure_settings(potential),
             order_parameter=incubation["order_parameter"],
             threshold=float(incubation["threshold"]),
             window_ps=float(incubation["persistence_ps"]) + float(incubation["final_window_ps"]),
             reference_time_ps=reference_time_ps(incubation["reference"], boundaries),
-            timestep_ps=protocol.timestep_ps,
+            timestep_ps=clock.timestep_ps,
+            hold_timestep_ps=clock.later_timestep_ps,
+            hold_start_step=clock.switch_step,
         )
 
     def analysis_digest(self, potential: str) -> str:

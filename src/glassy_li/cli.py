@@ -63,9 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                             help="then rewrite the page (README.md) beside the folders")
     regenerate.add_argument("--allow-uncommitted", action="store_true",
                             help="write even when tracked code differs from the commit")
+    compare = commands.add_parser(
+        "compare-outcomes",
+        help="whether two campaigns (the same runs with two inputs) transform alike: "
+             "log-rank p and Kaplan-Meier medians per size")
+    compare.add_argument("tables", nargs=2, metavar="CAMPAIGN_TSV",
+                         help="two campaign tables (results/<campaign>/tables/campaign.tsv)")
+    compare.add_argument("--out", default=None, help="also write the comparison (TSV) here")
     args = parser.parse_args(argv)
     if args.command == "regenerate-statistics":
         return _regenerate(args)
+    if args.command == "compare-outcomes":
+        return _compare(args)
     try:
         campaign = _campaign(args)
     except (ConfigError, OSError) as error:
@@ -82,6 +91,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"glassy-li report-so-far: {page}")
         return 0
     return _status(campaign, results, args)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import pandas as pd  # noqa: PLC0415
+
+    from .aggregate import compare_outcomes  # noqa: PLC0415
+
+    tables = []
+    for path in args.tables:
+        try:
+            tables.append(pd.read_csv(path, sep="\t"))
+        except (OSError, pd.errors.ParserError) as error:
+            print(f"glassy-li compare-outcomes: cannot read {path}: {error}", file=sys.stderr)
+            return 2
+    comparison = compare_outcomes(*tables)
+    if comparison.empty:
+        print("glassy-li compare-outcomes: the two tables share no ensemble size",
+              file=sys.stderr)
+        return 2
+    first, second = args.tables
+    print(f"A: {first}\nB: {second}")
+    print("| atoms | A: transformed / runs | A: median [95%] (ps) | B: transformed / runs "
+          "| B: median [95%] (ps) | intervals overlap | log-rank p |")
+    print("|---|---|---|---|---|---|---|")
+    for _, row in comparison.iterrows():
+        print(f"| {row['ensemble_size_atoms']} | {row['transformed_a']} / {row['runs_a']} "
+              f"| {row['median_a']:.0f} [{row['lower_a']:.0f}, {row['upper_a']:.0f}] "
+              f"| {row['transformed_b']} / {row['runs_b']} "
+              f"| {row['median_b']:.0f} [{row['lower_b']:.0f}, {row['upper_b']:.0f}] "
+              f"| {'yes' if row['medians_overlap'] else 'no'} | {row['logrank_p']:.2f} |")
+        if row["note"]:
+            print(f"  note: {row['note']}")
+    if args.out:
+        comparison.to_csv(args.out, sep="\t", index=False, float_format="%.6g")
+    return 0
 
 
 def _regenerate(args: argparse.Namespace) -> int:

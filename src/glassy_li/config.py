@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .lammps_env import lammps_potentials_dir
+from .lammps_env import accelerated_pair_style, lammps_potentials_dir
 from .lammps_run import PotentialSetup
 from .potential_files import PotentialFileError, PotentialFiles, RemoteFile, is_remote_spec
 from .project import REPO_ROOT
@@ -417,9 +417,29 @@ def _temperature_K(
 
 
 def preset_timestep_fs(config: Mapping[str, Any], preset_name: str) -> float:
-    """The MD timestep (fs): ``md.timestep_fs``, or the preset's default when that is null."""
+    """The MD timestep (fs) of every stage but the hold: ``md.timestep_fs``, or the preset's
+    default when that is null."""
     return float(config["md"]["timestep_fs"] or config["potential_presets"][preset_name]
                  ["timestep_fs"])
+
+
+def preset_hold_timestep_fs(config: Mapping[str, Any], preset_name: str) -> float:
+    """The hold's timestep (fs): ``md.hold_timestep_fs``; else ``md.timestep_fs`` where given;
+    else the preset's ``hold_timestep_fs``, or its ``timestep_fs``."""
+    md = config["md"]
+    preset = config["potential_presets"][preset_name]
+    value = (md.get("hold_timestep_fs") or md["timestep_fs"] or preset.get("hold_timestep_fs")
+             or preset["timestep_fs"])
+    return float(value)
+
+
+def effective_pair_style(config: Mapping[str, Any], preset_name: str) -> str:
+    """The pair style the preset's LAMMPS inputs use: its accelerated variant
+    (``accelerated_suffix``) while ``md.accelerated_styles`` is on and the wheel has it."""
+    preset = config["potential_presets"][preset_name]
+    if not config.get("md", {}).get("accelerated_styles", True):
+        return preset["pair_style"]
+    return accelerated_pair_style(preset["pair_style"], preset.get("accelerated_suffix"))
 
 
 def _resolve_file(
@@ -477,9 +497,11 @@ def resolve_potential(
     preset: Mapping[str, Any],
     base_dir: str | Path | None = None,
     files: PotentialFiles | None = None,
+    accelerated: bool = False,
 ) -> PotentialSetup:
     """Turn a preset from the config into a :class:`PotentialSetup` with absolute file paths
-    (:func:`resolve_files`)."""
+    (:func:`resolve_files`); with ``accelerated``, its pair style is the preset's accelerated
+    variant (``accelerated_suffix``) where the wheel has it."""
     paths = resolve_files(name, preset, base_dir, files)
     try:
         pair_coeff = preset["pair_coeff"].format(**paths)
@@ -492,7 +514,9 @@ def resolve_potential(
         name=name,
         units=preset["units"],
         atom_style=preset["atom_style"],
-        pair_style=preset["pair_style"],
+        pair_style=accelerated_pair_style(
+            preset["pair_style"], preset.get("accelerated_suffix") if accelerated else None
+        ),
         pair_coeff=pair_coeff,
         mass_amu=_preset_mass(name, preset),
         neighbor_skin_A=float(preset.get("neighbor_skin_A", 1.0)),

@@ -22,6 +22,7 @@ from .campaign import run_physics, structure_settings_for
 from .config import (
     ConfigError,
     derive_seed,
+    effective_pair_style,
     potential_names,
     preset_timestep_fs,
     resolve_files,
@@ -141,7 +142,8 @@ class DepositionCampaign:
         campaign's preset files need not exist)."""
         name = self.deposition_potential_name
         return resolve_potential(
-            name, self.config["potential_presets"][name], self.project_root, self.files
+            name, self.config["potential_presets"][name], self.project_root, self.files,
+            accelerated=self.config["md"].get("accelerated_styles", True),
         )
 
     def preset_files(self) -> dict[str, str]:
@@ -196,6 +198,7 @@ class DepositionCampaign:
         protocol, physics = run_physics(
             self.deposition_protocol(substrate_index, rate_atoms_per_ps),
             self.config["potential_presets"][self.deposition_potential_name],
+            effective_pair_style(self.config, self.deposition_potential_name),
         )
         return run_digest(
             protocol,

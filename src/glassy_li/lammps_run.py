@@ -673,7 +673,7 @@ def run_and_publish(
             attempt=attempt,
             restarts=0,
             total_steps=int(total_steps),
-            timestep_ps=float(parameters["timestep"]) * float(parameters["time_to_ps"]),
+            timestep_ps=_mean_timestep_ps(parameters, total_steps),
             atoms=float(throughput_atoms if throughput_atoms is not None
                         else _count_atoms(parameters["data_file"])),
         )
@@ -699,8 +699,12 @@ def run_and_publish(
                 tracker=tracker,
             )
             last_step = total_steps if settled_step is None else settled_step
-            check_complete(work, last_step, int(parameters["thermo_every"]),
-                           int(parameters["trajectory_every"]))
+            # the last step lies in the last stage: its cadence (the hold's, where it has one)
+            check_complete(
+                work, last_step,
+                int(parameters.get("hold_thermo_every", parameters["thermo_every"])),
+                int(parameters.get("hold_trajectory_every", parameters["trajectory_every"])),
+            )
             thermo = read_thermo(work / "thermo.raw.txt", stages)
             publish_outputs(
                 work, first_step is not None, thermo, thermo_out, trajectory_out,
@@ -746,6 +750,19 @@ def run_and_publish(
     if settled_step is not None:
         figures["settled_step"] = settled_step
     return figures
+
+
+def _mean_timestep_ps(parameters: Mapping[str, Any], total_steps: int) -> float:
+    """The run's simulated time per step (ps), averaged over the run where the hold takes
+    another timestep (``hold_timestep`` from step ``quench_end``): what the progress record
+    turns steps into simulated ps with (exact at the end of the run)."""
+    to_ps = float(parameters["time_to_ps"])
+    timestep = float(parameters["timestep"]) * to_ps
+    if "hold_timestep" not in parameters or total_steps <= 0:
+        return timestep
+    hot_steps = min(int(parameters["quench_end"]), int(total_steps))
+    hold = float(parameters["hold_timestep"]) * to_ps
+    return (hot_steps * timestep + (total_steps - hot_steps) * hold) / total_steps
 
 
 def _read(path: str | Path | None) -> str:

@@ -6,11 +6,13 @@ through the one LAMMPS layer, :mod:`glassy_li.lammps_run`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from .clock import StepClock
 from .early_stop import SettleRule
 from .lammps_run import (
     FRESH_START,
@@ -34,10 +36,11 @@ __all__ = [
     "lammps_parameters",
     "run_md",
     "stage_steps",
+    "step_clock",
 ]
 
 STAGES = {0: "setup", 1: "heat", 2: "quench", 3: "equilibrate"}
-MD_TEMPLATES = ("md.lammps", "stage.lammps", "thermostat.lammps")
+MD_TEMPLATES = ("md.lammps", "stage.lammps", "thermostat.lammps", "hold_timestep.lammps")
 # config name -> the token md.lammps's `if` commands test (LAMMPS cannot compare "a-b")
 LAMMPS_THERMOSTATS = {"nose-hoover": "nosehoover", "langevin": "langevin", "none": "none"}
 """Thermostat names of the config -> tokens of thermostat.lammps.  ``none``: Nose-Hoover
@@ -76,10 +79,31 @@ class MDProtocol:
     averaging_sample_interval_fs: float = 10.0
     """``fix ave/atom`` samples positions this often within the averaging window (not a
     config key: 10 fs resolves Li's vibrations; the window's length is)."""
+    hold_timestep_fs: float | None = None
+    """The hold's timestep (fs), an integer multiple of ``timestep_fs`` (None: the same)."""
+
+    def __post_init__(self) -> None:
+        ratio = self.hold_timestep_ps / self.timestep_ps
+        if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise ValueError(
+                f"hold timestep {self.hold_timestep_ps * 1e3:g} fs is not an integer multiple "
+                f"of the heat and quench timestep {self.timestep_fs:g} fs"
+            )
 
     @property
     def timestep_ps(self) -> float:
+        """The heat and quench stages' timestep (ps)."""
         return self.timestep_fs * 1e-3
+
+    @property
+    def hold_timestep_ps(self) -> float:
+        """The hold's timestep (ps)."""
+        return (self.hold_timestep_fs or self.timestep_fs) * 1e-3
+
+    def hold_outputs(self) -> MDProtocol:
+        """The same protocol with the hold's timestep everywhere (its output cadence)."""
+        return dataclasses.replace(self, timestep_fs=self.hold_timestep_ps * 1e3,
+                                   hold_timestep_fs=None)
 
     @property
     def flux_atoms(self) -> int:
@@ -103,11 +127,17 @@ class MDProtocol:
 
 @dataclass(frozen=True)
 class StageSteps(OutputSteps):
-    """Step counts of the protocol (LAMMPS timesteps): the output cadence and the stages."""
+    """Step counts of the protocol (LAMMPS timesteps): the output cadence and the stages.
+    The output fields are the heat and quench stages'; ``hold`` holds the hold's (its
+    timestep may be longer: the same intervals in ps take fewer steps)."""
 
     heat: int
     quench: int
     equilibrate: int
+    hold: OutputSteps | None = None
+    """The hold's output cadence (None: the same as the other stages')."""
+    clock: StepClock | None = None
+    """Simulated time of each step (None: every step ``timestep_ps``)."""
     STAGES: ClassVar[tuple[str, ...]] = ("heat", "quench", "equilibrate")
 
     @property
@@ -118,26 +148,48 @@ class StageSteps(OutputSteps):
     def quench_end(self) -> int:
         return self.stage_end("quench")
 
+    @property
+    def hold_outputs(self) -> OutputSteps:
+        return self.hold or self
+
 
 def stage_steps(protocol: MDProtocol) -> StageSteps:
     """Convert the protocol's durations into step counts.
 
     Stage lengths are rounded to whole trajectory intervals so that every stage boundary
-    is a trajectory frame.  The averaging window (``averaging_window_ps``) is sampled every
+    is a trajectory frame (the heat and quench to whole intervals of both timesteps' frame
+    cadences, so that the hold's frames, at its own cadence, continue the same grid).  The
+    averaging window (``averaging_window_ps``) is sampled every
     ``averaging_sample_interval_fs`` and must fit inside one trajectory interval.
     """
     outputs = output_steps(protocol)
+    hold = output_steps(protocol.hold_outputs())
     traj = outputs["trajectory_every"]
+    hot_grid = math.lcm(traj, hold["trajectory_every"])
 
-    def stage(duration_ps: float) -> int:
-        return whole_intervals(steps_in(duration_ps, protocol.timestep_ps), traj)
+    def stage(duration_ps: float, timestep_ps: float, every: int) -> int:
+        return whole_intervals(steps_in(duration_ps, timestep_ps), every)
 
+    heat = stage(protocol.heat_duration_ps, protocol.timestep_ps, hot_grid)
+    quench = stage(protocol.quench_duration_ps, protocol.timestep_ps, hot_grid)
+    two_steps = protocol.hold_timestep_ps != protocol.timestep_ps
     return StageSteps(
         **outputs,
-        heat=stage(protocol.heat_duration_ps),
-        quench=stage(protocol.quench_duration_ps),
-        equilibrate=stage(protocol.equilibrate_duration_ps),
+        heat=heat,
+        quench=quench,
+        equilibrate=stage(protocol.equilibrate_duration_ps, protocol.hold_timestep_ps,
+                          hold["trajectory_every"]),
+        hold=OutputSteps(**hold) if two_steps else None,
+        clock=StepClock(protocol.timestep_ps, protocol.hold_timestep_ps if two_steps else None,
+                        heat + quench),
     )
+
+
+def step_clock(protocol: MDProtocol) -> StepClock:
+    """Simulated time (ps) of each step of a run with this protocol."""
+    clock = stage_steps(protocol).clock
+    assert clock is not None
+    return clock
 
 
 def lammps_parameters(
@@ -153,6 +205,7 @@ def lammps_parameters(
     :mod:`glassy_li.early_stop`)."""
     units = lammps_units(potential.units)
     steps = stage_steps(protocol)
+    hold = steps.hold_outputs
     return {
         **potential_parameters(potential, protocol.timestep_fs),
         "data_file": data_file,
@@ -172,6 +225,13 @@ def lammps_parameters(
         **_flux_parameters(protocol, units),
         "average_every": steps.average_every,
         "average_samples": steps.average_samples,
+        # the hold: its own timestep and, with it, its own output cadence in steps
+        "hold_timestep": protocol.hold_timestep_ps / units.time_to_ps,
+        "hold_trajectory_every": hold.trajectory_every,
+        "hold_restart_every": hold.restart_every,
+        "hold_thermo_every": hold.thermo_every,
+        "hold_average_every": hold.average_every,
+        "hold_average_samples": hold.average_samples,
         "end_hold_when_settled": int(end_hold_when_settled),
         **FRESH_START,
     }

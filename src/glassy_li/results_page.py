@@ -385,20 +385,78 @@ def _percent(row: Mapping[str, object]) -> str:
 
 
 _MELTING_NOW: dict[str, dict] = {}
+OLD_INPUT_MARK = " (old timestep)"
 """Preset -> its current melting point entry (config/potentials.yaml), set by page_text."""
+
+
+INPUT_KEYS = ("timestep_fs", "hold_timestep_fs", "accelerated_suffix")
+"""The preset keys that set a run's input beyond its physics (timesteps, pair-style variant)."""
 
 
 def current_melting_points(project_root: str | Path = REPO_ROOT) -> dict[str, dict]:
     """Each preset's melting point as the project's config records it now: value, 95%
-    interval, method, and the value campaigns were planned with before."""
+    interval, method, and the value campaigns were planned with before; and its input keys
+    now (:data:`INPUT_KEYS`)."""
     path = Path(project_root) / "config" / "potentials.yaml"
     if not path.exists():
         return {}
     presets = (yaml.safe_load(path.read_text()) or {}).get("potential_presets", {})
     return {name: {key: entry.get(key) for key in (
                 "melting_point_K", "melting_point_interval_K", "melting_point_method",
-                "previous_melting_point_K")}
+                "previous_melting_point_K", *INPUT_KEYS)}
             for name, entry in presets.items() if entry.get("melting_point_K")}
+
+
+def _input_of(md: Mapping[str, object], preset: Mapping[str, object]) -> tuple[float, float, str]:
+    """(heat and quench timestep fs, hold timestep fs, pair style) of a preset's MD runs
+    under a config's md section (as glassy_li.config resolves them)."""
+    hot = float(md.get("timestep_fs") or preset["timestep_fs"])  # type: ignore[arg-type]
+    hold = float(md.get("hold_timestep_fs") or md.get("timestep_fs")  # type: ignore[arg-type]
+                 or preset.get("hold_timestep_fs") or preset["timestep_fs"])
+    style = str(preset["pair_style"])
+    if md.get("accelerated_styles", False) and preset.get("accelerated_suffix"):
+        style = f"{style.split(maxsplit=1)[0]}/{preset['accelerated_suffix']}"
+    return hot, hold, style
+
+
+def old_inputs(folder: Path) -> dict[str, str]:
+    """Potential -> what was old about the input a committed campaign's MD ran with: its
+    timesteps where the preset's now differ (the committed config.yaml against the
+    project's presets now); empty where they agree or cannot be told."""
+    config_path = folder / "config.yaml"
+    runs = _read(folder, "campaign.tsv")
+    if not config_path.exists() or runs.empty or "potential" not in runs:
+        return {}
+    config = yaml.safe_load(config_path.read_text()) or {}
+    md = config.get("md") or {}
+    presets = config.get("potential_presets") or {}
+    notes = {}
+    for potential in sorted(set(runs["potential"].astype(str))):
+        then_preset, now_keys = presets.get(potential), _MELTING_NOW.get(potential)
+        if not then_preset or not now_keys or not now_keys.get("timestep_fs"):
+            continue
+        now_preset = {**then_preset, **{k: now_keys.get(k) for k in INPUT_KEYS}}
+        then = _input_of(md, then_preset)
+        now = _input_of({**md, "accelerated_styles": True}, now_preset)
+        if then[:2] == now[:2]:
+            continue
+
+        def text(value: tuple[float, float, str]) -> str:
+            steps = (f"{value[0]:g} fs in every stage" if value[0] == value[1] else
+                     f"{value[0]:g} fs (heat, quench) and {value[1]:g} fs (hold)")
+            return f"{steps}, `{value[2]}`"
+
+        notes[potential] = f"`{potential}` at {text(then)}; now {text(now)}"
+    return notes
+
+
+def _old_input_lines(folder: Path) -> list[str]:
+    notes = old_inputs(folder)
+    if not notes:
+        return []
+    return [f"**Made at the old timestep** (not rerun here; today's input: "
+            f"[docs/performance.md](../performance.md#timesteps)): {'; '.join(notes.values())}.",
+            ""]
 
 
 def _homologous(row: Mapping[str, object]) -> str:
@@ -604,6 +662,7 @@ def _campaign_section(
         f"min of wall time summed over jobs ({made.get('md_jobs_resumed', '?')} resumed from "
         f"a restart). Tables, figures, config and every run's provenance: [`{name}/`]({name}/).",
         "",
+        *_old_input_lines(folder),
     ]
     comparison: list[dict[str, object]] = []
     if not runs.empty:
@@ -656,12 +715,26 @@ def page_text(results_dir: str | Path,
     claims: list[dict[str, object]] = []
     sections: list[str] = []
     slopes: list[list[str]] = []
+    old = [folder.name for folder in folders if old_inputs(folder)]
     for folder in folders:
         start = len(slopes)
         section, rows = _campaign_section(folder, slopes)
         sections += section
-        claims += [{**row, "campaign": folder.name} for row in rows]
-        slopes[start:] = [[folder.name, *row] for row in slopes[start:]]
+        label = folder.name + (OLD_INPUT_MARK if folder.name in old else "")
+        claims += [{**row, "campaign": label} for row in rows]
+        slopes[start:] = [[label, *row] for row in slopes[start:]]
+    if old:
+        lines += [
+            f"**Campaigns marked{OLD_INPUT_MARK}:** "
+            f"{', '.join(f'`{name}`' for name in old)}. Their MD ran before the timestep "
+            "study (2026-12-07) at the presets' old timesteps (Li: 1 fs in every stage); "
+            "campaigns now hold at a longer step (each campaign's section says which; an "
+            "NVE hold, thermostat none, keeps the heat and quench step). "
+            "Every number from them below, in the tables and in the questions, was made "
+            "at the old timestep; they are not rerun here. Whether the outcome moves with "
+            "the timestep: [docs/performance.md](../performance.md#timesteps).",
+            "",
+        ]
     lines += [
         "## Claim by claim",
         "",

@@ -11,6 +11,9 @@ support it:
   undefined (its upper edge NaN), so a median's upper limit that the band never reaches is
   *open*; at S = 1/2 exactly the median is the midpoint of that step.  Tested against
   lifelines (``tests/test_statistics.py``), which differs in exactly these two conventions.
+* :func:`logrank_p` and :func:`compare_survival` -- whether two sets of runs (the same
+  question asked with two inputs) transform alike: the log-rank test (scipy) and the two
+  Kaplan-Meier medians with their intervals;
 * the mean first-passage analysis (Wedekind, Strey and Reguera 2007) is in
   :mod:`glassy_li.mfpt` (censored replicas included);
 * the critical ensemble size separating amorphous from crystalline embryos is in
@@ -35,7 +38,9 @@ from .units import AVOGADRO_PER_MOL
 __all__ = [
     "MedianEstimate",
     "SurvivalCurve",
+    "compare_survival",
     "kaplan_meier",
+    "logrank_p",
     "mean_interval",
     "proportion_interval",
     "sphere_diameter_nm",
@@ -200,6 +205,53 @@ def _median_estimate(curve: SurvivalCurve) -> MedianEstimate:
             f"is defined ({curve.n_events} of {curve.n_runs} runs transformed)"
         )
     return MedianEstimate(median, lower, upper, "; ".join(notes))
+
+
+def logrank_p(times_a: np.ndarray, transformed_a: np.ndarray, times_b: np.ndarray,
+              transformed_b: np.ndarray) -> float:
+    """Two-sided p of the log-rank test that two sets of runs share one survival curve
+    (``scipy.stats.logrank``; censored runs: ``transformed`` False, their time the end of
+    observation). NaN where neither set has an event (the test has nothing to compare)."""
+    event_a = np.asarray(transformed_a, dtype=bool)
+    event_b = np.asarray(transformed_b, dtype=bool)
+    if not (event_a.any() or event_b.any()):
+        return math.nan
+
+    def censored(times: np.ndarray, events: np.ndarray) -> stats.CensoredData:
+        t = np.asarray(times, dtype=float)
+        return stats.CensoredData(uncensored=t[events], right=t[~events])
+
+    return float(stats.logrank(censored(times_a, event_a), censored(times_b, event_b)).pvalue)
+
+
+def compare_survival(
+    times_a: np.ndarray, transformed_a: np.ndarray, times_b: np.ndarray,
+    transformed_b: np.ndarray, confidence: float = 0.95,
+) -> dict[str, float | bool | str | int]:
+    """Whether two sets of runs transform alike: runs and transitions of each, the
+    Kaplan-Meier medians with their intervals, whether the intervals overlap (an open upper
+    limit reaches to infinity; a missing median's interval overlaps nothing it can be
+    checked against, and says so), and the log-rank p."""
+    a = kaplan_meier(times_a, transformed_a, confidence)
+    b = kaplan_meier(times_b, transformed_b, confidence)
+
+    def span(curve: SurvivalCurve) -> tuple[float, float]:
+        lower, upper = curve.median.lower, curve.median.upper
+        return lower, (math.inf if math.isnan(upper) else upper)
+
+    a_low, a_high = span(a)
+    b_low, b_high = span(b)
+    defined = not (math.isnan(a_low) or math.isnan(b_low))
+    overlap = defined and a_low <= b_high and b_low <= a_high
+    return {
+        "runs_a": a.n_runs, "transformed_a": a.n_events,
+        "median_a": a.median.median, "lower_a": a.median.lower, "upper_a": a.median.upper,
+        "runs_b": b.n_runs, "transformed_b": b.n_events,
+        "median_b": b.median.median, "lower_b": b.median.lower, "upper_b": b.median.upper,
+        "medians_overlap": bool(overlap),
+        "logrank_p": logrank_p(times_a, transformed_a, times_b, transformed_b),
+        "note": "; ".join(n for n in (a.median.note, b.median.note) if n),
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -320,11 +320,14 @@ def plan(campaign: Campaign) -> list[PlannedRun]:
         if md not in protocols:
             protocols[md] = campaign.run_protocol(row)
         protocol = protocols[md]
+        steps = stage_steps(protocol)
         planned.append(PlannedRun(
             run_id=run_id,
             values={k: row[k].item() if hasattr(row[k], "item") else row[k] for k in SWEPT},
-            total_steps=stage_steps(protocol).total,
-            timestep_ps=protocol.timestep_ps,
+            total_steps=steps.total,
+            # the run's mean step (the hold may take a longer one): exact at the run's end
+            timestep_ps=float(steps.clock.time_ps(steps.total)) / max(steps.total, 1)
+            if steps.clock else protocol.timestep_ps,
             atoms=float(row["ensemble_size_atoms"]) + protocol.flux_atoms / 2,
         ))
     return planned

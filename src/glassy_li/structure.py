@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .clock import StepClock
+
 __all__ = [
     "STRUCTURE_NAMES",
     "Frame",
@@ -613,24 +615,26 @@ def analyse_frame(
 def analyse_trajectory(
     trajectory: str | Path,
     settings: StructureSettings,
-    timestep_ps: float,
+    clock: StepClock | dict | float,
     stage_of_step,
     progress=None,
 ) -> pd.DataFrame:
     """One row per frame: ``frame, step, time_ps, stage`` and the fields of :func:`analyse_frame`.
 
-    ``stage_of_step(step) -> str`` names the stage a frame belongs to; ``progress`` (a
-    callable taking a message) reports every tenth frame.
+    ``clock``: the simulated time of each step (a :class:`~glassy_li.clock.StepClock`, its
+    dict, or one timestep in ps); ``stage_of_step(step) -> str`` names the stage a frame
+    belongs to; ``progress`` (a callable taking a message) reports every tenth frame.
     """
+    clock = StepClock.of(clock)
     rows = []
     previous: Frame | None = None
     for index, frame in enumerate(read_lammps_dump(trajectory)):
-        interval = (frame.step - previous.step) * timestep_ps if previous else None
+        interval = clock.interval_ps(previous.step, frame.step) if previous else None
         row = analyse_frame(frame, settings, previous, interval)
         row = {
             "frame": index,
             "step": frame.step,
-            "time_ps": frame.step * timestep_ps,
+            "time_ps": clock.time_ps(frame.step),
             "stage": stage_of_step(frame.step),
             **{k: v for k, v in row.items() if k != "step"},
         }

@@ -210,7 +210,9 @@ rule free_energy_melting_point:
         "../../envs/glassy-li.yaml"
     threads: 1
     params:
-        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
+        # the plain pair style: calphy starts LAMMPS itself, without the OPENMP package set up
+        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset))
+        | {"pair_style": config["potential_presets"][wildcards.preset]["pair_style"]},
         metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
         settings=free_energy_melting_settings(),
         timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
@@ -223,3 +225,52 @@ rule free_energy_melting:
     """Free-energy (calphy) melting points of potential_checks.free_energy_melting.presets."""
     input:
         free_energy_melting_outputs(),
+
+
+rule timestep_study_preset:
+    """Which timestep one preset can take (glassy_li.timestep_study): every start, state,
+    timestep and ensemble, the summary and the choice. With the plain pair style: an
+    accelerated variant computes the same forces."""
+    input:
+        templates=[template("timestep_state.lammps"), template("timestep_run.lammps")],
+        potential_include=template("potential.lammps"),
+    output:
+        runs="results/potential_checks/timestep_study/{preset}/runs.tsv",
+        summary="results/potential_checks/timestep_study/{preset}/summary.tsv",
+        choice="results/potential_checks/timestep_study/{preset}/choice.tsv",
+    log:
+        "results/logs/timestep_study/{preset}.log",
+    benchmark:
+        "results/benchmarks/timestep_study/{preset}.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    threads: 1
+    params:
+        potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset))
+        | {"pair_style": config["potential_presets"][wildcards.preset]["pair_style"]},
+        metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
+        melting_point_K=lambda wildcards: config["potential_presets"][wildcards.preset][
+            "melting_point_K"
+        ],
+        settings=lambda wildcards: timestep_study_settings(wildcards.preset),
+        work_dir=lambda wildcards: f"results/potential_checks/timestep_study/{wildcards.preset}/runs",
+    script:
+        "../scripts/timestep_study.py"
+
+
+rule timestep_study:
+    """The timestep studies of potential_checks.timestep_study.presets: the drift table."""
+    input:
+        summaries=timestep_study_outputs("summary.tsv"),
+        choices=timestep_study_outputs("choice.tsv"),
+    output:
+        table="results/potential_checks/timestep_study/drift_table.tsv",
+        markdown="results/potential_checks/timestep_study/drift_table.md",
+    log:
+        "results/logs/timestep_study/report.log",
+    benchmark:
+        "results/benchmarks/timestep_study/report.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    script:
+        "../scripts/timestep_study_report.py"

@@ -11,7 +11,7 @@ from glassy_li.aggregate import stage_boundaries_ps
 from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
 from glassy_li.config import ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
-from glassy_li.md import stage_steps
+from glassy_li.md import stage_steps, step_clock
 from glassy_li.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
 
 
@@ -268,8 +268,9 @@ def run_structure_settings(wildcards):
     return dataclasses.asdict(CAMPAIGN.structure_settings(RUNS.loc[run_of(wildcards), "potential"]))
 
 
-def run_timestep_ps(wildcards):
-    return protocol_of(run_of(wildcards)).timestep_ps
+def run_clock(wildcards):
+    """The simulated time of each step of the run (its timesteps), as a plain dict."""
+    return step_clock(protocol_of(run_of(wildcards))).as_dict()
 
 
 def all_runs(pattern):
@@ -471,6 +472,16 @@ def interface_melting_settings(preset):
     entry.pop("starts_K", None)
     shared = {k: v for k, v in section.items() if k not in ("presets", "mpi_ranks")}
     return {**shared, **entry, "n_ranks": section["mpi_ranks"]}
+
+
+def timestep_study_outputs(name):
+    presets = config["potential_checks"]["timestep_study"]["presets"]
+    return [f"results/potential_checks/timestep_study/{preset}/{name}" for preset in presets]
+
+
+def timestep_study_settings(preset):
+    """glassy_li.timestep_study.TimestepStudySettings keys of one preset (its overrides)."""
+    return dict(config["potential_checks"]["timestep_study"]["presets"].get(preset) or {})
 
 
 def checked_presets():

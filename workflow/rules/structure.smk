@@ -16,7 +16,7 @@ rule identify_structure:
         mem_mb=analysis_mem_mb,
     params:
         settings=run_structure_settings,
-        timestep_ps=run_timestep_ps,
+        clock=run_clock,
         boundaries=stage_boundaries,
     script:
         "../scripts/identify_structure.py"

@@ -2,6 +2,7 @@
 
 import time
 
+from glassy_li.clock import StepClock
 from glassy_li.logs import redirect_to_log
 from glassy_li.structure import StructureSettings, analyse_trajectory
 
@@ -10,18 +11,18 @@ snakemake = globals()["snakemake"]
 with redirect_to_log(snakemake.log[0]) as log:
     settings = StructureSettings(**snakemake.params.settings)
     boundaries = snakemake.params.boundaries
-    timestep_ps = float(snakemake.params.timestep_ps)
+    clock = StepClock.of(dict(snakemake.params.clock))
 
     def stage_of_step(step: int) -> str:
         """Stage a frame belongs to; a frame on a boundary ends the stage before it."""
-        t = step * timestep_ps + 1e-9
+        t = clock.time_ps(step) + 1e-9
         if t <= boundaries["quench"]:
             return "heat"
         return "quench" if t <= boundaries["equilibrate"] else "equilibrate"
 
     start = time.perf_counter()
     table = analyse_trajectory(
-        snakemake.input.trajectory, settings, timestep_ps, stage_of_step, progress=log
+        snakemake.input.trajectory, settings, clock, stage_of_step, progress=log
     )
     partial = snakemake.output.structure + ".partial"
     table.to_csv(partial, sep="\t", index=False, float_format="%.6g")

@@ -22,7 +22,7 @@ with redirect_to_log(snakemake.log[0]) as log:
         np.linspace(0, len(structure) - 1, params.n_snapshots).round().astype(int)
     ) if params.n_snapshots else np.zeros(0, int)
     wanted = set(structure["step"].iloc[picks])
-    timestep_ps = structure["time_ps"].iloc[-1] / max(structure["step"].iloc[-1], 1)
+    time_of_step = dict(zip(structure["step"], structure["time_ps"], strict=True))
     snapshots = []
     with tempfile.TemporaryDirectory() as scratch:
         for frame in read_lammps_dump(snakemake.input.trajectory):
@@ -32,7 +32,7 @@ with redirect_to_log(snakemake.log[0]) as log:
             view = render_embryo(frame, settings, whole, Path(scratch) / "slice.png",
                                  size_px=params.size_px)
             info = {"embryo_atoms": len(view.types), "fractions": view.fractions}
-            snapshots.append((round(frame.step * timestep_ps, 6), whole, info))
+            snapshots.append((round(float(time_of_step[frame.step]), 6), whole, info))
             log(f"snapshot at step {frame.step}: {info}")
         figure = plot_trace_snapshots(
             params.run,
