@@ -115,11 +115,14 @@ def _compare(args: argparse.Namespace) -> int:
     print("| atoms | A: transformed / runs | A: median [95%] (ps) | B: transformed / runs "
           "| B: median [95%] (ps) | intervals overlap | log-rank p |")
     print("|---|---|---|---|---|---|---|")
+    def ps(value: float) -> str:
+        return "open" if value != value else f"{value:.0f}"  # NaN: not reached
+
     for _, row in comparison.iterrows():
         print(f"| {row['ensemble_size_atoms']} | {row['transformed_a']} / {row['runs_a']} "
-              f"| {row['median_a']:.0f} [{row['lower_a']:.0f}, {row['upper_a']:.0f}] "
+              f"| {ps(row['median_a'])} [{ps(row['lower_a'])}, {ps(row['upper_a'])}] "
               f"| {row['transformed_b']} / {row['runs_b']} "
-              f"| {row['median_b']:.0f} [{row['lower_b']:.0f}, {row['upper_b']:.0f}] "
+              f"| {ps(row['median_b'])} [{ps(row['lower_b'])}, {ps(row['upper_b'])}] "
               f"| {'yes' if row['medians_overlap'] else 'no'} | {row['logrank_p']:.2f} |")
         if row["note"]:
             print(f"  note: {row['note']}")
