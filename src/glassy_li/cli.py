@@ -6,6 +6,7 @@ runs, on a laptop or against a cluster's shared results folder."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -115,8 +116,9 @@ def _compare(args: argparse.Namespace) -> int:
     print("| atoms | A: transformed / runs | A: median [95%] (ps) | B: transformed / runs "
           "| B: median [95%] (ps) | intervals overlap | log-rank p |")
     print("|---|---|---|---|---|---|---|")
+
     def ps(value: float) -> str:
-        return "open" if value != value else f"{value:.0f}"  # NaN: not reached
+        return "open" if math.isnan(value) else f"{value:.0f}"  # NaN: not reached
 
     for _, row in comparison.iterrows():
         print(f"| {row['ensemble_size_atoms']} | {row['transformed_a']} / {row['runs_a']} "

@@ -60,7 +60,7 @@ import hashlib
 import json
 import math
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -307,12 +307,13 @@ def measure_timesteps(
     settings: TimestepStudySettings = TimestepStudySettings(),
     states: Iterable[str] = STATES,
     template_dir: str | Path = TEMPLATE_DIR,
-    progress=None,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Run (or reuse, where the folder holds the same run) every state x timestep x ensemble
     of one preset in ``work_dir``; return one row per state and timestep: the NVE drift and
     mean temperature, the NVT mean potential energy, each with its standard error, and the
-    differences from the smallest timestep's values (``*_vs_smallest``, with z-scores)."""
+    differences from the smallest timestep's values (``*_vs_smallest``, with z-scores).
+    ``progress`` is called with one line per finished state and timestep."""
     work = Path(work_dir)
     log = Path(log_file)
     template = Path(template_dir)
@@ -334,10 +335,9 @@ def measure_timesteps(
                        **_nve_summary(nve, settings), **_nvt_summary(nvt, settings)}
                 rows.append(row)
                 if progress is not None:
-                    print(f"{potential.name} {state} seed {seed} {dt:g} fs: drift "
-                          f"{row['nve_drift_eV_per_atom_ps']:.2e} eV/atom/ps, NVT PE "
-                          f"{row['nvt_mean_pe_eV_per_atom']:.5f} eV/atom", file=progress,
-                          flush=True)
+                    progress(f"{potential.name} {state} seed {seed} {dt:g} fs: drift "
+                             f"{row['nve_drift_eV_per_atom_ps']:.2e} eV/atom/ps, NVT PE "
+                             f"{row['nvt_mean_pe_eV_per_atom']:.5f} eV/atom")
     return pd.DataFrame(rows)
 
 
