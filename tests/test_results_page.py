@@ -135,11 +135,15 @@ def test_the_claim_table_has_one_column_per_measure():
     assert "MFPT nucleus n* (bcc domain, atoms)" in cells
     assert any(c.startswith("thermodynamic N* (atoms)") for c in cells)
     assert any(c.startswith("kinetic N_c, any crystal") for c in cells)
-    # the headline series: a likelihood interval, and the old series marked
+    # the headline series: a likelihood interval, and the old series marked (made at the old
+    # timestep too)
     row = next(line for line in page.splitlines()
-               if line.startswith("| threshold | eam-nichol2016-li, 358 K"))
+               if line.startswith("| threshold (old timestep) | eam-nichol2016-li, 358 K"))
     assert "bcc only, reversion not checked" in row
     assert "[291, 485]" in row  # the penalised likelihood interval (500-ps hold)
+    # a bound on N* says its unit once
+    assert "N* lies below the sizes fitted)**" in page
+    assert not re.search(r"atoms\)? atoms", page)
 
 
 def test_a_campaign_folder_is_not_written_from_uncommitted_code(tmp_path):

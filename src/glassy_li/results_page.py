@@ -375,7 +375,7 @@ def _series_section(
             continue
         n_star = _melting_n_star(fit.iloc[0])
         lines += [f"Thermodynamic size N* (the size whose melting point is {hold_K:.0f} K, "
-                  f"from the T_m(N) fit below): **{n_star} atoms**.", ""]
+                  f"from the T_m(N) fit below): **{n_star}**.", ""]
         claim["n_star"] = n_star
     return lines, claim
 
