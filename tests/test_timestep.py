@@ -15,9 +15,12 @@ from glassy_li.campaign import Campaign
 from glassy_li.clock import StepClock
 from glassy_li.config import effective_pair_style, resolve_potential
 from glassy_li.lammps_env import accelerated_pair_style, installed_lammps
-from glassy_li.lammps_run import WalltimeReached
+from glassy_li.lammps_run import RESUME_VARIABLES, WalltimeReached
 from glassy_li.md import stage_steps, step_clock
+from glassy_li.progress import ProgressRecord
+from glassy_li.results_page import _input_of
 from glassy_li.statistics import compare_survival, logrank_p
+from glassy_li.status import RunStatus, plan
 from glassy_li.structure import read_lammps_dump
 from glassy_li.system import generate_system
 from glassy_li.timestep_study import choose_timesteps, drift_table, summarise
@@ -62,6 +65,40 @@ def test_a_longer_hold_step_halves_the_hold_steps_and_keeps_its_frames_in_ps():
 def test_a_hold_step_that_is_no_multiple_of_the_other_is_refused():
     with pytest.raises(ValueError, match=r"hold timestep 2 fs is not an integer multiple .* 1.5"):
         md_protocol(**{**PROTOCOL, "timestep_fs": 1.5})
+    # 3 fs divides neither 2-ps frames nor 0.5-ps thermo rows: its frames would leave the ps
+    # grid, and the heat and quench (whole frames of both cadences) would grow a hundredfold
+    with pytest.raises(ValueError, match=r"md.trajectory_interval_ps = 2 ps is not a whole"):
+        stage_steps(md_protocol(**{**PROTOCOL, "hold_timestep_fs": 3.0}))
+    steps = stage_steps(md_protocol(**{**PROTOCOL, "hold_timestep_fs": 2.5,
+                                       "timestep_fs": 0.5}))
+    assert (steps.heat, steps.quench) == (20_000, 36_000)
+
+
+def test_progress_and_status_count_ps_with_the_runs_clock(repo):
+    """Mid-run and for a hold that ended early, steps are turned into ps by the run's clock,
+    not by its mean timestep (28 000 hot steps are 28 ps, not 51)."""
+    clock = StepClock(0.001, 0.002, 28_000)
+    record = ProgressRecord(kind="md", state="running", attempt=1, restarts=0,
+                            total_steps=153_000, timestep_ps=278.0 / 153_000, atoms=700,
+                            clock=clock.as_dict())
+    record.step = 28_000
+    assert record.simulated_ps == pytest.approx(28.0)
+    assert record.total_ps == pytest.approx(278.0)
+    assert ProgressRecord.from_dict(record.as_dict()).simulated_ps == pytest.approx(28.0)
+    campaign = Campaign.from_files(repo / "config" / "config.yaml")
+    run = next(r for r in plan(campaign) if r.values["ensemble_size_atoms"] == 700)
+    status = RunStatus(run_id=run.run_id, values=run.values, step=run.clock.switch_step,
+                       total_steps=run.total_steps, timestep_ps=run.timestep_ps,
+                       clock=run.clock, atoms=run.atoms)
+    assert status.simulated_ps == pytest.approx(28.0)
+    assert status.total_ps == pytest.approx(278.0)
+    assert status.as_dict()["simulated_ps"] == pytest.approx(28.0)
+
+
+def test_a_changed_restart_interval_resumes_across_the_switch():
+    """restart_interval_ps is left out of the digest so that changing it resumes a run: the
+    hold's restart cadence must not make the run look like another one."""
+    assert {"restart_every", "hold_restart_every"} <= set(RESUME_VARIABLES)
 
 
 def test_the_li_preset_holds_at_2_fs_and_an_nve_hold_keeps_1_fs(repo):
@@ -74,6 +111,17 @@ def test_the_li_preset_holds_at_2_fs_and_an_nve_hold_keeps_1_fs(repo):
     assert campaign.protocol().hold_timestep_ps == pytest.approx(0.0005)
     campaign.config["md"]["hold_timestep_fs"] = 1.5
     assert campaign.protocol().hold_timestep_ps == pytest.approx(0.0015)
+
+
+def test_the_results_page_reads_an_nve_hold_at_the_heat_step():
+    """The page's "old timestep" mark follows Campaign.protocol: an NVE hold keeps the heat
+    and quench step, so a campaign without a bath is not marked for the new 2-fs hold."""
+    li = {"timestep_fs": 1.0, "hold_timestep_fs": 2.0, "pair_style": "eam/fs",
+          "accelerated_suffix": "omp"}
+    assert _input_of({"thermostat": "nose-hoover"}, li) == (1.0, 2.0, "eam/fs")
+    assert _input_of({"thermostat": "none"}, li) == (1.0, 1.0, "eam/fs")
+    assert _input_of({"thermostat": "none", "hold_timestep_fs": 2.0,
+                      "accelerated_styles": True}, li) == (1.0, 2.0, "eam/fs/omp")
 
 
 def test_the_run_digest_moves_with_the_hold_step_and_the_pair_style(repo):
@@ -277,4 +325,8 @@ def test_compare_outcomes_reads_campaign_tables_per_size():
     assert (row["transformed_a"], row["runs_a"], row["transformed_b"]) == (3, 4, 3)
     assert row["median_a"] == pytest.approx(25.0)  # S drops to 1/2 on the step at 20 and 30
     assert row["logrank_p"] > 0.5
+    # two series at one size (a positive control beside the grid) are not pooled
+    mixed = first.assign(group=["grid", "grid", "grid", "control-bcc-seed"])
+    with pytest.raises(ValueError, match="more than one series at 700 atoms .* group"):
+        compare_outcomes(mixed, second)
 

@@ -336,7 +336,21 @@ def compare_outcomes(first: pd.DataFrame, second: pd.DataFrame,
     with two inputs): runs and transitions of each, the Kaplan-Meier medians with their
     intervals, whether the intervals overlap, and the log-rank p
     (:func:`glassy_li.statistics.compare_survival`; runs crystalline at the reference left
-    out, as in :func:`km_times`)."""
+    out, as in :func:`km_times`).  Each table must hold one series per size (one value of
+    every other :data:`GROUP_KEYS` column: a positive control is a series of its own): a
+    ValueError names the
+    columns that differ otherwise."""
+    for name, table in (("first", first), ("second", second)):
+        missing = [k for k in ("ensemble_size_atoms", "status") if k not in table]
+        if missing:
+            raise ValueError(f"the {name} table has no column {', '.join(missing)}")
+        keys = [k for k in SIZE_SERIES_KEYS if k in table]
+        for size, runs in table.groupby("ensemble_size_atoms"):
+            varying = [k for k in keys if runs[k].nunique(dropna=False) > 1]
+            if varying:
+                raise ValueError(
+                    f"the {name} table holds more than one series at {size} atoms (they differ "
+                    f"in {', '.join(varying)}): keep one series per table")
     rows = []
     sizes = sorted(set(first["ensemble_size_atoms"]) & set(second["ensemble_size_atoms"]))
     for size in sizes:

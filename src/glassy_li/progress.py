@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .clock import StepClock
+
 __all__ = [
     "ATTEMPTS_DIR",
     "LOCK_FILE",
@@ -95,13 +97,22 @@ class ProgressRecord:
     log: str | None = None
     """The attempt's kept LAMMPS log (relative to the run folder)."""
 
+    clock: dict[str, Any] | None = None
+    """The run's :class:`~glassy_li.clock.StepClock` (its ``as_dict``) where the hold takes
+    another timestep; None: every step ``timestep_ps``."""
+
+    def _ps(self, step: int) -> float:
+        if self.clock is not None:
+            return float(StepClock.of(self.clock).time_ps(step))
+        return step * self.timestep_ps
+
     @property
     def simulated_ps(self) -> float:
-        return self.step * self.timestep_ps
+        return self._ps(self.step)
 
     @property
     def total_ps(self) -> float:
-        return self.total_steps * self.timestep_ps
+        return self._ps(self.total_steps)
 
     @property
     def fraction_done(self) -> float:

@@ -385,8 +385,9 @@ def _percent(row: Mapping[str, object]) -> str:
 
 
 _MELTING_NOW: dict[str, dict] = {}
-OLD_INPUT_MARK = " (old timestep)"
 """Preset -> its current melting point entry (config/potentials.yaml), set by page_text."""
+OLD_INPUT_MARK = " (old timestep)"
+"""Appended to a campaign's name in the page's tables where its MD ran at an old timestep."""
 
 
 INPUT_KEYS = ("timestep_fs", "hold_timestep_fs", "accelerated_suffix")
@@ -413,6 +414,8 @@ def _input_of(md: Mapping[str, object], preset: Mapping[str, object]) -> tuple[f
     hot = float(md.get("timestep_fs") or preset["timestep_fs"])  # type: ignore[arg-type]
     hold = float(md.get("hold_timestep_fs") or md.get("timestep_fs")  # type: ignore[arg-type]
                  or preset.get("hold_timestep_fs") or preset["timestep_fs"])
+    if md.get("thermostat") == "none" and not md.get("hold_timestep_fs"):
+        hold = hot  # an NVE hold keeps the heat and quench step (Campaign.protocol)
     style = str(preset["pair_style"])
     if md.get("accelerated_styles", False) and preset.get("accelerated_suffix"):
         style = f"{style.split(maxsplit=1)[0]}/{preset['accelerated_suffix']}"

@@ -144,7 +144,7 @@ def _unfinished_table(runs: Sequence[RunStatus]) -> pd.DataFrame:
             "rho (g/cm3)": v["packing_density_g_cm3"], "T (K)": v["final_temperature_K"],
             "coupling": str(v["coupling"]).removeprefix("coup-"), "rep": v["replica"],
             "state": run.state,
-            "ps": f"{run.step * run.timestep_ps:.0f} of {run.total_steps * run.timestep_ps:.0f}",
+            "ps": f"{run.simulated_ps:.0f} of {run.total_ps:.0f}",
             "ETA": format_duration(run.eta_s) if not run.md_done else "analysis",
             "detail": run.error or "",
         })

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .campaign import Campaign, md_folder
+from .clock import StepClock
 from .incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED
 from .md import stage_steps
 from .progress import PROGRESS_FILE, ProgressRecord, format_duration, read_progress
@@ -76,6 +77,8 @@ class RunStatus:
     step: int = 0
     total_steps: int = 0
     timestep_ps: float = 0.0
+    clock: StepClock | None = None
+    """The run's step clock where the hold takes another timestep (None: ``timestep_ps``)."""
     atoms: float = 0.0
     atom_steps_per_s: float | None = None
     """Measured: this run's own speed (finished, or running with a record)."""
@@ -99,12 +102,24 @@ class RunStatus:
     def md_done(self) -> bool:
         return self.state in ("finished", *ANALYSED_STATES)
 
+    def ps_of(self, step: int) -> float:
+        """Simulated time (ps) at ``step`` of this run."""
+        return float(self.clock.time_ps(step)) if self.clock else step * self.timestep_ps
+
+    @property
+    def simulated_ps(self) -> float:
+        return self.ps_of(self.step)
+
+    @property
+    def total_ps(self) -> float:
+        return self.ps_of(self.total_steps)
+
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values.pop("intervals")
         values.update(
-            simulated_ps=self.step * self.timestep_ps,
-            total_ps=self.total_steps * self.timestep_ps,
+            simulated_ps=self.simulated_ps,
+            total_ps=self.total_ps,
             planned_atom_steps=self.planned_atom_steps,
             done_atom_steps=self.done_atom_steps,
         )
@@ -308,6 +323,7 @@ class PlannedRun:
     total_steps: int
     timestep_ps: float
     atoms: float
+    clock: StepClock | None = None
 
 
 def plan(campaign: Campaign) -> list[PlannedRun]:
@@ -329,6 +345,7 @@ def plan(campaign: Campaign) -> list[PlannedRun]:
             timestep_ps=float(steps.clock.time_ps(steps.total)) / max(steps.total, 1)
             if steps.clock else protocol.timestep_ps,
             atoms=float(row["ensemble_size_atoms"]) + protocol.flux_atoms / 2,
+            clock=steps.clock,
         ))
     return planned
 
@@ -345,7 +362,7 @@ def collect(campaign: Campaign | Sequence[PlannedRun], results: str | Path = "re
         md = md_folder(run.run_id)
         status = RunStatus(run_id=run.run_id, values=dict(run.values),
                            total_steps=run.total_steps, timestep_ps=run.timestep_ps,
-                           atoms=run.atoms)
+                           clock=run.clock, atoms=run.atoms)
         record = _read_run(status, results / "runs", md, run.run_id, now)
         status.intervals = _benchmark_intervals(results, md, run.run_id)
         if status.state == "running" and record is not None:
@@ -431,7 +448,7 @@ def render(statuses: Sequence[RunStatus], eta: CampaignEta, title: str, now: flo
             *(_show(k, run.values[k]) for k in varying),
             Text(run.state, style=styles.get(run.state, "")),
             ProgressBar(total=1.0, completed=fraction, width=16),
-            f"{run.step * run.timestep_ps:.0f}/{run.total_steps * run.timestep_ps:.0f}",
+            f"{run.simulated_ps:.0f}/{run.total_ps:.0f}",
             "-" if not run.atom_steps_per_s else f"{run.atom_steps_per_s:.2g}",
             "" if run.md_done else format_duration(run.eta_s),
             Text(detail),

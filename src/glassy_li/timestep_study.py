@@ -56,6 +56,7 @@ multiple of the other's, that costs the fewest steps over the paper's protocol; 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -88,12 +89,16 @@ __all__ = [
     "choice_markdown",
     "choose_timesteps",
     "drift_table",
+    "droplet_heat_capacity_eV_per_atom_K",
     "markdown_table",
     "measure_timesteps",
+    "state_temperatures_K",
+    "summarise",
 ]
 
 HOLD_DRIFT_BOUND = 1.0e-5
-"""|NVE drift| bound of the hold's timestep, eV/atom/ps."""
+"""The issue's example bound on |NVE drift| (eV/atom/ps), reported beside the criterion for
+every state (``below_1e-5``); not part of the criterion."""
 RELATIVE_ERROR_BOUND = 0.01
 """Bound on a droplet state's temperature error, as a fraction of its temperature."""
 GAS_OFFSET_BOUND_K = 1.0
@@ -135,9 +140,9 @@ class TimestepStudySettings:
     paper_heat_ps: float = 100.0
     paper_quench_ps: float = 0.44 * 654.0
     paper_hold_ps: float = 5000.0
-    """The paper's protocol (heat 100 ps, quench from 1.10 to 0.66 T_m at 1 K/ps scaled to
-    Li's T_m: 0.44 T_m/ps x ... ps, hold 5 ns): the cost that picks between pairs of
-    timesteps (:func:`choose_timesteps`)."""
+    """The paper's protocol (heat 100 ps; quench from 1.10 to 0.66 T_m at 1 K/ps: 0.44 x
+    654 K = 288 ps with Li's T_m, used for every preset; hold 5 ns): the cost that picks
+    between pairs of timesteps (:func:`choose_timesteps`)."""
 
 
 def _steps(duration_ps: float, timestep_fs: float) -> int:
@@ -202,6 +207,11 @@ def _fingerprint(parameters: dict) -> str:
     return json.dumps(parameters, sort_keys=True, default=str)
 
 
+def _template_text(template_dir: Path, name: str) -> str:
+    """A template's content digest (an edited template makes new runs)."""
+    return hashlib.sha256((Path(template_dir) / name).read_bytes()).hexdigest()[:16]
+
+
 def _cached(work: Path, parameters: dict, output: str) -> bool:
     """Whether ``work`` already holds ``output`` made with exactly ``parameters``."""
     stamp = work / "parameters.json"
@@ -213,7 +223,13 @@ def _build_state(state: str, potential: PotentialSetup, metal: Metal, melting_po
                  settings: TimestepStudySettings, seed: int, work: Path, log_file: Path,
                  template_dir: Path) -> Path:
     parameters = _state_parameters(state, potential, metal, melting_point_K, settings, seed)
-    if _cached(work, parameters, "state.data"):
+    # what else makes the state: its start system and the template's text
+    stamp = {**parameters, "start_system": {
+        "atoms": settings.atoms, "gas": settings.gas_density_fraction_of_bulk,
+        "droplet": settings.droplet_density_fraction_of_bulk, "seed": seed,
+        "metal": dataclasses.asdict(metal)},
+        "template": _template_text(template_dir, "timestep_state.lammps")}
+    if _cached(work, stamp, "state.data"):
         return work / "state.data"
     if work.exists():
         shutil.rmtree(work)
@@ -224,7 +240,7 @@ def _build_state(state: str, potential: PotentialSetup, metal: Metal, melting_po
                           ("timestep_state.lammps",))
     run_lammps_once(work, script.name, log_file, STATE_FINISHED,
                     f"timestep study state {state} of {potential.name}")
-    (work / "parameters.json").write_text(_fingerprint(parameters))
+    (work / "parameters.json").write_text(_fingerprint(stamp))
     return work / "state.data"
 
 
@@ -244,7 +260,8 @@ def _run_timestep(state_data: Path, ensemble: str, timestep_fs: float, state_K: 
         "state_digest": hashlib.sha256(state_data.read_bytes()).hexdigest()[:16],
     }
     output = f"{ensemble}.txt"
-    if not _cached(work, parameters, output):
+    stamp = {**parameters, "template": _template_text(template_dir, "timestep_run.lammps")}
+    if not _cached(work, stamp, output):
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
@@ -253,7 +270,7 @@ def _run_timestep(state_data: Path, ensemble: str, timestep_fs: float, state_K: 
                               ("timestep_run.lammps",))
         run_lammps_once(work, script.name, log_file, RUN_FINISHED,
                         f"timestep study {ensemble} at {timestep_fs:g} fs of {potential.name}")
-        (work / "parameters.json").write_text(_fingerprint(parameters))
+        (work / "parameters.json").write_text(_fingerprint(stamp))
     return pd.read_csv(work / output, sep=r"\s+", comment="#",
                        names=["time_ps", "etotal_eV_per_atom", "pe_eV_per_atom",
                               "temperature_K"])
