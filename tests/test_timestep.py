@@ -6,6 +6,8 @@ across the switch are checked here; the accelerated pair style must give the pla
 trajectory; the timestep study's choice must follow its stated criteria.
 """
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,6 +211,11 @@ def test_a_run_stopped_and_resumed_across_the_switch_keeps_its_clock(tmp_path):
             stops += 1
             assert stops < 60
     assert stops >= 2
+    # one attempt at least resumed inside the hold, past the switch at step 4000 (its clock
+    # and cadences are then the hold's from the first step)
+    resumed_from = [json.loads(path.read_text())["resumed_from_step"]
+                    for path in sorted((tmp_path / "stopped" / "attempts").glob("attempt-*.json"))]
+    assert any(step is not None and step > 4000 for step in resumed_from), resumed_from
     clock = step_clock(md_protocol(timestep_fs=1.0, thermo_interval_ps=0.1,
                                    minimisation_iterations=0, **protocol))
     for out in (reference, resumed):
