@@ -101,18 +101,13 @@ class ProgressRecord:
     """The run's :class:`~glassy_li.clock.StepClock` (its ``as_dict``) where the hold takes
     another timestep; None: every step ``timestep_ps``."""
 
-    def _ps(self, step: int) -> float:
-        if self.clock is not None:
-            return float(StepClock.of(self.clock).time_ps(step))
-        return step * self.timestep_ps
-
     @property
     def simulated_ps(self) -> float:
-        return self._ps(self.step)
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.step))
 
     @property
     def total_ps(self) -> float:
-        return self._ps(self.total_steps)
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.total_steps))
 
     @property
     def fraction_done(self) -> float:

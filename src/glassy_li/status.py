@@ -102,17 +102,13 @@ class RunStatus:
     def md_done(self) -> bool:
         return self.state in ("finished", *ANALYSED_STATES)
 
-    def ps_of(self, step: int) -> float:
-        """Simulated time (ps) at ``step`` of this run."""
-        return float(self.clock.time_ps(step)) if self.clock else step * self.timestep_ps
-
     @property
     def simulated_ps(self) -> float:
-        return self.ps_of(self.step)
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.step))
 
     @property
     def total_ps(self) -> float:
-        return self.ps_of(self.total_steps)
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.total_steps))
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
