@@ -22,6 +22,7 @@ include: "workflow/rules/checks.smk"
 include: "workflow/rules/deposition_common.smk"
 include: "workflow/rules/deposition.smk"
 include: "workflow/rules/results_page.smk"
+include: "workflow/rules/nucleation_model.smk"
 
 
 # The report opens with what the campaign found, written from its own tables (rule

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from .aggregate import SIZE_SERIES_KEYS, UNCHECKED_OUTCOMES, flag, percolating
+from .paper_answer import answer_section
 from .project import REPO_ROOT
 from .report_text import (
     critical_diameter_text,
@@ -714,6 +715,7 @@ def page_text(results_dir: str | Path,
         "claim beside what this workflow measured, with intervals (95%). Every number is "
         "written from the tables in this folder by `glassy_li.results_page`.",
         "",
+        *answer_section(root),
     ]
     claims: list[dict[str, object]] = []
     sections: list[str] = []

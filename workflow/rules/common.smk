@@ -502,3 +502,14 @@ def free_energy_melting_settings():
     """glassy_li.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
     section = config["potential_checks"]["free_energy_melting"]
     return {key: value for key, value in section.items() if key != "presets"}
+
+
+def nucleation_model_inputs(held_out):
+    """The campaign tables the model reads: every training one (a missing one is an error,
+    naming it), and the held-out ones that have run (one not run yet is predicted all the
+    same)."""
+    section = config["nucleation_model"]
+    root = Path(section["results_dir"])
+    names = section["held_out_campaigns" if held_out else "training_campaigns"]
+    paths = [root / name / "tables" / "campaign.tsv" for name in names]
+    return [str(p) for p in paths if not held_out or p.is_file()]

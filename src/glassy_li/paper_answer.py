@@ -1,0 +1,288 @@
+"""The answer at the paper's conditions, written from the committed tables: the results
+page's first section and the README's front-door sentences.
+
+Three numbers, each from its own table under ``docs/results/``:
+
+- **measured directly**: the kinetic critical size after the paper's hold at 0.66 T_m
+  (``paper-conditions/tables/critical_size_by_hold.tsv``, the bcc outcome at the longest
+  hold), a value with its interval, a bracket or a bound;
+- **predicted**: the nucleation model's ``N_c(0.66 T_m, 5 ns)`` with its band
+  (``nucleation-model/tables/nucleation_critical_size.tsv``, the form chosen by AIC), fitted
+  without the 5-ns runs;
+- **the paper's protocol** (gas start, ``paper-protocol``), where it has run;
+
+and, for each, whether the paper's 700 atoms lies inside its interval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .report_text import critical_size_text, format_number
+
+__all__ = [
+    "README_END",
+    "README_START",
+    "answer_section",
+    "front_door_text",
+    "update_readme",
+]
+
+MODEL_FOLDER = "nucleation-model"
+DIRECT_CAMPAIGN = "paper-conditions"
+PROTOCOL_CAMPAIGN = "paper-protocol"
+README_START = "<!-- the answer at the paper's conditions: written by glassy_li.paper_answer -->"
+README_END = "<!-- end of the answer -->"
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path, sep="\t") if path.is_file() else None
+
+
+def model_settings(results_dir: Path) -> dict | None:
+    path = results_dir / MODEL_FOLDER / "model.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _direct_row(results_dir: Path, campaign: str) -> Mapping[str, object] | None:
+    """The bcc critical size at the campaign's longest hold (ps), or None before it ran."""
+    table = _read(results_dir / campaign / "tables" / "critical_size_by_hold.tsv")
+    if table is None or table.empty:
+        return None
+    if "outcome" in table:
+        table = table[table["outcome"] == "reference"]
+    table = table[table["hold_ps"] == table["hold_ps"].max()]
+    return table.iloc[0].to_dict() if len(table) else None
+
+
+def _bounds_of(row: Mapping[str, object]) -> tuple[float, float] | None:
+    """The range a critical-size row allows (atoms), None where it is not resolved."""
+    status = str(row.get("critical_size_status"))
+
+    def value(key: str, default: float) -> float:
+        number = pd.to_numeric(row.get(key), errors="coerce")
+        return default if pd.isna(number) else float(number)
+
+    if status in ("resolved", "separated"):
+        return value("critical_size_lower_atoms", 0.0), value("critical_size_upper_atoms",
+                                                              math.inf)
+    if status == "above":
+        return value("critical_size_lower_atoms", 0.0), math.inf
+    if status == "below":
+        return 0.0, value("critical_size_upper_atoms", math.inf)
+    return None
+
+
+def _inside(bounds: tuple[float, float] | None, size: float) -> str:
+    if bounds is None:
+        return "cannot say (not resolved)"
+    return "inside" if bounds[0] <= size <= bounds[1] else "outside"
+
+
+def model_row(results_dir: Path, fraction: float, hold_ns: float) -> Mapping[str, object] | None:
+    """The chosen form's ``N_c`` row at ``fraction`` of T_m and ``hold_ns``."""
+    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_critical_size.tsv")
+    if table is None:
+        return None
+    rows = table[table["chosen"].astype(str).eq("True")
+                 & ((table["temperature_fraction_of_melting"] - fraction).abs() < 1e-6)
+                 & ((table["hold_ns"] - hold_ns).abs() < 1e-9)]
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def model_text(row: Mapping[str, object]) -> str:
+    """A model ``N_c`` row in words: a value with its band, or a bound."""
+    estimate = float(row["critical_size_atoms"])
+    lower = float(row["lower_atoms"])
+    upper = float(row["upper_atoms"])
+    status = str(row["status"])
+    if math.isnan(estimate):
+        return "no critical size (ordering does not grow with size)"
+    if math.isinf(estimate):
+        return (f"> {format_number(lower)} atoms (the band's lower end; the estimate lies "
+                "beyond the search range)")
+    band = f"[{format_number(lower) if lower > 0 else 'open'}, " \
+           f"{format_number(upper) if math.isfinite(upper) else 'open'}]"
+    text = f"{format_number(estimate)} atoms {band}"
+    return text if status == "resolved" else f"{text} ({status})"
+
+
+def _model_bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
+    if math.isnan(float(row["critical_size_atoms"])):
+        return None
+    return float(row["lower_atoms"]), float(row["upper_atoms"])
+
+
+def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
+    """The answer table's rows: what, the critical size in words, the paper's 700 in or out."""
+    results_dir = Path(results_dir)
+    settings = model_settings(results_dir) or {}
+    paper_size = float(settings.get("paper_size_atoms", 700))
+    fraction = float(settings.get("paper_temperature_fraction", 0.66))
+    rows = []
+    direct = _direct_row(results_dir, DIRECT_CAMPAIGN)
+    if direct is None:
+        rows.append({"what": f"measured directly (campaign `{DIRECT_CAMPAIGN}`)",
+                     "critical_size": "not run yet", "paper": "-"})
+    else:
+        rows.append({
+            "what": f"measured directly (campaign `{DIRECT_CAMPAIGN}`: droplets of "
+                    f"{str(direct['sizes_atoms']).replace(',', ', ')} atoms, "
+                    f"{int(direct['n_runs'])} runs, {float(direct['hold_ps']) / 1000:g}-ns hold "
+                    f"at {float(direct['final_temperature_K']):.0f} K)",
+            "critical_size": critical_size_text(direct),
+            "paper": _inside(_bounds_of(direct), paper_size),
+        })
+    hold_ns = float(direct["hold_ps"]) / 1000 if direct is not None else 5.0
+    model = model_row(results_dir, fraction, hold_ns)
+    if model is None:
+        rows.append({"what": "predicted by the nucleation model", "critical_size": "not fitted yet",
+                     "paper": "-"})
+    else:
+        training = ", ".join(f"`{c}`" for c in settings.get("training_campaigns", []))
+        rows.append({
+            "what": f"predicted by the nucleation model ({model['form']} form, chosen by AIC; "
+                    f"fitted to {training} without the 5-ns runs), {hold_ns:g}-ns hold",
+            "critical_size": model_text(model),
+            "paper": _inside(_model_bounds(model), paper_size),
+        })
+    protocol = _direct_row(results_dir, PROTOCOL_CAMPAIGN)
+    if protocol is not None:
+        rows.append({
+            "what": f"the paper's protocol (campaign `{PROTOCOL_CAMPAIGN}`: gas start, heat "
+                    f"{float(protocol['heat_temperature_K']):.0f} K, quench at 1 K/ps scaled to "
+                    f"T_m, {float(protocol['hold_ps']) / 1000:g}-ns hold at "
+                    f"{float(protocol['final_temperature_K']):.0f} K; "
+                    f"{str(protocol['sizes_atoms']).replace(',', ', ')} atoms, "
+                    f"{int(protocol['n_runs'])} runs)",
+            "critical_size": critical_size_text(protocol),
+            "paper": _inside(_bounds_of(protocol), paper_size),
+        })
+    return rows
+
+
+def _held_out_lines(results_dir: Path) -> list[str]:
+    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_held_out.tsv")
+    if table is None or table.empty:
+        return ["The held-out runs (0.66 T_m, 5 ns) have not run yet: the model's prediction "
+                "for them stands in `nucleation-model/tables/nucleation_probability.tsv`, made "
+                "before they ran.", ""]
+    table = table[table["chosen"].astype(str).eq("True")]
+    right = int(table["predicted_right"].astype(str).eq("True").sum())
+    lines = [
+        f"**Held out, predicted before fitting them:** {right} of {len(table)} sizes predicted "
+        "right (the observed count of ordered runs inside the 95% prediction range of the "
+        "count: the model's band and the runs' own chance together).",
+        "",
+        "| size (atoms) | hold T (K) | hold (ps) | ordered, observed [95% Wilson] | P(ordered), "
+        "predicted [band] | predicted count range | right? |",
+        "|---:|---:|---:|---|---|---|---|",
+    ]
+    for _, row in table.sort_values(["temperature_K", "ensemble_size_atoms"]).iterrows():
+        lines.append(
+            f"| {int(row['ensemble_size_atoms'])} | {row['temperature_K']:.0f} | "
+            f"{row['hold_ps']:.0f} | {int(row['observed_ordered'])}/{int(row['runs'])} "
+            f"[{row['observed_lower']:.2f}, {row['observed_upper']:.2f}] | "
+            f"{row['predicted_probability']:.2f} [{row['predicted_lower']:.2f}, "
+            f"{row['predicted_upper']:.2f}] | {int(row['predicted_count_low'])}-"
+            f"{int(row['predicted_count_high'])} | "
+            f"{'yes' if str(row['predicted_right']) == 'True' else '**no**'} |")
+    return [*lines, ""]
+
+
+def _comparison_lines(results_dir: Path) -> list[str]:
+    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_comparison.tsv")
+    if table is None:
+        return []
+    lines = ["| form | rate r(N, T) | free parameters | ln L (training) | delta AIC | "
+             "Akaike weight | ln L (held out) | parameters all resolved | chosen |",
+             "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for _, row in table.iterrows():
+        held = format_number(row["held_out_log_likelihood"], ".2f") or "-"
+        lines.append(
+            f"| {row['form']} | {row['description']} | {int(row['free_parameters'])} | "
+            f"{row['log_likelihood']:.2f} | {row['delta_aic']:.1f} | "
+            f"{row['akaike_weight']:.3g} | {held} | "
+            f"{'yes' if str(row['all_parameters_resolved']) == 'True' else 'no'} | "
+            f"{'**yes**' if str(row['chosen']) == 'True' else 'no'} |")
+    return [*lines, ""]
+
+
+def answer_section(results_dir: str | Path) -> list[str]:
+    """The page's first section (Markdown lines)."""
+    results_dir = Path(results_dir)
+    settings = model_settings(results_dir) or {}
+    fraction = float(settings.get("paper_temperature_fraction", 0.66))
+    melting = settings.get("bulk_melting_point_K")
+    at = (f"{fraction:g} T_m ({fraction * float(melting):.0f} K with T_m = {float(melting):g} K)"
+          if melting else f"{fraction:g} T_m")
+    lines = [
+        "## The answer at the paper's conditions",
+        "",
+        f"The paper's claim is made at {at} after a 5-ns hold (5.3 ns with its heat and "
+        "quench). The critical size there, measured directly and predicted by the nucleation "
+        "model (the hazard of ordering of an N-atom droplet at T, fitted to every other "
+        "droplet run, censored ones included; `docs/results/nucleation-model/`), beside the "
+        "paper's 700 atoms:",
+        "",
+        "| what | critical size at the paper's conditions (atoms) [95%] | the paper's 700 |",
+        "|---|---|---|",
+        *(f"| {row['what']} | {row['critical_size']} | {row['paper']} |"
+          for row in answer_rows(results_dir)),
+        "",
+        *_held_out_lines(results_dir),
+    ]
+    if (results_dir / MODEL_FOLDER / "tables").is_dir():
+        lines += [
+            "**The two forms of the model**, compared by Akaike's criterion on the training "
+            "runs and by the log-likelihood of the held-out runs (parameters with their "
+            "profile-likelihood intervals: `nucleation-model/tables/nucleation_parameters.tsv`):",
+            "",
+            *_comparison_lines(results_dir),
+            "![N_c against T/T_m](nucleation-model/figures/nucleation_critical_size_map.png)",
+            "",
+            "The map: the critical size (half the droplets ordered by the hold's end) against "
+            "the hold temperature for holds of "
+            + ", ".join(f"{h:g}" for h in settings.get("holds_ns", [])) + " ns, bands shaded; "
+            "circles are the runs that informed the fit, diamonds the held-out runs (colour: "
+            "share ordered), the star the paper's point.",
+            "",
+        ]
+    return lines
+
+
+def front_door_text(results_dir: str | Path) -> str:
+    """One or two sentences for the README, from the same rows as the page's section."""
+    rows = answer_rows(results_dir)
+    direct, model = rows[0], rows[1]
+    settings = model_settings(Path(results_dir)) or {}
+    fraction = float(settings.get("paper_temperature_fraction", 0.66))
+    text = (f"**The answer at the paper's conditions** ({fraction:g} T_m, 5-ns hold): the "
+            f"critical size measured directly is {direct['critical_size']}")
+    text += (f" (the paper's 700 atoms {direct['paper']} it)" if direct["paper"] != "-" else "")
+    text += (f"; the nucleation model, fitted without those runs, predicts "
+             f"{model['critical_size']}")
+    text += (f" (700 {model['paper']})" if model["paper"] != "-" else "")
+    return text + ". Details: [docs/results/README.md](docs/results/README.md)."
+
+
+def update_readme(readme: str | Path, results_dir: str | Path) -> str:
+    """Replace the block between :data:`README_START` and :data:`README_END` in ``readme``
+    with :func:`front_door_text`; returns the new text."""
+    path = Path(readme)
+    text = path.read_text()
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path} has no answer block ({README_START} ... {README_END})")
+    block = f"{README_START}\n{front_door_text(results_dir)}\n{README_END}"
+    new = pattern.sub(lambda _: block, text)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(new)
+    partial.replace(path)
+    return new
