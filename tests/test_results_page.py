@@ -2,6 +2,7 @@
 regenerated from the committed tables and compared, so a number typed on the page, or a
 table changed without the page, fails here."""
 
+import json
 import math
 import re
 import shutil
@@ -12,6 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glassy_li.paper_answer import (
+    README_END,
+    README_START,
+    answer_rows,
+    answer_section,
+    front_door_text,
+)
 from glassy_li.report_text import landing_text
 from glassy_li.results_page import _bounds, _critical_size, _diameter, incubation_slope, page_text
 
@@ -231,3 +239,50 @@ def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
     assert _melting_n_star(inside) == "700 [600, 820] atoms"
     new = {**old, "n_star_status": "above 450", "n_star_bound_atoms": 450}
     assert _melting_n_star(new).startswith("> 450 atoms (a bound")
+
+
+# -- the answer at the paper's conditions (glassy_li.paper_answer) ----------------------------
+def test_the_readme_states_the_answer_the_tables_give():
+    readme = (RESULTS.parents[1] / "README.md").read_text()
+    block = readme.split(README_START)[1].split(README_END)[0].strip()
+    assert block == front_door_text(RESULTS), (
+        "README.md's answer differs from docs/results' tables: rewrite it with "
+        "glassy_li.paper_answer.update_readme('README.md', 'docs/results')")
+
+
+def _answer_folder(tmp_path, direct_status, direct_low, direct_high, model_low, model_high):
+    (tmp_path / "nucleation-model" / "tables").mkdir(parents=True)
+    (tmp_path / "paper-conditions" / "tables").mkdir(parents=True)
+    (tmp_path / "nucleation-model" / "model.json").write_text(json.dumps({
+        "training_campaigns": ["threshold", "temperature-series"], "paper_size_atoms": 700,
+        "paper_temperature_fraction": 0.66, "bulk_melting_point_K": 654, "holds_ns": [5]}))
+    pd.DataFrame([{"form": "cnt", "chosen": True, "temperature_fraction_of_melting": 0.66,
+                   "temperature_K": 431.64, "hold_ns": 5.0, "critical_size_atoms": 812.0,
+                   "lower_atoms": model_low, "upper_atoms": model_high, "status": "resolved"}]
+                 ).to_csv(tmp_path / "nucleation-model" / "tables" /
+                          "nucleation_critical_size.tsv", sep="\t", index=False)
+    pd.DataFrame([{"hold_ps": hold, "outcome": "reference", "sizes_atoms": "700,1400,3000",
+                   "n_runs": 12, "final_temperature_K": 431.6,
+                   "critical_size_status": direct_status, "critical_size_atoms": np.nan,
+                   "critical_size_lower_atoms": direct_low,
+                   "critical_size_upper_atoms": direct_high, "confidence": 0.95}
+                  for hold in (500, 5000)]
+                 ).to_csv(tmp_path / "paper-conditions" / "tables" /
+                          "critical_size_by_hold.tsv", sep="\t", index=False)
+
+
+def test_the_answer_quotes_both_tables_and_places_the_papers_700(tmp_path):
+    _answer_folder(tmp_path, "above", 3000.0, np.nan, 640.0, 1030.0)
+    direct, model = answer_rows(tmp_path)
+    assert direct["critical_size"].startswith("> 3000 atoms") and direct["paper"] == "outside"
+    assert "12 runs, 5-ns hold at 432 K" in direct["what"]
+    assert model["critical_size"] == "812 atoms [640, 1030]" and model["paper"] == "inside"
+    assert "| 812 atoms [640, 1030] | inside |" in "\n".join(answer_section(tmp_path))
+    text = front_door_text(tmp_path)
+    assert "> 3000 atoms" in text and "812 atoms [640, 1030]" in text
+
+
+def test_a_model_band_that_misses_700_says_outside(tmp_path):
+    _answer_folder(tmp_path, "resolved", 900.0, 2100.0, 1500.0, 2600.0)
+    rows = answer_rows(tmp_path)
+    assert [row["paper"] for row in rows] == ["outside", "outside"]
