@@ -426,6 +426,40 @@ def study_record(study: NucleationStudy, made_with: Mapping[str, object]) -> dic
     }
 
 
+def provenance_text(record: Mapping[str, object]) -> str:
+    """The folder's README: what each file is, where its inputs came from, what made it."""
+    return f"""# The nucleation model: provenance
+
+Written by `{record.get('command', 'glassy_li.nucleation_study.write_study')}` (commit
+{record.get('commit', 'unknown')}, {record.get('date', 'undated')}); do not edit. The model,
+its likelihood and its intervals: `glassy_li.nucleation_model` (module docstring).
+
+- **Fitted to** the droplet runs of {', '.join(record['training_campaigns'])}
+  (`docs/results/<campaign>/tables/campaign.tsv`): {record['training_runs']} runs,
+  {record['training_ordered']} ordered; left out, by reason: {record['runs_left_out']}.
+- **Held out** (predicted, not fitted): {', '.join(record['held_out_campaigns']) or 'none'},
+  {record['held_out_runs']} runs{' (not run yet: ' + ', '.join(record['held_out_not_run']) + ')'
+                                  if record['held_out_not_run'] else ''}.
+- **T_m(N)**: `{record['melting_fit']}` (its two coefficients are parameters of the cnt form,
+  tied to their measured values by the fit's covariance); T / T_m uses the bulk
+  {record['bulk_melting_point_K']} K.
+- **Chosen** by AIC: the {record['chosen_form']} form. Bands: the range over
+  {record['region_kept']} parameter sets inside the {record['confidence']:.0%}
+  profile-likelihood region ({record['region_samples']} drawn, seed {record['seed']}).
+
+| file | what |
+|---|---|
+| tables/nucleation_runs.tsv | every run used: campaign, role, size, T, time (ps), ordered |
+| tables/nucleation_parameters.tsv | each form's parameters: estimate, interval, status |
+| tables/nucleation_comparison.tsv | ln L, AIC, Akaike weight, held-out ln L, chosen |
+| tables/nucleation_critical_size.tsv | N_c(T, t) (atoms) with its band, per form, T, hold |
+| tables/nucleation_probability.tsv | P(ordered by t / N, T) with its band |
+| tables/nucleation_held_out.tsv | per held-out size and T: observed [Wilson] and predicted |
+| figures/{FIGURE}.png | the map: N_c against T / T_m per hold, runs, the paper's point |
+| model.json | the settings and counts above, machine-readable |
+"""
+
+
 def write_study(study: NucleationStudy, folder: str | Path,
                 made_with: Mapping[str, object] | None = None) -> list[Path]:
     """Write ``tables/nucleation_*.tsv``, ``figures/<FIGURE>.png/.svg`` and ``model.json``
@@ -448,6 +482,7 @@ def write_study(study: NucleationStudy, folder: str | Path,
     plt.close(fig)
     record = study_record(study, made_with or {})
     (folder / "model.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    (folder / "README.md").write_text(provenance_text(record))
     shutil.rmtree(target, ignore_errors=True)
     folder.rename(target)
     return [target / path.relative_to(folder) for path in written] + [target / "model.json"]
