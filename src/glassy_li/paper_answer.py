@@ -170,23 +170,26 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
 def _held_out_lines(results_dir: Path) -> list[str]:
     table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_held_out.tsv")
     if table is None or table.empty:
-        return ["The held-out runs (0.66 T_m, 5 ns) have not run yet: the model's prediction "
-                "for them stands in `nucleation-model/tables/nucleation_probability.tsv`, made "
-                "before they ran.", ""]
-    table = table[table["chosen"].astype(str).eq("True")]
-    right = int(table["predicted_right"].astype(str).eq("True").sum())
+        return _prediction_lines(results_dir)
+    chosen = table[table["chosen"].astype(str).eq("True")]
+    right = int(chosen["predicted_right"].astype(str).eq("True").sum())
+    form = str(chosen["form"].iloc[0]) if len(chosen) else "-"
     lines = [
-        f"**Held out, predicted before fitting them:** {right} of {len(table)} sizes predicted "
-        "right (the observed count of ordered runs inside the 95% prediction range of the "
-        "count: the model's band and the runs' own chance together).",
+        f"**Held out, predicted before fitting them:** the chosen {form} form predicted {right} "
+        f"of {len(chosen)} sizes right (the observed count of ordered runs inside the 95% "
+        "prediction range of the count: the model's band and the runs' own chance "
+        "together); the other form's predictions beside it.",
         "",
-        "| size (atoms) | hold T (K) | hold (ps) | ordered, observed [95% Wilson] | P(ordered), "
-        "predicted [band] | predicted count range | right? |",
-        "|---:|---:|---:|---|---|---|---|",
+        "| form | size (atoms) | hold T (K) | hold (ps) | ordered, observed [95% Wilson] | "
+        "P(ordered), predicted [band] | predicted count range | right? |",
+        "|---|---:|---:|---:|---|---|---|---|",
     ]
-    for _, row in table.sort_values(["temperature_K", "ensemble_size_atoms"]).iterrows():
+    table = table.assign(_order=~table["chosen"].astype(str).eq("True"))
+    for _, row in table.sort_values(["_order", "form", "temperature_K",
+                                     "ensemble_size_atoms"]).iterrows():
+        name = f"**{row['form']}**" if not row["_order"] else str(row["form"])
         lines.append(
-            f"| {int(row['ensemble_size_atoms'])} | {row['temperature_K']:.0f} | "
+            f"| {name} | {int(row['ensemble_size_atoms'])} | {row['temperature_K']:.0f} | "
             f"{row['hold_ps']:.0f} | {int(row['observed_ordered'])}/{int(row['runs'])} "
             f"[{row['observed_lower']:.2f}, {row['observed_upper']:.2f}] | "
             f"{row['predicted_probability']:.2f} [{row['predicted_lower']:.2f}, "
@@ -194,6 +197,33 @@ def _held_out_lines(results_dir: Path) -> list[str]:
             f"{int(row['predicted_count_high'])} | "
             f"{'yes' if str(row['predicted_right']) == 'True' else '**no**'} |")
     return [*lines, ""]
+
+
+def _prediction_lines(results_dir: Path) -> list[str]:
+    """Before the held-out runs exist: the chosen form's P(ordered by 5 ns) at the paper's
+    temperature, per size: the prediction as made before the runs."""
+    settings = model_settings(results_dir) or {}
+    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_probability.tsv")
+    if table is None:
+        return []
+    fraction = float(settings.get("paper_temperature_fraction", 0.66))
+    rows = table[table["chosen"].astype(str).eq("True")
+                 & ((table["temperature_fraction_of_melting"] - fraction).abs() < 1e-6)
+                 & ((table["hold_ns"] - 5.0).abs() < 1e-9)]
+    if rows.empty:
+        return []
+    made = settings.get("date", "undated")
+    return [
+        f"**The held-out runs ({fraction:g} T_m, 5 ns) have not run yet.** The model's "
+        f"prediction for them, made on {made} before they ran (the chosen form; "
+        "`nucleation-model/tables/nucleation_probability.tsv`):",
+        "",
+        "| size (atoms) | P(ordered by 5 ns), predicted [band] |",
+        "|---:|---|",
+        *(f"| {int(row['ensemble_size_atoms'])} | {row['probability_ordered']:.2f} "
+          f"[{row['lower']:.2f}, {row['upper']:.2f}] |" for _, row in rows.iterrows()),
+        "",
+    ]
 
 
 def _comparison_lines(results_dir: Path) -> list[str]:
