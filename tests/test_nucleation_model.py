@@ -17,10 +17,20 @@ from glassy_li.nucleation_model import (
     critical_size,
     fit_model,
     likelihood_region,
+    log_likelihood,
     probability_ordered,
+    region_adequate,
+    region_reach,
     simulate_runs,
 )
-from glassy_li.nucleation_study import NucleationModelSettings, run_study
+from glassy_li.nucleation_study import (
+    Band,
+    NucleationModelSettings,
+    band_status,
+    freeze_prediction,
+    run_study,
+)
+from glassy_li.paper_answer import model_text
 
 SIZES = [250, 400, 700, 1100, 2000]
 TEMPERATURES = [358.0, 379.0, 405.0, 432.0]
@@ -63,7 +73,7 @@ def test_runs_with_no_ordering_leave_the_rate_unbounded_below_and_say_so():
     fit = fit_model(POWER, runs)
     rate = fit.intervals[0]
     assert rate.open_lower and not fit.resolved
-    assert "open" in rate.status or "not resolved" in rate.status
+    assert rate.status.startswith(("open", "not resolved"))
     likelihood_region(fit, samples=4000)
     # N_c is only a bound: the best fit orders nothing anywhere in the search range
     assert math.isinf(critical_size(POWER, fit.region[:1], 432.0, 500.0)[0])
@@ -82,8 +92,11 @@ def test_critical_size_and_probability_follow_the_formulas():
     assert probability_ordered(CNT, cnt, 200, MELTING.melting_K(200) + 1, 1e6)[0, 0] < 1e-100
 
 
-def _campaign_table(runs: Runs, path: Path) -> Path:
+def _campaign_table(runs: Runs, path: Path, hold_ps: float | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if hold_ps is not None:  # the planned hold, as a committed campaign's config.yaml says
+        (path.parents[1] / "config.yaml").write_text(
+            f"md:\n  equilibrate_duration_ps: {hold_ps}\n")
     pd.DataFrame({
         "initial_state": "droplet", "ensemble_size_atoms": runs.size_atoms.astype(int),
         "final_temperature_K": runs.temperature_K, "transformed": runs.ordered,
@@ -107,7 +120,7 @@ def _settings(tmp_path: Path) -> NucleationModelSettings:
 
 @pytest.mark.parametrize(("held_out_truth", "expected_right"), [
     (POWER_TRUTH, True),  # drawn from the hazard the training runs came from
-    (POWER_TRUTH + np.array([6.0, 0, 0, 0]), False),  # 400 times faster: must fail
+    (POWER_TRUTH - np.array([math.log(10.0), 0, 0, 0]), False),  # 10 times slower: must fail
 ])
 def test_a_held_out_prediction_is_right_only_when_the_hazard_is_the_fitted_one(
         tmp_path, held_out_truth, expected_right):
@@ -115,8 +128,8 @@ def test_a_held_out_prediction_is_right_only_when_the_hazard_is_the_fitted_one(
                              hold_ps=1000, seed=4)
     held_out = simulate_runs(POWER, held_out_truth, [700, 2000], [432.0], replicas=8,
                              hold_ps=5000, seed=5)
-    _campaign_table(training, tmp_path / "training" / "tables" / "campaign.tsv")
-    _campaign_table(held_out, tmp_path / "held-out" / "tables" / "campaign.tsv")
+    _campaign_table(training, tmp_path / "training" / "tables" / "campaign.tsv", 1000)
+    _campaign_table(held_out, tmp_path / "held-out" / "tables" / "campaign.tsv", 5000)
     study = run_study(_settings(tmp_path), log=lambda *_: None)
     table = study.tables["held_out"]
     assert len(table) == 2 and set(table["runs"]) == {8}
@@ -143,3 +156,64 @@ def test_a_campaign_table_without_the_needed_columns_is_refused(tmp_path):
     pd.DataFrame({"initial_state": ["droplet"]}).to_csv(path, sep="\t", index=False)
     with pytest.raises(ValueError, match=r"campaign\.tsv lacks column"):
         Runs.from_campaign_table(path, "x")
+
+
+def test_the_likelihood_is_the_censored_exponential_one_when_the_lag_vanishes():
+    # lag -> 0: h = r, so ln L = (ordered) ln r - r sum(t) at one size and temperature
+    runs = Runs(np.full(5, 700.0), np.full(5, 400.0), np.array([10.0, 50.0, 80.0, 200.0, 500.0]),
+                np.array([True, True, False, True, False]))
+    rate = 1 / 150
+    theta = np.array([[math.log(rate), 1.0, 0.0, math.log(1e-6)]])
+    expected = 3 * math.log(rate) - rate * runs.time_ps.sum()
+    assert log_likelihood(POWER, theta, runs, None)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_region_spans_the_profile_intervals_it_stands_for():
+    runs = simulate_runs(POWER, POWER_TRUTH, SIZES, TEMPERATURES, replicas=4, hold_ps=1000,
+                         seed=7)
+    fit = fit_model(POWER, runs)
+    likelihood_region(fit, samples=8000)
+    reach = region_reach(fit)
+    assert all(0.85 <= share <= 1.0 + 1e-9 for share in reach), reach
+    assert region_adequate(fit)
+    # every kept set lies inside the region (2 dlnL <= chi2_1(0.95) = 3.8415), the maximum first
+    ll = log_likelihood(POWER, fit.region, runs, None)
+    assert ll[0] == pytest.approx(fit.log_likelihood)
+    assert np.all(fit.log_likelihood - ll <= 3.841459 / 2 + 1e-9)
+
+
+def test_bands_with_undefined_or_unbounded_parts_are_not_called_resolved():
+    runs = simulate_runs(POWER, POWER_TRUTH, SIZES, TEMPERATURES, replicas=4, hold_ps=1000,
+                         seed=7)
+    fit = fit_model(POWER, runs)
+    likelihood_region(fit, samples=8000)
+    assert band_status(fit, Band.of(np.array([500.0, 400.0, 650.0]))) == "resolved"
+    assert "part of the likelihood region" in band_status(
+        fit, Band.of(np.array([500.0, np.nan, 650.0])))
+    assert band_status(fit, Band.of(np.array([np.nan, np.nan]))).startswith("no critical size")
+    row = {"critical_size_atoms": 500.0, "lower_atoms": 400.0, "upper_atoms": 650.0,
+           "status": "open (a parameter is not bounded by the data)"}
+    assert model_text(row) == "500 atoms [400, 650] (open (a parameter is not bounded by the data))"
+    assert model_text({**row, "critical_size_atoms": math.inf, "lower_atoms": math.inf,
+                       "upper_atoms": math.inf}).startswith("> 1e+06 atoms")
+    assert model_text({**row, "critical_size_atoms": 0.0, "lower_atoms": 0.0}).startswith(
+        "< 650 atoms")
+
+
+def test_the_prediction_is_frozen_once_before_the_held_out_runs(tmp_path):
+    settings = _settings(tmp_path)
+    training = simulate_runs(POWER, POWER_TRUTH, SIZES, [358.0, 405.0], replicas=3,
+                             hold_ps=1000, seed=6)
+    _campaign_table(training, tmp_path / "training" / "tables" / "campaign.tsv", 1000)
+    study = run_study(settings, log=lambda *_: None)
+    folder = tmp_path / "frozen"
+    assert freeze_prediction(study, folder, {"date": "first"}) == folder
+    first = (folder / "predicted_probability.tsv").read_text()
+    assert freeze_prediction(study, folder, {"date": "second"}) is None  # never rewritten
+    assert '"date": "first"' in (folder / "prediction.json").read_text()
+    assert (folder / "predicted_probability.tsv").read_text() == first
+    held_out = simulate_runs(POWER, POWER_TRUTH, [700], [432.0], replicas=2, hold_ps=5000,
+                             seed=8)
+    _campaign_table(held_out, tmp_path / "held-out" / "tables" / "campaign.tsv", 5000)
+    later = run_study(settings, log=lambda *_: None)
+    assert freeze_prediction(later, tmp_path / "late", {}) is None  # the runs exist: too late

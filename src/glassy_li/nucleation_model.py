@@ -61,6 +61,8 @@ __all__ = [
     "fit_model",
     "likelihood_region",
     "probability_ordered",
+    "region_adequate",
+    "region_reach",
     "simulate_runs",
 ]
 
@@ -69,7 +71,9 @@ REFERENCE_SIZE_ATOMS = 700.0
 REFERENCE_TEMPERATURE_K = 400.0
 """The temperature at which the power form's rate constant is quoted."""
 LOG_RATE_FLOOR = -400.0
-"""ln r below this is taken as this (a droplet at or above its melting point: r ~ 0)."""
+"""ln r is floored here (a droplet at or above its own melting point: r = e^-400 per ps, no
+ordering in any hold).  An ordered run on the floor is all but impossible under the form,
+and costs it about 400 in ln L; :meth:`ModelFit.runs_on_floor` counts them."""
 EDGE_TOLERANCE = 1e-3
 """A maximum this close (relative to the range) to a parameter's search bound is at the edge."""
 
@@ -129,6 +133,9 @@ class Runs:
     time_ps: np.ndarray
     ordered: np.ndarray
     campaign: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    window_ps: np.ndarray = field(default_factory=lambda: np.array([]))
+    """How long each run was watched (ps from the hold's start): its censoring time, or for
+    a run that ordered, its planned hold (empty: ``time_ps``)."""
 
     def __post_init__(self) -> None:
         n = len(self.size_atoms)
@@ -138,6 +145,8 @@ class Runs:
                                  f"size_atoms {n}")
         if len(self.campaign) not in (0, n):
             raise ValueError("Runs: campaign labels do not match the runs")
+        if len(self.window_ps) not in (0, n):
+            raise ValueError("Runs: observation windows do not match the runs")
         if n and np.any(np.asarray(self.time_ps) <= 0):
             raise ValueError("Runs: every time must be positive (ps from the hold's start)")
 
@@ -151,26 +160,33 @@ class Runs:
     def labels(self) -> np.ndarray:
         return self.campaign if len(self.campaign) else np.full(len(self), "", dtype=object)
 
+    def windows(self) -> np.ndarray:
+        return self.window_ps if len(self.window_ps) else np.asarray(self.time_ps, float)
+
     def subset(self, mask: np.ndarray) -> Runs:
         return Runs(self.size_atoms[mask], self.temperature_K[mask], self.time_ps[mask],
-                    self.ordered[mask], self.labels()[mask])
+                    self.ordered[mask], self.labels()[mask], self.windows()[mask])
 
     @classmethod
     def concatenate(cls, parts: Iterable[Runs]) -> Runs:
         parts = list(parts)
         if not parts:
             return cls(np.array([]), np.array([]), np.array([]), np.array([], bool),
-                       np.array([], dtype=object))
-        return cls(*(np.concatenate([getattr(p, name) if name != "campaign" else p.labels()
+                       np.array([], dtype=object), np.array([]))
+        getters = {"campaign": Runs.labels, "window_ps": Runs.windows}
+        return cls(*(np.concatenate([getters[name](p) if name in getters else getattr(p, name)
                                      for p in parts])
                      for name in ("size_atoms", "temperature_K", "time_ps", "ordered",
-                                  "campaign")))
+                                  "campaign", "window_ps")))
 
     @classmethod
     def from_campaign_table(cls, path: str | Path, label: str,
-                            initial_states: Sequence[str] = ("droplet",)) -> tuple[Runs, dict]:
+                            initial_states: Sequence[str] = ("droplet",),
+                            hold_ps: float | None = None) -> tuple[Runs, dict]:
         """The runs of one ``campaign.tsv`` (:mod:`glassy_li.aggregate`) started as one of
-        ``initial_states``; returns them and what was left out, by reason."""
+        ``initial_states``; returns them and what was left out, by reason.  ``hold_ps``: the
+        campaign's planned hold, the window of its runs that ordered (default: its longest
+        censoring time, else each ordered run's own time)."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"campaign table {path} does not exist")
@@ -193,9 +209,14 @@ class Runs:
         unknown = ~np.isfinite(time) | (time <= 0)
         left_out["no time"] = int(unknown.sum())
         keep = ~unknown
+        censored_times = time[~ordered.to_numpy(bool) & keep]
+        if hold_ps is None and len(censored_times):
+            hold_ps = float(np.max(censored_times))
+        window = np.where(ordered, hold_ps if hold_ps is not None else time, time)
         runs = cls(table["ensemble_size_atoms"].to_numpy(float)[keep],
                    table["final_temperature_K"].to_numpy(float)[keep], time[keep],
-                   ordered.to_numpy(bool)[keep], np.full(int(keep.sum()), label, dtype=object))
+                   ordered.to_numpy(bool)[keep], np.full(int(keep.sum()), label, dtype=object),
+                   np.maximum(np.asarray(window, float)[keep], time[keep]))
         return runs, left_out
 
 
@@ -435,6 +456,37 @@ class ModelFit:
     def resolved(self) -> bool:
         return all(interval.status == "resolved" for interval in self.intervals)
 
+    @property
+    def aicc(self) -> float:
+        """AIC with the small-sample correction (n: the training runs)."""
+        k, n = self.n_parameters, len(self.runs)
+        return self.aic + (2 * k * (k + 1) / (n - k - 1) if n > k + 1 else math.inf)
+
+    def runs_on_floor(self, runs: Runs | None = None) -> tuple[int, int]:
+        """(runs, ordered runs) whose rate sits on :data:`LOG_RATE_FLOOR` at the maximum."""
+        runs = self.runs if runs is None else runs
+        params, _, coefficients = _split(self.form, self.theta[None, :], self.melting)
+        log_rate = self.form.log_rate(params, runs.size_atoms, runs.temperature_K,
+                                      _melting_rows(coefficients, runs.size_atoms))[0]
+        floor = log_rate <= LOG_RATE_FLOOR + 1e-9
+        return int(floor.sum()), int((floor & runs.ordered).sum())
+
+    def held_out_log_likelihood_region(self, runs: Runs) -> float:
+        """ln of the held-out runs' likelihood averaged over the likelihood region's
+        parameter sets (the melting term excluded): unlike the value at the maximum, not
+        decided by a parameter the training runs leave unbounded."""
+        if len(runs) == 0 or self.region is None:
+            return float("nan")
+        values = log_likelihood(self.form, self.region, runs, self.melting)
+        if self.form.uses_melting:
+            assert self.melting is not None
+            values = values - self.melting.log_likelihood(self.region[:, -2:])
+        finite = values[np.isfinite(values)]
+        if len(finite) == 0:
+            return float("-inf")
+        top = float(np.max(finite))
+        return top + math.log(float(np.mean(np.exp(values - top))))
+
     def held_out_log_likelihood(self, runs: Runs) -> float:
         """Log-likelihood of other runs at this fit's maximum (the melting term excluded)."""
         if len(runs) == 0:
@@ -503,10 +555,19 @@ def _starts(form: HazardForm, runs: Runs, melting: MeltingLaw | None) -> list[np
     return starts
 
 
+class _BetterMaximum(Exception):
+    """A profile found a higher likelihood than the fit's maximum: refit from there."""
+
+    def __init__(self, theta: np.ndarray) -> None:
+        super().__init__("a higher maximum")
+        self.theta = theta
+
+
 def _profile(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat: np.ndarray,
              ll_hat: float, index: int, level: float, bounds: Sequence[tuple[float, float]]
              ) -> tuple[float, float, bool, bool]:
-    """The profile-likelihood interval of parameter ``index``."""
+    """The profile-likelihood interval of parameter ``index``; raises :class:`_BetterMaximum`
+    where the profile climbs above ``ll_hat`` (the fit's maximum was not the maximum)."""
     others = [i for i in range(len(theta_hat)) if i != index]
     other_bounds = [bounds[i] for i in others]
     warm = {"x": theta_hat[others]}
@@ -520,6 +581,11 @@ def _profile(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat
 
         rest, best = _maximise(objective, [warm["x"], theta_hat[others]], other_bounds)
         warm["x"] = rest
+        if best > ll_hat + 1e-6:
+            theta = np.empty(len(theta_hat))
+            theta[index] = value
+            theta[others] = rest
+            raise _BetterMaximum(theta)
         return best
 
     def gap(value: float) -> float:
@@ -535,7 +601,11 @@ def _profile(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat
         while True:
             outer = theta_hat[index] + direction * min(step, span)
             if gap(outer) > 0:
-                found = optimize.brentq(gap, min(inner, outer), max(inner, outer), xtol=1e-4)
+                try:
+                    found = optimize.brentq(gap, min(inner, outer), max(inner, outer),
+                                            xtol=1e-4)
+                except ValueError:  # the warm-started profile is not monotone here
+                    found = outer
                 break
             if step >= span:
                 break
@@ -557,7 +627,23 @@ def fit_model(form: HazardForm, runs: Runs, melting: MeltingLaw | None = None,
     def objective(theta: np.ndarray) -> float:
         return float(log_likelihood(form, theta[None, :], runs, melting)[0])
 
-    theta_hat, ll_hat = _maximise(objective, _starts(form, runs, melting), bounds)
+    starts = _starts(form, runs, melting)
+    for _attempt in range(4):
+        theta_hat, ll_hat = _maximise(objective, starts, bounds)
+        try:
+            intervals = _intervals(form, runs, melting, theta_hat, ll_hat, confidence, bounds,
+                                   profile)
+            break
+        except _BetterMaximum as better:
+            starts = [better.theta, *starts]
+    else:
+        raise RuntimeError(f"the {form.name} form: the profiles kept finding higher maxima")
+    return ModelFit(form, theta_hat, ll_hat, intervals, runs, melting, confidence)
+
+
+def _intervals(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat: np.ndarray,
+               ll_hat: float, confidence: float, bounds: Sequence[tuple[float, float]],
+               profile: bool) -> list[ParameterInterval]:
     level = stats.chi2.ppf(confidence, 1) / 2
     names = (*form.parameter_names, LAG_NAME, *(MELTING_NAMES if form.uses_melting else ()))
     units = (*form.parameter_units, "ln(ps)", *(("K", "K") if form.uses_melting else ()))
@@ -574,7 +660,7 @@ def fit_model(form: HazardForm, runs: Runs, melting: MeltingLaw | None = None,
             open_lower = open_upper = False
         intervals.append(ParameterInterval(name, unit, float(theta_hat[index]), float(lower),
                                            float(upper), open_lower, open_upper, at_edge))
-    return ModelFit(form, theta_hat, ll_hat, intervals, runs, melting, confidence)
+    return intervals
 
 
 def _hessian(function: Callable[[np.ndarray], float], x: np.ndarray, steps: np.ndarray
@@ -643,6 +729,38 @@ def likelihood_region(fit: ModelFit, samples: int = 20000, seed: int = 0,
     return region
 
 
+MIN_REGION_SETS_PER_PARAMETER = 50
+"""Fewer parameter sets than this per parameter in the likelihood region: its bands are open."""
+
+
+def region_reach(fit: ModelFit) -> list[float]:
+    """For each parameter, the share of its profile interval the region's sets span (1: the
+    whole interval; the bands are ranges over these sets, so a share well below 1 makes them
+    too narrow).  NaN where the interval is open."""
+    if fit.region is None:
+        raise ValueError("likelihood_region(fit) first")
+    shares = []
+    for index, interval in enumerate(fit.intervals):
+        width = interval.upper - interval.lower
+        if interval.open_lower or interval.open_upper or not width > 0:
+            shares.append(float("nan"))
+            continue
+        column = fit.region[:, index]
+        shares.append(float((column.max() - column.min()) / width))
+    return shares
+
+
+def region_adequate(fit: ModelFit, min_reach: float = 0.85) -> bool:
+    """Whether the region's sets are enough, and spread enough, for bands to be quoted as
+    resolved: at least :data:`MIN_REGION_SETS_PER_PARAMETER` per parameter, and every resolved
+    parameter's interval spanned to ``min_reach``."""
+    if fit.region is None:
+        return False
+    enough = len(fit.region) - 1 >= MIN_REGION_SETS_PER_PARAMETER * len(fit.theta)
+    reach = [share for share in region_reach(fit) if not math.isnan(share)]
+    return enough and all(share >= min_reach for share in reach)
+
+
 def simulate_runs(form: HazardForm, theta: np.ndarray, sizes_atoms: Sequence[float],
                   temperatures_K: Sequence[float], replicas: int, hold_ps: float,
                   seed: int = 0) -> Runs:
@@ -663,4 +781,5 @@ def simulate_runs(form: HazardForm, theta: np.ndarray, sizes_atoms: Sequence[flo
                                            np.array([t]))[0, 0]) - draw[i]
 
         time[i] = optimize.brentq(gap, 1e-9, hold_ps)
-    return Runs(size, temperature, time, ordered, np.full(len(size), "synthetic", dtype=object))
+    return Runs(size, temperature, time, ordered, np.full(len(size), "synthetic", dtype=object),
+                np.full(len(size), float(hold_ps)))

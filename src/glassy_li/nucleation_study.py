@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+import yaml  # noqa: E402
 
 from .nucleation_model import (  # noqa: E402
     FORMS,
@@ -34,6 +34,7 @@ from .nucleation_model import (  # noqa: E402
     fit_model,
     likelihood_region,
     probability_ordered,
+    region_adequate,
 )
 from .statistics import proportion_interval  # noqa: E402
 
@@ -41,6 +42,7 @@ __all__ = [
     "NucleationModelSettings",
     "NucleationStudy",
     "plot_critical_size_map",
+    "freeze_prediction",
     "run_study",
     "write_study",
 ]
@@ -121,6 +123,17 @@ class NucleationStudy:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+def planned_hold_ps(folder: Path) -> float | None:
+    """A committed campaign's planned hold (``md.equilibrate_duration_ps`` of its
+    ``config.yaml``), or None where it has none."""
+    path = folder / "config.yaml"
+    if not path.is_file():
+        return None
+    md = (yaml.safe_load(path.read_text()) or {}).get("md", {})
+    value = md.get("equilibrate_duration_ps")
+    return float(value) if value is not None else None
+
+
 def _load(settings: NucleationModelSettings, campaigns: Sequence[str], required: bool
           ) -> tuple[Runs, dict[str, dict[str, int]], list[str]]:
     parts, left_out, missing = [], {}, []
@@ -133,7 +146,8 @@ def _load(settings: NucleationModelSettings, campaigns: Sequence[str], required:
                     "(run its campaign and its results_page first)")
             missing.append(campaign)
             continue
-        runs, dropped = Runs.from_campaign_table(path, campaign)
+        runs, dropped = Runs.from_campaign_table(path, campaign,
+                                                 hold_ps=planned_hold_ps(path.parents[1]))
         parts.append(runs)
         left_out[campaign] = dropped
     return Runs.concatenate(parts), left_out, missing
@@ -143,25 +157,36 @@ def _interval_text(value: float, lower: float, upper: float) -> str:
     return f"{value:.3g} [{lower:.3g}, {upper:.3g}]"
 
 
-def _band(values: np.ndarray) -> tuple[float, float, float]:
-    """Estimate (the first row: the maximum) and the range over the likelihood region."""
-    finite = values[~np.isnan(values)]
-    if len(finite) == 0:
-        return float("nan"), float("nan"), float("nan")
-    return float(values[0]), float(np.min(finite)), float(np.max(finite))
+@dataclass(frozen=True)
+class Band:
+    """A derived quantity at the maximum (``estimate``) and its range over the likelihood
+    region; ``undefined``: some parameter sets in the region give no value (NaN: e.g. no
+    critical size where ordering does not grow with size), so the range is open."""
+
+    estimate: float
+    lower: float
+    upper: float
+    undefined: bool
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Band:
+        finite = values[~np.isnan(values)]
+        if len(finite) == 0:
+            return cls(float("nan"), float("nan"), float("nan"), True)
+        return cls(float(values[0]), float(np.min(finite)), float(np.max(finite)),
+                   bool(np.isnan(values).any()))
 
 
-def _critical_status(estimate: float, lower: float, upper: float, resolved: bool) -> str:
-    if math.isnan(estimate):
+def band_status(fit: ModelFit, band: Band) -> str:
+    """``resolved`` where the band can be quoted as an interval; otherwise why not."""
+    if math.isnan(band.estimate):
         return "no critical size (ordering does not grow with size)"
-    if math.isinf(upper) and math.isinf(estimate):
-        return "bound: larger than the search range"
-    if not resolved:
+    if not fit.resolved:
         return "open (a parameter is not bounded by the data)"
-    if math.isinf(upper):
-        return "open above"
-    if lower == 0.0:
-        return "open below"
+    if band.undefined:
+        return "open (part of the likelihood region has no critical size)"
+    if not region_adequate(fit):
+        return "open (too few or too narrowly spread parameter sets in the likelihood region)"
     return "resolved"
 
 
@@ -249,11 +274,17 @@ def _comparison_table(study: NucleationStudy) -> pd.DataFrame:
             "training_runs": len(study.training),
             "training_ordered": study.training.n_ordered,
             "log_likelihood": fit.log_likelihood, "aic": fit.aic,
-            "delta_aic": fit.aic - best,
+            "aicc": fit.aicc, "delta_aic": fit.aic - best,
             "akaike_weight": math.exp(-(fit.aic - best) / 2) / sum(
                 math.exp(-(f.aic - best) / 2) for f in study.fits.values()),
             "held_out_runs": len(study.held_out),
             "held_out_log_likelihood": fit.held_out_log_likelihood(study.held_out),
+            "held_out_log_likelihood_region": fit.held_out_log_likelihood_region(
+                study.held_out),
+            "training_runs_on_rate_floor": fit.runs_on_floor()[0],
+            "training_ordered_on_rate_floor": fit.runs_on_floor()[1],
+            "region_sets": len(fit.region) - 1 if fit.region is not None else 0,
+            "region_adequate": region_adequate(fit) if fit.region is not None else False,
             "all_parameters_resolved": fit.resolved,
             "chosen": name == study.chosen,
         })
@@ -276,15 +307,13 @@ def _critical_size_table(study: NucleationStudy) -> pd.DataFrame:
         for fraction in fractions:
             temperature = fraction * settings.bulk_melting_point_K
             for hold in holds:
-                values = critical_size(fit.form, fit.region, temperature, hold * 1000.0)
-                estimate, lower, upper = _band(values)
+                band = Band.of(critical_size(fit.form, fit.region, temperature, hold * 1000.0))
                 rows.append({
                     "form": name, "chosen": name == study.chosen,
                     "temperature_fraction_of_melting": round(float(fraction), 4),
                     "temperature_K": round(temperature, 2), "hold_ns": hold,
-                    "critical_size_atoms": estimate, "lower_atoms": lower,
-                    "upper_atoms": upper,
-                    "status": _critical_status(estimate, lower, upper, fit.resolved),
+                    "critical_size_atoms": band.estimate, "lower_atoms": band.lower,
+                    "upper_atoms": band.upper, "status": band_status(fit, band),
                 })
     return pd.DataFrame(rows)
 
@@ -297,47 +326,80 @@ def _probability_table(study: NucleationStudy) -> pd.DataFrame:
             temperature = fraction * settings.bulk_melting_point_K
             for hold in settings.holds_ns:
                 for size in settings.probability_sizes_atoms:
-                    values = probability_ordered(fit.form, fit.region, size, temperature,
-                                                 hold * 1000.0)[:, 0]
-                    estimate, lower, upper = _band(values)
+                    band = Band.of(probability_ordered(fit.form, fit.region, size,
+                                                       temperature, hold * 1000.0)[:, 0])
                     rows.append({
                         "form": name, "chosen": name == study.chosen,
                         "temperature_fraction_of_melting": fraction,
                         "temperature_K": round(temperature, 2), "hold_ns": hold,
-                        "ensemble_size_atoms": size, "probability_ordered": estimate,
-                        "lower": lower, "upper": upper,
+                        "ensemble_size_atoms": size, "probability_ordered": band.estimate,
+                        "lower": band.lower, "upper": band.upper,
+                        "status": band_status(fit, band),
                     })
     return pd.DataFrame(rows)
 
 
-def _held_out_table(study: NucleationStudy) -> pd.DataFrame:
-    """Per held-out group (size, temperature, hold): the prediction against the observation.
+def count_distribution(probabilities: np.ndarray) -> np.ndarray:
+    """Poisson-binomial pmf of the count of ordered runs, one row of per-run probabilities
+    per parameter set ``(m, n)``: ``(m, n + 1)``."""
+    probabilities = np.atleast_2d(probabilities)
+    pmf = np.zeros((len(probabilities), probabilities.shape[1] + 1))
+    pmf[:, 0] = 1.0
+    for i in range(probabilities.shape[1]):
+        p = probabilities[:, i:i + 1]
+        shifted = np.zeros_like(pmf)
+        shifted[:, 1:] = pmf[:, :-1]
+        pmf = pmf * (1 - p) + shifted * p
+    return pmf
 
-    A group is *predicted right* when its observed count of ordered runs lies in the 95%
-    prediction range of the count: binomial quantiles at the ends of the probability's band
-    (the parameters' uncertainty and the runs' own chance together)."""
+
+def predictive_check(pmf: np.ndarray, observed: int, confidence: float
+                     ) -> tuple[int, int, float]:
+    """The central ``confidence`` range of a count's predictive pmf and the two-sided
+    p-value of ``observed`` (the probability of a count no more probable than it)."""
+    cumulative = np.cumsum(pmf)
+    alpha = 1 - confidence
+    low = int(np.searchsorted(cumulative, alpha / 2 - 1e-12))
+    high = int(np.searchsorted(cumulative, 1 - alpha / 2 - 1e-12))
+    p_value = float(pmf[pmf <= pmf[observed] * (1 + 1e-9)].sum())
+    return low, min(high, len(pmf) - 1), min(p_value, 1.0)
+
+
+def _held_out_table(study: NucleationStudy) -> pd.DataFrame:
+    """Per held-out group (size and temperature): the prediction against the observation.
+
+    Each run's probability of having ordered by the end of its window (its censoring time,
+    or the campaign's planned hold where it ordered) gives a Poisson-binomial count per
+    parameter set; averaged over the likelihood region's sets, the predictive distribution of
+    the group's count.  The group is
+    *predicted right* when the observed count's two-sided predictive p-value is at least
+    ``1 - confidence`` (it lies inside the central predictive range)."""
     runs = study.held_out
     columns = ["form", "chosen", "ensemble_size_atoms", "temperature_K",
                "temperature_fraction_of_melting", "hold_ps", "runs", "observed_ordered",
                "observed_fraction", "observed_lower", "observed_upper",
                "predicted_probability", "predicted_lower", "predicted_upper",
-               "predicted_count_low", "predicted_count_high", "predicted_right"]
+               "predicted_count_mean", "predicted_count_low", "predicted_count_high",
+               "predictive_p_value", "predicted_right", "status"]
     if len(runs) == 0:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame({"size": runs.size_atoms, "temperature": runs.temperature_K,
-                          "time": runs.time_ps, "ordered": runs.ordered})
-    alpha = 1 - study.settings.confidence
+                          "time": runs.windows(), "ordered": runs.ordered})
+    confidence = study.settings.confidence
     rows = []
     for name, fit in study.fits.items():
         for (size, temperature), group in frame.groupby(["size", "temperature"]):
-            hold = float(group["time"].max())
             ordered = int(group["ordered"].sum())
             n = len(group)
-            values = probability_ordered(fit.form, fit.region, size, temperature, hold)[:, 0]
-            estimate, lower, upper = _band(values)
-            low = int(stats.binom.ppf(alpha / 2, n, lower))
-            high = int(stats.binom.ppf(1 - alpha / 2, n, upper))
-            observed = proportion_interval(ordered, n, study.settings.confidence)
+            hold = float(group["time"].max())
+            ends = group["time"].to_numpy(float)
+            per_run = probability_ordered(fit.form, fit.region, np.full(n, size),
+                                          np.full(n, temperature), ends)
+            pmf = count_distribution(per_run).mean(axis=0)
+            low, high, p_value = predictive_check(pmf, ordered, confidence)
+            band = Band.of(probability_ordered(fit.form, fit.region, size, temperature,
+                                               hold)[:, 0])
+            observed = proportion_interval(ordered, n, confidence)
             rows.append({
                 "form": name, "chosen": name == study.chosen,
                 "ensemble_size_atoms": int(size), "temperature_K": temperature,
@@ -345,10 +407,13 @@ def _held_out_table(study: NucleationStudy) -> pd.DataFrame:
                     float(_fraction(temperature, study.settings)), 4),
                 "hold_ps": hold, "runs": n, "observed_ordered": ordered,
                 "observed_fraction": observed[0], "observed_lower": observed[1],
-                "observed_upper": observed[2], "predicted_probability": estimate,
-                "predicted_lower": lower, "predicted_upper": upper,
+                "observed_upper": observed[2], "predicted_probability": band.estimate,
+                "predicted_lower": band.lower, "predicted_upper": band.upper,
+                "predicted_count_mean": float(np.dot(np.arange(n + 1), pmf)),
                 "predicted_count_low": low, "predicted_count_high": high,
-                "predicted_right": low <= ordered <= high,
+                "predictive_p_value": p_value,
+                "predicted_right": p_value >= 1 - confidence,
+                "status": band_status(fit, band),
             })
     return pd.DataFrame(rows, columns=columns)
 
@@ -424,6 +489,40 @@ def study_record(study: NucleationStudy, made_with: Mapping[str, object]) -> dic
         "seed": settings.seed,
         **made_with,
     }
+
+
+PREDICTION_FOLDER = "nucleation-prediction"
+"""Beside the model's folder: its prediction for the held-out campaigns, written once, before
+they ran, and never rewritten (the model's own folder is rewritten with every fit)."""
+
+
+def freeze_prediction(study: NucleationStudy, folder: str | Path,
+                      made_with: Mapping[str, object]) -> Path | None:
+    """Write the chosen form's prediction at the paper's temperature (P(ordered) per size and
+    hold, N_c per hold) to ``folder`` - only while every held-out campaign is still unrun and
+    ``folder`` does not exist yet; returns it, or None where nothing was written."""
+    folder = Path(folder)
+    settings = study.settings
+    if folder.exists() or len(study.missing_held_out) < len(settings.held_out_campaigns):
+        return None
+    fraction = settings.paper_temperature_fraction
+    tables = {}
+    for name in ("probability", "critical_size"):
+        table = study.tables[name]
+        tables[name] = table[table["chosen"].astype(bool)
+                             & ((table["temperature_fraction_of_melting"] - fraction).abs()
+                                < 1e-6)]
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, table in tables.items():
+        table.to_csv(staging / f"predicted_{name}.tsv", sep="\t", index=False,
+                     float_format="%.6g")
+    record = {**study_record(study, made_with),
+              "frozen": "written before the held-out campaigns ran; never rewritten"}
+    (staging / "prediction.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    staging.rename(folder)
+    return folder
 
 
 def provenance_text(record: Mapping[str, object]) -> str:

@@ -37,6 +37,7 @@ __all__ = [
 MODEL_FOLDER = "nucleation-model"
 DIRECT_CAMPAIGN = "paper-conditions"
 PROTOCOL_CAMPAIGN = "paper-protocol"
+FROZEN_FOLDER = "nucleation-prediction"
 README_START = "<!-- the answer at the paper's conditions: written by glassy_li.paper_answer -->"
 README_END = "<!-- end of the answer -->"
 
@@ -96,27 +97,45 @@ def model_row(results_dir: Path, fraction: float, hold_ns: float) -> Mapping[str
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
+SEARCH_TOP_ATOMS = 1e6
+"""The largest size the model looks for N_c at (glassy_li.nucleation_model.SIZE_SEARCH_ATOMS)."""
+
+
 def model_text(row: Mapping[str, object]) -> str:
-    """A model ``N_c`` row in words: a value with its band, or a bound."""
+    """A model ``N_c`` row in words: a value with its band, or a bound; an open band says
+    so."""
     estimate = float(row["critical_size_atoms"])
     lower = float(row["lower_atoms"])
     upper = float(row["upper_atoms"])
     status = str(row["status"])
+    note = "" if status == "resolved" else f" ({status})"
     if math.isnan(estimate):
         return "no critical size (ordering does not grow with size)"
+    if math.isinf(lower):
+        return f"> {SEARCH_TOP_ATOMS:.0e} atoms (beyond the search range everywhere in the band)"
     if math.isinf(estimate):
-        return (f"> {format_number(lower)} atoms (the band's lower end; the estimate lies "
-                "beyond the search range)")
+        return f"> {format_number(lower)} atoms (the band's lower end; the best fit lies " \
+               f"beyond the search range){note}"
+    if estimate == 0.0:
+        return f"< {format_number(upper)} atoms (the band's upper end){note}"
     band = f"[{format_number(lower) if lower > 0 else 'open'}, " \
            f"{format_number(upper) if math.isfinite(upper) else 'open'}]"
-    text = f"{format_number(estimate)} atoms {band}"
-    return text if status == "resolved" else f"{text} ({status})"
+    return f"{format_number(estimate)} atoms {band}{note}"
 
 
-def _model_bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
-    if math.isnan(float(row["critical_size_atoms"])):
-        return None
-    return float(row["lower_atoms"]), float(row["upper_atoms"])
+def _model_inside(row: Mapping[str, object], size: float) -> str:
+    """Whether ``size`` lies in the model's band.  The band is the range over parameter sets
+    inside the likelihood region, so a size inside it is inside the interval; outside it is
+    only said where the band is resolved (an open band may reach further)."""
+    estimate = float(row["critical_size_atoms"])
+    if math.isnan(estimate):
+        return "cannot say (no critical size)"
+    lower, upper = float(row["lower_atoms"]), float(row["upper_atoms"])
+    if lower <= size <= upper:
+        return "inside"
+    if str(row["status"]) == "resolved":
+        return "outside"
+    return "cannot say (the band is open)"
 
 
 def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
@@ -146,11 +165,13 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
                      "paper": "-"})
     else:
         training = ", ".join(f"`{c}`" for c in settings.get("training_campaigns", []))
+        held_out = ", ".join(f"`{c}`" for c in settings.get("held_out_campaigns", [])) or "none"
         rows.append({
             "what": f"predicted by the nucleation model ({model['form']} form, chosen by AIC; "
-                    f"fitted to {training} without the 5-ns runs), {hold_ns:g}-ns hold",
+                    f"fitted to the droplet runs of {training}; {held_out} held out), "
+                    f"{hold_ns:g}-ns hold",
             "critical_size": model_text(model),
-            "paper": _inside(_model_bounds(model), paper_size),
+            "paper": _model_inside(model, paper_size),
         })
     protocol = _direct_row(results_dir, PROTOCOL_CAMPAIGN)
     if protocol is not None:
@@ -167,35 +188,80 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
     return rows
 
 
+def _level(results_dir: Path) -> str:
+    return f"{float((model_settings(results_dir) or {}).get('confidence', 0.95)):.0%}"
+
+
 def _held_out_lines(results_dir: Path) -> list[str]:
     table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_held_out.tsv")
+    settings = model_settings(results_dir) or {}
     if table is None or table.empty:
+        ran = [c for c in settings.get("held_out_campaigns", [])
+               if c not in settings.get("held_out_not_run", [])]
+        if ran:
+            return [f"The held-out campaign(s) {', '.join(ran)} hold no droplet runs the "
+                    "model can be tested on.", ""]
         return _prediction_lines(results_dir)
+    level = _level(results_dir)
+    alpha = 1 - float(settings.get("confidence", 0.95))
     chosen = table[table["chosen"].astype(str).eq("True")]
     right = int(chosen["predicted_right"].astype(str).eq("True").sum())
     form = str(chosen["form"].iloc[0]) if len(chosen) else "-"
     lines = [
-        f"**Held out, predicted before fitting them:** the chosen {form} form predicted {right} "
-        f"of {len(chosen)} sizes right (the observed count of ordered runs inside the 95% "
-        "prediction range of the count: the model's band and the runs' own chance "
-        "together); the other form's predictions beside it.",
+        f"**Held out (not fitted):** the chosen {form} form predicted {right} of {len(chosen)} "
+        "groups (size and temperature) right: the observed count of ordered runs has a "
+        f"two-sided predictive p-value of at least {alpha:.2g}"
+        f" (inside the central {level} range of the predictive count: each run's probability "
+        "of ordering within its own window, averaged over the parameter sets of the "
+        "likelihood region). The other form beside it.",
         "",
-        "| form | size (atoms) | hold T (K) | hold (ps) | ordered, observed [95% Wilson] | "
-        "P(ordered), predicted [band] | predicted count range | right? |",
-        "|---|---:|---:|---:|---|---|---|---|",
+        f"| form | size (atoms) | hold T (K) | hold (ps) | ordered, observed [{level} Wilson] | "
+        f"P(ordered by the hold), predicted [band] | predictive count, mean [{level} range] | "
+        "p | right? |",
+        "|---|---:|---:|---:|---|---|---|---:|---|",
     ]
     table = table.assign(_order=~table["chosen"].astype(str).eq("True"))
     for _, row in table.sort_values(["_order", "form", "temperature_K",
                                      "ensemble_size_atoms"]).iterrows():
         name = f"**{row['form']}**" if not row["_order"] else str(row["form"])
+        band = f"{row['predicted_probability']:.2f} [{row['predicted_lower']:.2f}, " \
+               f"{row['predicted_upper']:.2f}]"
+        if str(row.get("status", "resolved")) != "resolved":
+            band += " (open)"
         lines.append(
             f"| {name} | {int(row['ensemble_size_atoms'])} | {row['temperature_K']:.0f} | "
             f"{row['hold_ps']:.0f} | {int(row['observed_ordered'])}/{int(row['runs'])} "
-            f"[{row['observed_lower']:.2f}, {row['observed_upper']:.2f}] | "
-            f"{row['predicted_probability']:.2f} [{row['predicted_lower']:.2f}, "
-            f"{row['predicted_upper']:.2f}] | {int(row['predicted_count_low'])}-"
-            f"{int(row['predicted_count_high'])} | "
+            f"[{row['observed_lower']:.2f}, {row['observed_upper']:.2f}] | {band} | "
+            f"{row['predicted_count_mean']:.1f} [{int(row['predicted_count_low'])}, "
+            f"{int(row['predicted_count_high'])}] | {row['predictive_p_value']:.2g} | "
             f"{'yes' if str(row['predicted_right']) == 'True' else '**no**'} |")
+    return [*lines, "", *_frozen_lines(results_dir, chosen)]
+
+
+def _frozen_lines(results_dir: Path, observed: pd.DataFrame) -> list[str]:
+    """The prediction written before the held-out runs, beside what they did."""
+    folder = results_dir / FROZEN_FOLDER
+    table = _read(folder / "predicted_probability.tsv")
+    if table is None or observed.empty:
+        return []
+    record = json.loads((folder / "prediction.json").read_text())
+    lines = [
+        f"**The prediction as frozen** on {record.get('date', 'undated')} (commit "
+        f"{record.get('commit', 'unknown')}, before the held-out runs; "
+        f"`{FROZEN_FOLDER}/`), {record.get('chosen_form', '-')} form, beside the outcome:",
+        "",
+        "| size (atoms) | hold (ns) | P(ordered), frozen [band] | ordered, observed |",
+        "|---:|---:|---|---|",
+    ]
+    for _, row in observed.sort_values("ensemble_size_atoms").iterrows():
+        hold_ns = float(row["hold_ps"]) / 1000
+        match = table[(table["ensemble_size_atoms"] == row["ensemble_size_atoms"])
+                      & ((table["hold_ns"] - hold_ns).abs() < 1e-6)]
+        frozen = (f"{match.iloc[0]['probability_ordered']:.2f} [{match.iloc[0]['lower']:.2f}, "
+                  f"{match.iloc[0]['upper']:.2f}]" if len(match) else "not predicted at this "
+                  "size and hold")
+        lines.append(f"| {int(row['ensemble_size_atoms'])} | {hold_ns:g} | {frozen} | "
+                     f"{int(row['observed_ordered'])}/{int(row['runs'])} |")
     return [*lines, ""]
 
 
@@ -221,7 +287,9 @@ def _prediction_lines(results_dir: Path) -> list[str]:
         "| size (atoms) | P(ordered by 5 ns), predicted [band] |",
         "|---:|---|",
         *(f"| {int(row['ensemble_size_atoms'])} | {row['probability_ordered']:.2f} "
-          f"[{row['lower']:.2f}, {row['upper']:.2f}] |" for _, row in rows.iterrows()),
+          f"[{row['lower']:.2f}, {row['upper']:.2f}]"
+          f"{'' if str(row.get('status', 'resolved')) == 'resolved' else ' (open)'} |"
+          for _, row in rows.iterrows()),
         "",
     ]
 
@@ -230,15 +298,18 @@ def _comparison_lines(results_dir: Path) -> list[str]:
     table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_comparison.tsv")
     if table is None:
         return []
-    lines = ["| form | rate r(N, T) | free parameters | ln L (training) | delta AIC | "
-             "Akaike weight | ln L (held out) | parameters all resolved | chosen |",
-             "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    lines = ["| form | rate r(N, T) | free parameters | ln L (training) | delta AIC | AICc | "
+             "Akaike weight | ln L (held out): at the maximum, region-averaged | ordered "
+             "training runs on the rate floor | parameters all resolved | chosen |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|"]
     for _, row in table.iterrows():
-        held = format_number(row["held_out_log_likelihood"], ".2f") or "-"
+        held = (f"{format_number(row['held_out_log_likelihood'], '.2f') or '-'}, "
+                f"{format_number(row.get('held_out_log_likelihood_region'), '.2f') or '-'}")
         lines.append(
             f"| {row['form']} | {row['description']} | {int(row['free_parameters'])} | "
-            f"{row['log_likelihood']:.2f} | {row['delta_aic']:.1f} | "
+            f"{row['log_likelihood']:.2f} | {row['delta_aic']:.1f} | {row['aicc']:.1f} | "
             f"{row['akaike_weight']:.3g} | {held} | "
+            f"{int(row['training_ordered_on_rate_floor'])} | "
             f"{'yes' if str(row['all_parameters_resolved']) == 'True' else 'no'} | "
             f"{'**yes**' if str(row['chosen']) == 'True' else 'no'} |")
     return [*lines, ""]
@@ -257,11 +328,12 @@ def answer_section(results_dir: str | Path) -> list[str]:
         "",
         f"The paper's claim is made at {at} after a 5-ns hold (5.3 ns with its heat and "
         "quench). The critical size there, measured directly and predicted by the nucleation "
-        "model (the hazard of ordering of an N-atom droplet at T, fitted to every other "
-        "droplet run, censored ones included; `docs/results/nucleation-model/`), beside the "
-        "paper's 700 atoms:",
+        "model (the hazard of ordering of an N-atom droplet at T, fitted to the droplet runs "
+        "of its training campaigns, censored ones included; `docs/results/nucleation-model/`), "
+        "beside the paper's 700 atoms:",
         "",
-        "| what | critical size at the paper's conditions (atoms) [95%] | the paper's 700 |",
+        f"| what | critical size at the paper's conditions (atoms) [{_level(results_dir)}] | "
+        "the paper's 700 |",
         "|---|---|---|",
         *(f"| {row['what']} | {row['critical_size']} | {row['paper']} |"
           for row in answer_rows(results_dir)),
@@ -275,6 +347,12 @@ def answer_section(results_dir: str | Path) -> list[str]:
             "profile-likelihood intervals: `nucleation-model/tables/nucleation_parameters.tsv`):",
             "",
             *_comparison_lines(results_dir),
+            "The training runs are pooled whatever their timestep (the campaigns marked old "
+            "timestep below ran at 1 fs throughout); runs already ordered when their hold "
+            "began, and gas starts, are left out (counted in "
+            "`nucleation-model/model.json`). An ordered run on the rate floor is one the form "
+            "calls all but impossible (a droplet at or above its own T_m(N)).",
+            "",
             "![N_c against T/T_m](nucleation-model/figures/nucleation_critical_size_map.png)",
             "",
             "The map: the critical size (half the droplets ordered by the hold's end) against "

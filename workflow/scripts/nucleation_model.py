@@ -5,7 +5,13 @@ import datetime
 from pathlib import Path
 
 from glassy_li.logs import redirect_to_log
-from glassy_li.nucleation_study import NucleationModelSettings, run_study, write_study
+from glassy_li.nucleation_study import (
+    PREDICTION_FOLDER,
+    NucleationModelSettings,
+    freeze_prediction,
+    run_study,
+    write_study,
+)
 from glassy_li.paper_answer import update_readme
 from glassy_li.results_page import git_commit, require_committed_code, write_page
 
@@ -21,6 +27,10 @@ with redirect_to_log(snakemake.log[0]) as log:
                  "date": datetime.date.today().isoformat()}
     for path in write_study(study, snakemake.output.folder, made_with):
         log(f"wrote {path}")
+    frozen = freeze_prediction(study, settings.results_dir / PREDICTION_FOLDER, made_with)
+    log(f"froze the prediction for the held-out campaigns in {frozen}" if frozen else
+        f"kept {settings.results_dir / PREDICTION_FOLDER} as it was (written once, before the "
+        "held-out campaigns ran)")
     text = write_page(settings.results_dir)
     log(f"rewrote {settings.results_dir / 'README.md'} ({len(text.splitlines())} lines)")
     update_readme(root / "README.md", settings.results_dir)
