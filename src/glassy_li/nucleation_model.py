@@ -436,6 +436,12 @@ class ModelFit:
     melting: MeltingLaw | None
     confidence: float
     region: np.ndarray | None = None
+    region_boundary_rows: int = 0
+    """How many of the region's last rows are :attr:`boundary_sets` (not drawn)."""
+    boundary_sets: np.ndarray | None = None
+    """The parameter sets at the closed ends of the profile intervals (each on the region's
+    edge, extreme in its parameter): added to the region's sets, so that its bands reach
+    every interval's ends."""
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -564,10 +570,11 @@ class _BetterMaximum(Exception):
 
 
 def _profile(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat: np.ndarray,
-             ll_hat: float, index: int, level: float, bounds: Sequence[tuple[float, float]]
-             ) -> tuple[float, float, bool, bool]:
+             ll_hat: float, index: int, level: float, bounds: Sequence[tuple[float, float]],
+             boundary: list[np.ndarray] | None = None) -> tuple[float, float, bool, bool]:
     """The profile-likelihood interval of parameter ``index``; raises :class:`_BetterMaximum`
-    where the profile climbs above ``ll_hat`` (the fit's maximum was not the maximum)."""
+    where the profile climbs above ``ll_hat`` (the fit's maximum was not the maximum).  The
+    full parameter sets at the interval's closed ends are appended to ``boundary``."""
     others = [i for i in range(len(theta_hat)) if i != index]
     other_bounds = [bounds[i] for i in others]
     warm = {"x": theta_hat[others]}
@@ -606,6 +613,12 @@ def _profile(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat
                                             xtol=1e-4)
                 except ValueError:  # the warm-started profile is not monotone here
                     found = outer
+                if boundary is not None:
+                    profile(found)
+                    theta = np.empty(len(theta_hat))
+                    theta[index] = found
+                    theta[others] = warm["x"]
+                    boundary.append(theta)
                 break
             if step >= span:
                 break
@@ -630,20 +643,23 @@ def fit_model(form: HazardForm, runs: Runs, melting: MeltingLaw | None = None,
     starts = _starts(form, runs, melting)
     for _attempt in range(4):
         theta_hat, ll_hat = _maximise(objective, starts, bounds)
+        boundary: list[np.ndarray] = []
         try:
             intervals = _intervals(form, runs, melting, theta_hat, ll_hat, confidence, bounds,
-                                   profile)
+                                   profile, boundary)
             break
         except _BetterMaximum as better:
             starts = [better.theta, *starts]
     else:
         raise RuntimeError(f"the {form.name} form: the profiles kept finding higher maxima")
-    return ModelFit(form, theta_hat, ll_hat, intervals, runs, melting, confidence)
+    return ModelFit(form, theta_hat, ll_hat, intervals, runs, melting, confidence,
+                    boundary_sets=np.array(boundary) if boundary else None)
 
 
 def _intervals(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_hat: np.ndarray,
                ll_hat: float, confidence: float, bounds: Sequence[tuple[float, float]],
-               profile: bool) -> list[ParameterInterval]:
+               profile: bool, boundary: list[np.ndarray] | None = None
+               ) -> list[ParameterInterval]:
     level = stats.chi2.ppf(confidence, 1) / 2
     names = (*form.parameter_names, LAG_NAME, *(MELTING_NAMES if form.uses_melting else ()))
     units = (*form.parameter_units, "ln(ps)", *(("K", "K") if form.uses_melting else ()))
@@ -654,7 +670,7 @@ def _intervals(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_h
             high - low)
         if profile:
             lower, upper, open_lower, open_upper = _profile(
-                form, runs, melting, theta_hat, ll_hat, index, level, bounds)
+                form, runs, melting, theta_hat, ll_hat, index, level, bounds, boundary)
         else:
             lower = upper = float("nan")
             open_lower = open_upper = False
@@ -724,6 +740,11 @@ def likelihood_region(fit: ModelFit, samples: int = 20000, seed: int = 0,
             # the next round's proposal: the region found so far, widened
             covariance = np.cov(kept, rowvar=False) * spread**2 + np.diag(
                 (1e-6 * (bounds[:, 1] - bounds[:, 0])) ** 2)
+    fit.region_boundary_rows = 0
+    if fit.boundary_sets is not None:
+        edge = log_likelihood(fit.form, fit.boundary_sets, fit.runs, fit.melting)
+        kept_parts.append(fit.boundary_sets[fit.log_likelihood - edge <= level * 1.001])
+        fit.region_boundary_rows = len(kept_parts[-1])
     region = np.vstack([theta_hat[None, :], *kept_parts])
     fit.region = region
     return region
@@ -734,18 +755,20 @@ MIN_REGION_SETS_PER_PARAMETER = 50
 
 
 def region_reach(fit: ModelFit) -> list[float]:
-    """For each parameter, the share of its profile interval the region's sets span (1: the
-    whole interval; the bands are ranges over these sets, so a share well below 1 makes them
-    too narrow).  NaN where the interval is open."""
+    """For each parameter, the share of its profile interval the region's *drawn* sets span
+    (1: the whole interval; the profile ends are added to the region besides, but a derived
+    quantity's extremes lie elsewhere on the region's edge, reached only by draws, so a share
+    well below 1 makes its band too narrow).  NaN where the interval is open."""
     if fit.region is None:
         raise ValueError("likelihood_region(fit) first")
+    drawn = fit.region[:len(fit.region) - fit.region_boundary_rows]
     shares = []
     for index, interval in enumerate(fit.intervals):
         width = interval.upper - interval.lower
         if interval.open_lower or interval.open_upper or not width > 0:
             shares.append(float("nan"))
             continue
-        column = fit.region[:, index]
+        column = drawn[:, index]
         shares.append(float((column.max() - column.min()) / width))
     return shares
 

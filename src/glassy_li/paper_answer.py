@@ -108,19 +108,19 @@ def model_text(row: Mapping[str, object]) -> str:
     lower = float(row["lower_atoms"])
     upper = float(row["upper_atoms"])
     status = str(row["status"])
-    note = "" if status == "resolved" else f" ({status})"
+    note = "" if status == "resolved" else "; band " + status.replace(" (", ": ", 1).rstrip(")")
     if math.isnan(estimate):
         return "no critical size (ordering does not grow with size)"
     if math.isinf(lower):
         return f"> {SEARCH_TOP_ATOMS:.0e} atoms (beyond the search range everywhere in the band)"
     if math.isinf(estimate):
         return f"> {format_number(lower)} atoms (the band's lower end; the best fit lies " \
-               f"beyond the search range){note}"
+               f"beyond the search range{note})"
     if estimate == 0.0:
-        return f"< {format_number(upper)} atoms (the band's upper end){note}"
+        return f"< {format_number(upper)} atoms (the band's upper end{note})"
     band = f"[{format_number(lower) if lower > 0 else 'open'}, " \
            f"{format_number(upper) if math.isfinite(upper) else 'open'}]"
-    return f"{format_number(estimate)} atoms {band}{note}"
+    return f"{format_number(estimate)} atoms {band}" + (f" ({note[2:]})" if note else "")
 
 
 def _model_inside(row: Mapping[str, object], size: float) -> str:
@@ -267,22 +267,28 @@ def _frozen_lines(results_dir: Path, observed: pd.DataFrame) -> list[str]:
 
 def _prediction_lines(results_dir: Path) -> list[str]:
     """Before the held-out runs exist: the chosen form's P(ordered by 5 ns) at the paper's
-    temperature, per size: the prediction as made before the runs."""
+    temperature, per size, from the frozen prediction (else the model's current tables)."""
     settings = model_settings(results_dir) or {}
-    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_probability.tsv")
+    frozen = results_dir / FROZEN_FOLDER / "predicted_probability.tsv"
+    source = frozen if frozen.is_file() else (
+        results_dir / MODEL_FOLDER / "tables" / "nucleation_probability.tsv")
+    table = _read(source)
     if table is None:
         return []
+    if frozen.is_file():
+        settings = json.loads((results_dir / FROZEN_FOLDER / "prediction.json").read_text())
     fraction = float(settings.get("paper_temperature_fraction", 0.66))
     rows = table[table["chosen"].astype(str).eq("True")
                  & ((table["temperature_fraction_of_melting"] - fraction).abs() < 1e-6)
                  & ((table["hold_ns"] - 5.0).abs() < 1e-9)]
     if rows.empty:
         return []
-    made = settings.get("date", "undated")
+    made = (f"frozen on {settings.get('date', 'undated')} (commit "
+            f"{settings.get('commit', 'unknown')}) in `{FROZEN_FOLDER}/`, never rewritten"
+            if frozen.is_file() else "from the model's current fit (not frozen yet)")
     return [
         f"**The held-out runs ({fraction:g} T_m, 5 ns) have not run yet.** The model's "
-        f"prediction for them, made on {made} before they ran (the chosen form; "
-        "`nucleation-model/tables/nucleation_probability.tsv`):",
+        f"prediction for them ({settings.get('chosen_form', 'chosen')} form), {made}:",
         "",
         "| size (atoms) | P(ordered by 5 ns), predicted [band] |",
         "|---:|---|",
