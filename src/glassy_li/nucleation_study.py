@@ -75,9 +75,13 @@ class NucleationModelSettings:
     seed: int = 0
 
     @classmethod
-    def from_config(cls, section: Mapping[str, object], bulk_melting_point_K: float,
-                    project_root: str | Path = ".") -> NucleationModelSettings:
+    def from_config(cls, section: Mapping[str, object], bulk_melting_point_K: float | None,
+                    project_root: str | Path = ".", potential: str = "the campaign's"
+                    ) -> NucleationModelSettings:
         root = Path(project_root)
+        if bulk_melting_point_K is None:
+            raise ValueError(f"nucleation_model: potential {potential} has no melting_point_K "
+                             "(T / T_m needs it: measure it with `snakemake interface_melting`)")
         unknown = sorted(set(section["forms"]) - set(FORMS))
         if unknown:
             raise ValueError(f"nucleation_model.forms: unknown form(s) {', '.join(unknown)} "

@@ -21,7 +21,8 @@ rule nucleation_model:
         "../../envs/glassy-li.yaml"
     params:
         settings=config["nucleation_model"],
-        bulk_melting_point_K=config["potential_presets"][config["potential"]]["melting_point_K"],
+        bulk_melting_point_K=config["potential_presets"][config["potential"]].get("melting_point_K"),
+        potential=config["potential"],
         project_root=str(PROJECT_ROOT),
         allow_uncommitted=config["results_page"]["allow_uncommitted"],
     script:

@@ -21,7 +21,8 @@ with redirect_to_log(snakemake.log[0]) as log:
     root = Path(snakemake.params.project_root)
     require_committed_code(root, snakemake.params.allow_uncommitted)
     settings = NucleationModelSettings.from_config(
-        snakemake.params.settings, snakemake.params.bulk_melting_point_K, root)
+        snakemake.params.settings, snakemake.params.bulk_melting_point_K, root,
+        snakemake.params.potential)
     study = run_study(settings, log=log)
     made_with = {"command": "snakemake --cores 1 nucleation_model", "commit": git_commit(root),
                  "date": datetime.date.today().isoformat()}
