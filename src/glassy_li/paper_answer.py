@@ -377,12 +377,16 @@ def front_door_text(results_dir: str | Path) -> str:
     direct, model = rows[0], rows[1]
     settings = model_settings(Path(results_dir)) or {}
     fraction = float(settings.get("paper_temperature_fraction", 0.66))
+    direct_text = direct["critical_size"] if direct["critical_size"] != "not run yet" else (
+        "not measured yet (its campaign has not run)")
     text = (f"**The answer at the paper's conditions** ({fraction:g} T_m, 5-ns hold): the "
-            f"critical size measured directly is {direct['critical_size']}")
-    text += (f" (the paper's 700 atoms {direct['paper']} it)" if direct["paper"] != "-" else "")
-    text += (f"; the nucleation model, fitted without those runs, predicts "
-             f"{model['critical_size']}")
-    text += (f" (700 {model['paper']})" if model["paper"] != "-" else "")
+            f"critical size measured directly is {direct_text}")
+    text += (f" (the paper's 700 atoms: {direct['paper']})" if direct["paper"] != "-" else "")
+    if model["critical_size"] == "not fitted yet":
+        text += "; the nucleation model is not fitted yet"
+    else:
+        text += (f"; the nucleation model, fitted without those runs, predicts "
+                 f"{model['critical_size']} (the paper's 700 atoms: {model['paper']})")
     return text + ". Details: [docs/results/README.md](docs/results/README.md)."
 
 
