@@ -168,11 +168,18 @@ def test_the_likelihood_is_the_censored_exponential_one_when_the_lag_vanishes():
     assert log_likelihood(POWER, theta, runs, None)[0] == pytest.approx(expected, rel=1e-6)
 
 
-def test_the_region_spans_the_profile_intervals_it_stands_for():
+@pytest.fixture(scope="module")
+def power_fit():
+    """The power form fitted to synthetic runs, with its likelihood region."""
     runs = simulate_runs(POWER, POWER_TRUTH, SIZES, TEMPERATURES, replicas=4, hold_ps=1000,
                          seed=7)
     fit = fit_model(POWER, runs)
     likelihood_region(fit, samples=8000)
+    return fit
+
+
+def test_the_region_spans_the_profile_intervals_it_stands_for(power_fit):
+    fit, runs = power_fit, power_fit.runs
     reach = region_reach(fit)
     assert all(0.85 <= share <= 1.0 + 1e-9 for share in reach), reach
     assert region_adequate(fit)
@@ -184,11 +191,8 @@ def test_the_region_spans_the_profile_intervals_it_stands_for():
     assert fit.region_boundary_rows == 2 * len(fit.theta)  # both ends of every interval
 
 
-def test_bands_with_undefined_or_unbounded_parts_are_not_called_resolved():
-    runs = simulate_runs(POWER, POWER_TRUTH, SIZES, TEMPERATURES, replicas=4, hold_ps=1000,
-                         seed=7)
-    fit = fit_model(POWER, runs)
-    likelihood_region(fit, samples=8000)
+def test_bands_with_undefined_or_unbounded_parts_are_not_called_resolved(power_fit):
+    fit = power_fit
     assert band_status(fit, Band.of(np.array([500.0, 400.0, 650.0]))) == "resolved"
     assert "part of the likelihood region" in band_status(
         fit, Band.of(np.array([500.0, np.nan, 650.0])))
