@@ -25,7 +25,8 @@ included (an ordered run contributes ``ln h(t) - H(t)``, a censored one ``-H(t)`
     law's two coefficients are parameters of the fit too, tied to their measured values by
     the Gaussian likelihood of that fit (its covariance), so that what the melting curves
     leave uncertain widens every interval here.  A droplet at or above its own melting point
-    does not order (``r = 0``).
+    does not order (``ln r`` floored at :data:`LOG_RATE_FLOOR`).  The law was fitted to
+    350-2000-atom clusters: smaller droplets extrapolate it.
 
 The forms are compared by Akaike's criterion on the training runs and by the log-likelihood
 of runs held out of the fit.  Intervals are **profile-likelihood** ones (the set of values
