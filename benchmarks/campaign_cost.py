@@ -5,7 +5,7 @@
 
 From the run folders (`glassy-li status --json` and each run's md_performance.json): the MD
 runs, how many ended their hold early (outcome settled), how many resumed from a restart, the
-atom-steps planned (every hold to its end) and simulated, the MD core-hours (wall time x MPI
+atom-steps planned and simulated, the MD core-hours (wall time x MPI
 ranks) and the longest MD job. The Slurm estimate: one job per run per rule (snakemake -n
 --workflow-profile profiles/slurm --forceall: its job count), each MD job on md.mpi_ranks
 cores for the wall time measured here; the allocation's core-hours are the MD ones plus the
@@ -87,8 +87,9 @@ def main() -> None:
     print(f"campaign {state['campaign']}: {len(runs)} MD runs, states {state['eta']['counts']}")
     print(f"  ended the hold early (outcome settled): {early}; resumed from a restart: {resumed};"
           f" MD attempts: {attempts}")
-    print(f"  atom-steps: {done:.3g} simulated of {planned:.3g} planned (every hold to its end),"
-          f" {done / planned:.0%}")
+    print(f"  atom-steps: {done:.3g} simulated of {planned:.3g} planned now (a run that ended its"
+          f" hold early counts what it ran; `glassy-li status` before the start gives the"
+          f" worst case)")
     print(f"  MD: {ranks_wall / 3600:.2f} core-hours ({md_wall / 3600:.2f} h of job wall time);"
           f" longest MD job {longest / 60:.1f} min; analysis jobs {analysis / 3600:.2f} core-h")
     if jobs:
