@@ -136,6 +136,11 @@ def test_a_held_out_prediction_is_right_only_when_the_hazard_is_the_fitted_one(
     assert bool(table["predicted_right"].all()) is expected_right
     comparison = study.tables["comparison"]
     assert comparison["held_out_runs"].iloc[0] == 16
+    # the goodness of fit: every training group (5 sizes x 3 temperatures), fitted by the
+    # hazard it was drawn from, lies inside its predictive range but for chance
+    calibration = study.tables["calibration"]
+    assert len(calibration) == 15 and set(calibration["runs"]) == {5}
+    assert calibration["predicted_right"].mean() >= 0.8
 
 
 def test_a_missing_training_campaign_is_named_and_a_missing_held_out_one_is_predicted(tmp_path):

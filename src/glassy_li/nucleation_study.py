@@ -47,7 +47,8 @@ __all__ = [
     "write_study",
 ]
 
-TABLES = ("runs", "parameters", "comparison", "critical_size", "probability", "held_out")
+TABLES = ("runs", "parameters", "comparison", "critical_size", "probability", "held_out",
+          "calibration")
 """The study's tables, each written as ``tables/nucleation_<name>.tsv``."""
 FIGURE = "nucleation_critical_size_map"
 NOT_RUN = "not run yet"
@@ -229,6 +230,7 @@ def run_study(settings: NucleationModelSettings, log=print) -> NucleationStudy:
         "critical_size": _critical_size_table(study),
         "probability": _probability_table(study),
         "held_out": _held_out_table(study),
+        "calibration": _calibration_table(study),
     }
     log(f"chosen by AIC: {chosen}")
     return study
@@ -370,7 +372,18 @@ def predictive_check(pmf: np.ndarray, observed: int, confidence: float
 
 
 def _held_out_table(study: NucleationStudy) -> pd.DataFrame:
-    """Per held-out group (size and temperature): the prediction against the observation.
+    """The held-out runs' groups, predicted against observed (:func:`prediction_table`)."""
+    return prediction_table(study, study.held_out)
+
+
+def _calibration_table(study: NucleationStudy) -> pd.DataFrame:
+    """The training runs' groups, fitted against observed: the goodness of fit, group by
+    group (:func:`prediction_table` on the runs the model was fitted to)."""
+    return prediction_table(study, study.training)
+
+
+def prediction_table(study: NucleationStudy, runs: Runs) -> pd.DataFrame:
+    """Per group of ``runs`` (size and temperature): the prediction against the observation.
 
     Each run's probability of having ordered by the end of its window (its censoring time,
     or the campaign's planned hold where it ordered) gives a Poisson-binomial count per
@@ -378,7 +391,6 @@ def _held_out_table(study: NucleationStudy) -> pd.DataFrame:
     the group's count.  The group is
     *predicted right* when the observed count's two-sided predictive p-value is at least
     ``1 - confidence`` (it lies inside the central predictive range)."""
-    runs = study.held_out
     columns = ["form", "chosen", "ensemble_size_atoms", "temperature_K",
                "temperature_fraction_of_melting", "hold_ps", "runs", "observed_ordered",
                "observed_fraction", "observed_lower", "observed_upper",
@@ -558,6 +570,7 @@ its likelihood and its intervals: `glassy_li.nucleation_model` (module docstring
 | tables/nucleation_critical_size.tsv | N_c(T, t) (atoms) with its band, per form, T, hold |
 | tables/nucleation_probability.tsv | P(ordered by t / N, T) with its band |
 | tables/nucleation_held_out.tsv | per held-out size and T: observed [Wilson] and predicted |
+| tables/nucleation_calibration.tsv | the same for the training runs: the goodness of fit |
 | figures/{FIGURE}.png | the map: N_c against T / T_m per hold, runs, the paper's point |
 | model.json | the settings and counts above, machine-readable |
 """

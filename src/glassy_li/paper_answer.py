@@ -300,6 +300,28 @@ def _prediction_lines(results_dir: Path) -> list[str]:
     ]
 
 
+def _calibration_lines(results_dir: Path) -> list[str]:
+    """The goodness of fit: how many training groups each form fits within its range."""
+    table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_calibration.tsv")
+    if table is None or table.empty:
+        return []
+    level = _level(results_dir)
+    parts = []
+    for form, rows in table.groupby("form", sort=False):
+        right = rows["predicted_right"].astype(str).eq("True")
+        misses = rows[~right]
+        missed = "; ".join(
+            f"{int(r['ensemble_size_atoms'])} atoms at {r['temperature_K']:.0f} K: "
+            f"{int(r['observed_ordered'])}/{int(r['runs'])} against "
+            f"{r['predicted_count_mean']:.1f} expected" for _, r in misses.iterrows())
+        parts.append(f"{form}: {int(right.sum())} of {len(rows)} groups inside"
+                     + (f" (outside: {missed})" if len(misses) else ""))
+    return [f"**Goodness of fit** (the training runs themselves, group by group, against "
+            f"each form's {level} predictive range of the count; "
+            f"`nucleation-model/tables/nucleation_calibration.tsv`): " + "; ".join(parts) + ".",
+            ""]
+
+
 def _comparison_lines(results_dir: Path) -> list[str]:
     table = _read(results_dir / MODEL_FOLDER / "tables" / "nucleation_comparison.tsv")
     if table is None:
@@ -353,6 +375,7 @@ def answer_section(results_dir: str | Path) -> list[str]:
             "profile-likelihood intervals: `nucleation-model/tables/nucleation_parameters.tsv`):",
             "",
             *_comparison_lines(results_dir),
+            *_calibration_lines(results_dir),
             "The training runs are pooled whatever their timestep (the campaigns marked old "
             "timestep below ran at 1 fs throughout); runs already ordered when their hold "
             "began, and gas starts, are left out (counted in "
