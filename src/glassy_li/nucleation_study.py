@@ -218,21 +218,18 @@ def run_study(settings: NucleationModelSettings, log=print) -> NucleationStudy:
             f"{len(fit.region) - 1} parameter sets in the likelihood region")
         for interval in fit.intervals:
             text = _interval_text(interval.estimate, interval.lower, interval.upper)
-            log(f"  {interval.name} = {text}"
-                f" ({interval.status})")
+            log(f"  {interval.name} = {text} ({interval.status})")
         fits[name] = fit
     chosen = min(fits, key=lambda name: fits[name].aic)
-    study = NucleationStudy(settings, fits, chosen, training, held_out, left_out, missing)
-    study.tables = {
-        "runs": _runs_table(study),
-        "parameters": _parameter_table(study),
-        "comparison": _comparison_table(study),
-        "critical_size": _critical_size_table(study),
-        "probability": _probability_table(study),
-        "held_out": _held_out_table(study),
-        "calibration": _calibration_table(study),
-    }
     log(f"chosen by AIC: {chosen}")
+    study = NucleationStudy(settings, fits, chosen, training, held_out, left_out, missing)
+    makers = {"runs": _runs_table, "parameters": _parameter_table,
+              "comparison": _comparison_table, "critical_size": _critical_size_table,
+              "probability": _probability_table, "held_out": _held_out_table,
+              "calibration": _calibration_table}
+    for name, make in makers.items():
+        study.tables[name] = make(study)
+        log(f"table {name}: {len(study.tables[name])} rows")
     return study
 
 
