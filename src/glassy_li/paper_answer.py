@@ -38,6 +38,7 @@ MODEL_FOLDER = "nucleation-model"
 DIRECT_CAMPAIGN = "paper-conditions"
 PROTOCOL_CAMPAIGN = "paper-protocol"
 FROZEN_FOLDER = "nucleation-prediction"
+NOT_MEASURED = "not measured yet (its campaign has not finished)"
 README_START = "<!-- the answer at the paper's conditions: written by glassy_li.paper_answer -->"
 README_END = "<!-- end of the answer -->"
 
@@ -148,7 +149,7 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
     direct = _direct_row(results_dir, DIRECT_CAMPAIGN)
     if direct is None:
         rows.append({"what": f"measured directly (campaign `{DIRECT_CAMPAIGN}`)",
-                     "critical_size": "not run yet", "paper": "-"})
+                     "critical_size": NOT_MEASURED, "paper": "-"})
     else:
         rows.append({
             "what": f"measured directly (campaign `{DIRECT_CAMPAIGN}`: droplets of "
@@ -400,8 +401,7 @@ def front_door_text(results_dir: str | Path) -> str:
     direct, model = rows[0], rows[1]
     settings = model_settings(Path(results_dir)) or {}
     fraction = float(settings.get("paper_temperature_fraction", 0.66))
-    direct_text = direct["critical_size"] if direct["critical_size"] != "not run yet" else (
-        "not measured yet (its campaign has not run)")
+    direct_text = direct["critical_size"]
     text = (f"**The answer at the paper's conditions** ({fraction:g} T_m, 5-ns hold): the "
             f"critical size measured directly is {direct_text}")
     text += (f" (the paper's 700 atoms: {direct['paper']})" if direct["paper"] != "-" else "")
