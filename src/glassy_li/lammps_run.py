@@ -115,7 +115,7 @@ class PotentialSetup:
         continues bit for bit (measured with the Baskes MEAM: the tables' sixth digits part
         about 1 ps after the resume; cause not found), and the MEAM library sets the
         element's own mass (Li 6.939) anyway. EAM runs pay that price for the right mass:
-        resumed, they continue statistically, not bit for bit (docs/methods.md, restarts)."""
+        resumed, they continue statistically, not bit for bit (docs/operations.md, restarts)."""
         mass = (f"mass * {self.mass_amu!r}",) if self.pair_style.startswith("eam") else ()
         return (*mass, *self.extra_commands)
 
