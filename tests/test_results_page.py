@@ -286,3 +286,22 @@ def test_a_model_band_that_misses_700_says_outside(tmp_path):
     _answer_folder(tmp_path, "resolved", 900.0, 2100.0, 1500.0, 2600.0)
     rows = answer_rows(tmp_path)
     assert [row["paper"] for row in rows] == ["outside", "outside"]
+
+
+def test_the_papers_protocol_joins_the_answer_once_it_has_run(tmp_path):
+    _answer_folder(tmp_path, "above", 3000.0, np.nan, 640.0, 1030.0)
+    assert len(answer_rows(tmp_path)) == 2  # not run: no row
+    (tmp_path / "paper-protocol" / "tables").mkdir(parents=True)
+    pd.DataFrame([{"hold_ps": 5000, "outcome": "reference", "sizes_atoms": "700,1500",
+                   "n_runs": 6, "heat_temperature_K": 719.4, "final_temperature_K": 431.6,
+                   "critical_size_status": "separated", "critical_size_atoms": np.nan,
+                   "critical_size_lower_atoms": 420.0, "critical_size_upper_atoms": 2900.0,
+                   "bracket_lower_atoms": 700, "bracket_upper_atoms": 1500,
+                   "confidence": 0.95}]
+                 ).to_csv(tmp_path / "paper-protocol" / "tables" / "critical_size_by_hold.tsv",
+                          sep="\t", index=False)
+    protocol = answer_rows(tmp_path)[2]
+    assert "gas start, heat 719 K" in protocol["what"] and "6 runs" in protocol["what"]
+    assert protocol["critical_size"].startswith("between 700 and 1500 atoms")
+    assert protocol["paper"] == "inside"  # the bracket's interval [420, 2900] holds 700
+
