@@ -11,6 +11,7 @@ from glassy_li.aggregate import stage_boundaries_ps
 from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
 from glassy_li.config import ConfigError, compose_config, coupling_label
 from glassy_li.lammps_run import SHARED_TEMPLATES
+from glassy_li import resources as resource_model
 from glassy_li.md import stage_steps, step_clock
 from glassy_li.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
 
@@ -190,30 +191,27 @@ def made_with():
 
 # -- cluster resources, shared by MD and deposition jobs ------------------------------------
 def needed_minutes(atom_steps, preset_name):
-    """Cluster time (minutes) for `atom_steps` at the preset's measured one-rank throughput
-    (potential_presets.<name>.throughput_atom_steps_per_s) times md.mpi_ranks, times
-    md.runtime_safety_factor, plus 10 minutes."""
-    throughput = config["potential_presets"][preset_name]["throughput_atom_steps_per_s"]
-    seconds = atom_steps / (throughput * config["md"]["mpi_ranks"])
-    return int(config["md"]["runtime_safety_factor"] * seconds / 60 + 10)
+    """Cluster time (minutes) of `atom_steps` with a preset (glassy_li.resources)."""
+    return resource_model.needed_minutes(
+        atom_steps,
+        config["potential_presets"][preset_name]["throughput_atom_steps_per_s"],
+        config["md"]["mpi_ranks"],
+        config["md"]["runtime_safety_factor"],
+    )
 
 
 def runtime_minutes(needed):
-    """Run time a job asks for: what it needs, capped at md.max_runtime_minutes."""
-    return min(needed, config["md"]["max_runtime_minutes"])
+    return resource_model.runtime_minutes(needed, config["md"]["max_runtime_minutes"])
 
 
 def retries_for(longest_minutes):
-    """md.retries, plus as many retries as the longest run needs jobs of
-    md.max_runtime_minutes to finish (each resumes from the previous job's restart)."""
-    jobs = -(-longest_minutes // config["md"]["max_runtime_minutes"])
-    return config["md"]["retries"] + max(jobs - 1, 0)
+    return resource_model.retries_for(
+        longest_minutes, config["md"]["max_runtime_minutes"], config["md"]["retries"]
+    )
 
 
 def mem_mb_for(atoms):
-    """Memory of an MD or deposition job: 300 MB per rank + 1 MB per 10 atoms (measured at
-    2000 atoms: LAMMPS 33 MB, the whole job 106 MB; docs/performance.md)."""
-    return 300 * config["md"]["mpi_ranks"] + int(atoms) // 10
+    return resource_model.md_mem_mb(atoms, config["md"]["mpi_ranks"])
 
 
 def md_mpi_launcher(wildcards):
@@ -238,18 +236,15 @@ def md_mem_mb(wildcards):
 
 
 def analysis_runtime_minutes(wildcards):
-    """Run time of the per-frame structure identification: 1 s per frame per 1000 atoms
-    (measured 0.08 s; docs/performance.md) plus 10 minutes."""
+    """Run time of the per-frame structure identification (glassy_li.resources)."""
     protocol = protocol_of(run_of(wildcards))
     frames = protocol.total_duration_ps / protocol.trajectory_interval_ps + 1
     atoms = int(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"]) + protocol.flux_atoms
-    return int(10 + frames * atoms / 1000 / 60)
+    return resource_model.analysis_runtime_minutes(frames, atoms)
 
 
 def analysis_mem_mb(wildcards):
-    """Memory of the structure identification: 1 GB + 1 MB per 2 atoms (measured 126 MB at
-    2000 atoms)."""
-    return 1000 + int(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"]) // 2
+    return resource_model.analysis_mem_mb(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"])
 
 
 # -- per-run settings -----------------------------------------------------------------------
