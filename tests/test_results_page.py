@@ -221,8 +221,14 @@ def test_numbers_made_at_an_older_timestep_are_marked():
             "in every stage, `eam/fs`; now 1 fs (heat, quench) and 2 fs (hold), `eam/fs/omp`."
             ) in page
     assert "| threshold-cui2012 (old timestep) |" not in page  # the Cui MEAM: unchanged
-    unchanged = {"eam-nichol2016-li": {**now["eam-nichol2016-li"], "hold_timestep_fs": None}}
-    assert "(old timestep)" not in page_text(RESULTS, melting_points=unchanged)
+    assert "| temperature-series (old timestep) |" not in page  # run at today's input
+    # were the preset back at 1 fs throughout, the campaigns run then are unmarked and the
+    # one run at 2 fs holds (temperature-series) is the one marked as made at another input
+    unchanged = {"eam-nichol2016-li": {**now["eam-nichol2016-li"], "hold_timestep_fs": None,
+                                       "accelerated_suffix": None}}
+    back = page_text(RESULTS, melting_points=unchanged)
+    assert "| threshold (old timestep) |" not in back
+    assert "**Campaigns marked (old timestep):** `temperature-series`." in back
 
 
 def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
