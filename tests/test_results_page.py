@@ -20,8 +20,8 @@ from glassy_li.paper_answer import (
     answer_section,
     front_door_text,
 )
-from glassy_li.report_text import landing_text
-from glassy_li.results_page import _bounds, _critical_size, _diameter, incubation_slope, page_text
+from glassy_li.report_text import critical_size_bounds, landing_text
+from glassy_li.results_page import _critical_size, _diameter, incubation_slope, page_text
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
 
@@ -99,12 +99,12 @@ def test_a_bound_in_atoms_is_also_given_in_nm():
            "critical_size_lower_atoms": 700.0, "critical_size_upper_atoms": float("nan"),
            "critical_diameter_lower_nm": 3.07, "critical_diameter_upper_nm": float("nan"),
            "n_crystalline": 0, "n_runs": 12, "confidence": 0.95}
-    assert _bounds(row) == (700.0, float("inf"))
+    assert critical_size_bounds(row) == (700.0, float("inf"))
     assert _critical_size(row) == "> 700 atoms (95% bound; none of 12 runs ordered)"
     assert _diameter(row) == "> 3.07 nm"
     refused = {**row, "critical_size_status": "not resolved",
                "note": "not resolved: the fraction transformed falls with size"}
-    assert _bounds(refused) is None
+    assert critical_size_bounds(refused) is None
     assert _critical_size(refused) == "not resolved (the fraction transformed falls with size)"
 
 

@@ -304,46 +304,59 @@ LAG_BOUNDS = (math.log(0.1), math.log(5000.0))
 MELTING_NAMES = ("melting_intercept_K", "melting_slope_K")
 
 
-def _split(form: HazardForm, theta: np.ndarray, melting: MeltingLaw | None
+def parameter_names(form: HazardForm) -> tuple[str, ...]:
+    """A fit's parameters in order: the form's, the lag, then (cnt) the melting law's."""
+    return (*form.parameter_names, LAG_NAME, *(MELTING_NAMES if form.uses_melting else ()))
+
+
+def _split(form: HazardForm, theta: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Parameter rows split into the form's, the ln lag and (cnt) the melting coefficients."""
     theta = np.atleast_2d(theta)
     k = len(form.parameter_names)
     coefficients = theta[:, k + 1:k + 3] if form.uses_melting else None
     return theta[:, :k], theta[:, k], coefficients
 
 
-def _melting_rows(coefficients: np.ndarray | None, size: np.ndarray) -> np.ndarray | None:
-    if coefficients is None:
-        return None
-    return coefficients[:, 0:1] + coefficients[:, 1:2] * size[None, :] ** (-1 / 3)
+def _log_rate(form: HazardForm, theta: np.ndarray, size: np.ndarray, temperature: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``ln r`` of parameter rows ``theta (m, p)`` at runs ``(n,)``: ``(m, n)``, with the
+    rows' lag ``(m, 1)`` (ps) and melting coefficients."""
+    params, ln_lag, coefficients = _split(form, theta)
+    melting = (None if coefficients is None else
+               coefficients[:, 0:1] + coefficients[:, 1:2] * size[None, :] ** (-1 / 3))
+    return form.log_rate(params, size, temperature, melting), np.exp(ln_lag)[:, None], \
+        coefficients
+
+
+def _onset_and_integral(lag: np.ndarray, time_ps: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``1 - exp(-t / lag)`` and ``t - lag (1 - exp(-t / lag))`` (``H / r``)."""
+    onset = -np.expm1(-time_ps[None, :] / lag)
+    return onset, time_ps[None, :] - lag * onset
 
 
 def cumulative_hazard(form: HazardForm, theta: np.ndarray, size: np.ndarray,
                       temperature: np.ndarray, time_ps: np.ndarray) -> np.ndarray:
     """``H(t | N, T)`` for parameter rows ``theta (m, p)`` and runs ``(n,)``: ``(m, n)``."""
-    params, ln_lag, coefficients = _split(form, theta, None)
     size, temperature, time_ps = (np.asarray(a, float) for a in (size, temperature, time_ps))
-    log_rate = form.log_rate(params, size, temperature, _melting_rows(coefficients, size))
-    lag = np.exp(ln_lag)[:, None]
-    onset = -np.expm1(-time_ps[None, :] / lag)
-    return np.exp(log_rate) * (time_ps[None, :] - lag * onset)
+    log_rate, lag, _ = _log_rate(form, theta, size, temperature)
+    return np.exp(log_rate) * _onset_and_integral(lag, time_ps)[1]
 
 
 def log_likelihood(form: HazardForm, theta: np.ndarray, runs: Runs,
-                   melting: MeltingLaw | None) -> np.ndarray:
+                   melting: MeltingLaw | None, with_melting: bool = True) -> np.ndarray:
     """Log-likelihood of parameter rows ``theta (m, p)`` (``(m,)``), the melting law's
-    Gaussian term included for a form that uses it."""
-    params, ln_lag, coefficients = _split(form, theta, melting)
-    size, temperature, time = runs.size_atoms, runs.temperature_K, runs.time_ps
-    log_rate = form.log_rate(params, size, temperature, _melting_rows(coefficients, size))
-    lag = np.exp(ln_lag)[:, None]
-    onset = -np.expm1(-time[None, :] / lag)
-    hazard_integral = np.exp(log_rate) * (time[None, :] - lag * onset)
+    Gaussian term included for a form that uses it (unless ``with_melting`` is false: the
+    runs' own likelihood, as held-out runs are scored)."""
+    log_rate, lag, coefficients = _log_rate(form, theta, runs.size_atoms, runs.temperature_K)
+    onset, integral = _onset_and_integral(lag, runs.time_ps)
+    hazard_integral = np.exp(log_rate) * integral
     with np.errstate(divide="ignore"):
         event = log_rate + np.log(onset)
     terms = np.where(runs.ordered[None, :], event - hazard_integral, -hazard_integral)
     total = terms.sum(axis=1)
-    if form.uses_melting:
+    if form.uses_melting and with_melting:
         assert melting is not None and coefficients is not None
         total = total + melting.log_likelihood(coefficients)
     return np.where(np.isfinite(total), total, -np.inf)
@@ -446,8 +459,7 @@ class ModelFit:
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
-        names = (*self.form.parameter_names, LAG_NAME)
-        return (*names, *MELTING_NAMES) if self.form.uses_melting else names
+        return parameter_names(self.form)
 
     @property
     def n_parameters(self) -> int:
@@ -472,9 +484,7 @@ class ModelFit:
     def runs_on_floor(self, runs: Runs | None = None) -> tuple[int, int]:
         """(runs, ordered runs) whose rate sits on :data:`LOG_RATE_FLOOR` at the maximum."""
         runs = self.runs if runs is None else runs
-        params, _, coefficients = _split(self.form, self.theta[None, :], self.melting)
-        log_rate = self.form.log_rate(params, runs.size_atoms, runs.temperature_K,
-                                      _melting_rows(coefficients, runs.size_atoms))[0]
+        log_rate = _log_rate(self.form, self.theta, runs.size_atoms, runs.temperature_K)[0][0]
         floor = log_rate <= LOG_RATE_FLOOR + 1e-9
         return int(floor.sum()), int((floor & runs.ordered).sum())
 
@@ -484,10 +494,7 @@ class ModelFit:
         decided by a parameter the training runs leave unbounded."""
         if len(runs) == 0 or self.region is None:
             return float("nan")
-        values = log_likelihood(self.form, self.region, runs, self.melting)
-        if self.form.uses_melting:
-            assert self.melting is not None
-            values = values - self.melting.log_likelihood(self.region[:, -2:])
+        values = log_likelihood(self.form, self.region, runs, self.melting, with_melting=False)
         finite = values[np.isfinite(values)]
         if len(finite) == 0:
             return float("-inf")
@@ -498,12 +505,8 @@ class ModelFit:
         """Log-likelihood of other runs at this fit's maximum (the melting term excluded)."""
         if len(runs) == 0:
             return float("nan")
-        theta = self.theta[None, :]
-        value = log_likelihood(self.form, theta, runs, self.melting)[0]
-        if self.form.uses_melting:
-            assert self.melting is not None
-            value -= self.melting.log_likelihood(theta[:, -2:])[0]
-        return float(value)
+        return float(log_likelihood(self.form, self.theta, runs, self.melting,
+                                    with_melting=False)[0])
 
 
 def _bounds(form: HazardForm, melting: MeltingLaw | None) -> list[tuple[float, float]]:
@@ -662,7 +665,7 @@ def _intervals(form: HazardForm, runs: Runs, melting: MeltingLaw | None, theta_h
                profile: bool, boundary: list[np.ndarray] | None = None
                ) -> list[ParameterInterval]:
     level = stats.chi2.ppf(confidence, 1) / 2
-    names = (*form.parameter_names, LAG_NAME, *(MELTING_NAMES if form.uses_melting else ()))
+    names = parameter_names(form)
     units = (*form.parameter_units, "ln(ps)", *(("K", "K") if form.uses_melting else ()))
     intervals = []
     for index, (name, unit) in enumerate(zip(names, units, strict=True)):

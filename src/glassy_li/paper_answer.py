@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .report_text import critical_size_text, format_number
+from .report_text import critical_size_bounds, critical_size_text, format_number
 
 __all__ = [
     "README_END",
@@ -61,24 +61,6 @@ def _direct_row(results_dir: Path, campaign: str) -> Mapping[str, object] | None
         table = table[table["outcome"] == "reference"]
     table = table[table["hold_ps"] == table["hold_ps"].max()]
     return table.iloc[0].to_dict() if len(table) else None
-
-
-def _bounds_of(row: Mapping[str, object]) -> tuple[float, float] | None:
-    """The range a critical-size row allows (atoms), None where it is not resolved."""
-    status = str(row.get("critical_size_status"))
-
-    def value(key: str, default: float) -> float:
-        number = pd.to_numeric(row.get(key), errors="coerce")
-        return default if pd.isna(number) else float(number)
-
-    if status in ("resolved", "separated"):
-        return value("critical_size_lower_atoms", 0.0), value("critical_size_upper_atoms",
-                                                              math.inf)
-    if status == "above":
-        return value("critical_size_lower_atoms", 0.0), math.inf
-    if status == "below":
-        return 0.0, value("critical_size_upper_atoms", math.inf)
-    return None
 
 
 def _inside(bounds: tuple[float, float] | None, size: float) -> str:
@@ -157,7 +139,7 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
                     f"{int(direct['n_runs'])} runs, {float(direct['hold_ps']) / 1000:g}-ns hold "
                     f"at {float(direct['final_temperature_K']):.0f} K)",
             "critical_size": critical_size_text(direct),
-            "paper": _inside(_bounds_of(direct), paper_size),
+            "paper": _inside(critical_size_bounds(direct), paper_size),
         })
     hold_ns = float(direct["hold_ps"]) / 1000 if direct is not None else 5.0
     model = model_row(results_dir, fraction, hold_ns)
@@ -184,7 +166,7 @@ def answer_rows(results_dir: str | Path) -> list[dict[str, str]]:
                     f"{str(protocol['sizes_atoms']).replace(',', ', ')} atoms, "
                     f"{int(protocol['n_runs'])} runs)",
             "critical_size": critical_size_text(protocol),
-            "paper": _inside(_bounds_of(protocol), paper_size),
+            "paper": _inside(critical_size_bounds(protocol), paper_size),
         })
     return rows
 

@@ -16,6 +16,7 @@ from .aggregate import SIZE_SERIES_KEYS
 
 __all__ = [
     "critical_diameter_text",
+    "critical_size_bounds",
     "critical_size_text",
     "format_number",
     "landing_text",
@@ -54,6 +55,18 @@ def plain_text(value: object) -> str:
 
 def _number(row: Mapping[str, object], column: str, spec: str) -> str | None:
     return format_number(row.get(column), spec)
+
+
+def critical_size_bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
+    """The critical size a row supports as an interval (atoms): its likelihood interval
+    (an open end reaching to 0 or infinity), a separated series' interval, or the one-sided
+    bound where none (all) ordered; None where not resolved."""
+    status = plain_text(row.get("critical_size_status"))
+    if status in ("", "not resolved"):
+        return None
+    low, high = (float(pd.to_numeric(pd.Series([row.get(key)]), errors="coerce").iloc[0])
+                 for key in ("critical_size_lower_atoms", "critical_size_upper_atoms"))
+    return (low if math.isfinite(low) else 0.0, high if math.isfinite(high) else math.inf)
 
 
 def critical_size_text(row: Mapping[str, object], spec: str = "auto") -> str:

@@ -31,6 +31,7 @@ from .paper_answer import answer_section
 from .project import REPO_ROOT
 from .report_text import (
     critical_diameter_text,
+    critical_size_bounds,
     critical_size_text,
     format_number,
     outcome_label,
@@ -256,7 +257,7 @@ def _agreement(reference: Mapping[str, object] | None,
     their intervals (bounds) overlap, or not."""
     if reference is None or any_crystal is None:
         return "-"
-    a, b = _bounds(reference), _bounds(any_crystal)
+    a, b = critical_size_bounds(reference), critical_size_bounds(any_crystal)
     if a is None or b is None:
         return "not comparable (one is not resolved)"
     return "agree (intervals overlap)" if a[0] <= b[1] and b[0] <= a[1] else "**differ**"
@@ -865,18 +866,6 @@ def _float(value: object) -> float:
     return float(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
 
 
-def _bounds(row: Mapping[str, object]) -> tuple[float, float] | None:
-    """The critical size a row supports as an interval (atoms): its likelihood interval
-    (an open end reaching to 0 or infinity), a separated series' interval, or the one-sided
-    bound where none (all) ordered; None where not resolved."""
-    status = plain_text(row.get("critical_size_status"))
-    if status in ("", "not resolved"):
-        return None
-    low, high = _float(row.get("critical_size_lower_atoms")), _float(
-        row.get("critical_size_upper_atoms"))
-    return (low if np.isfinite(low) else 0.0, high if np.isfinite(high) else math.inf)
-
-
 def _diameter(row: Mapping[str, object]) -> str:
     """The critical diameter (nm) in the form of its size (:func:`critical_diameter_text`)."""
     return critical_diameter_text(row)
@@ -939,7 +928,7 @@ def _potential_question(critical: pd.DataFrame) -> list[str]:
         for potential in potentials:
             rows = at_hold[at_hold["potential"] == potential]
             for _, row in rows.iterrows():
-                bounds = _bounds(row)
+                bounds = critical_size_bounds(row)
                 homologous = float(row["final_temperature_K"]) / float(row["melting_point_K"])
                 parts.append(f"{potential} at {homologous:.2f} T_m: {_atoms(_critical_size(row))}")
                 if bounds is not None:
