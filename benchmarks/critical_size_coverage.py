@@ -11,7 +11,7 @@ For each campaign and method it records whether the 95% interval (or bracket, or
 bound) contains 400, among the campaigns the method does not call "not resolved".
 
 Methods:
-  new    glassy_li.critical_size.fit_critical_size (the default): Firth-penalised
+  new    glassy_li.analysis.critical_size.fit_critical_size (the default): Firth-penalised
          profile-likelihood interval, a bracket for separated outcomes, "not resolved" where
          the data cannot decide
   plain  the same with the plain (unpenalised) likelihood, penalised=False
@@ -30,7 +30,7 @@ import time
 import numpy as np
 from scipy import optimize
 
-from glassy_li.critical_size import NOT_RESOLVED, fit_critical_size
+from glassy_li.analysis.critical_size import NOT_RESOLVED, fit_critical_size
 
 TRUE_CENTRE_ATOMS = 400.0
 WIDTHS_LN = {"narrow": 0.1, "wide": 0.4}

@@ -6,7 +6,7 @@ ratios).
 
 Each synthetic campaign is shaped like this project's training data (sizes 250-2000 atoms,
 hold temperatures 358, 379 and 405 K, 4 replicas, 1-ns holds) and drawn from a known hazard
-of the power form (glassy_li.nucleation_model.POWER, parameters near those fitted to the
+of the power form (glassy_li.analysis.nucleation_model.POWER, parameters near those fitted to the
 threshold campaign); the fit's 95% profile-likelihood interval of each parameter, and the
 band of N_c(432 K, 5 ns) - an extrapolation, the paper's conditions - are checked for the
 true value. Intervals marked open count as covering when the truth lies on their open side.
@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from glassy_li.nucleation_model import (
+from glassy_li.analysis.nucleation_model import (
     POWER,
     critical_size,
     fit_model,

@@ -17,7 +17,7 @@ Benchmarks (each prints its rows as it finishes; the table is repeated at the en
             (target <= 2% of a realistic campaign)
   bytes     trajectory bytes per atom per frame
   memory    peak RSS of the MD and of the structure identification at 2000 atoms
-  progress  cost of the live progress record (glassy_li.progress): the MD driver's own CPU
+  progress  cost of the live progress record (glassy_li.lammps.progress): the MD driver's own CPU
             time while LAMMPS runs (polling the thermo table, writing progress.json) per
             LAMMPS CPU second, and the driver's wall time against bare `lmp` on the same input
   hold      the default campaign's 1500-atom droplet hold (at 0.55 T_m), the input of
@@ -59,12 +59,12 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from glassy_li.campaign import Campaign  # noqa: E402
-from glassy_li.lammps_env import accelerated_pair_style, lmp_command, lmp_environment  # noqa: E402
-from glassy_li.lammps_run import SHARED_TEMPLATES, TEMPLATE_DIR, write_inputs  # noqa: E402
-from glassy_li.md import MD_TEMPLATES, lammps_parameters, stage_steps  # noqa: E402
-from glassy_li.project import copy_workflow  # noqa: E402
-from glassy_li.system import generate_system, write_lammps_data  # noqa: E402
+from glassy_li.core.lammps_env import accelerated_pair_style, lmp_command, lmp_environment  # noqa: E402
+from glassy_li.core.project import copy_workflow  # noqa: E402
+from glassy_li.lammps.run import SHARED_TEMPLATES, TEMPLATE_DIR, write_inputs  # noqa: E402
+from glassy_li.md.protocol import MD_TEMPLATES, lammps_parameters, stage_steps  # noqa: E402
+from glassy_li.md.system import generate_system, write_lammps_data  # noqa: E402
+from glassy_li.plan.campaign import Campaign  # noqa: E402
 
 ROWS: list[dict[str, str]] = []
 
@@ -301,7 +301,7 @@ def bench_memory(tmp: Path) -> None:
            f"{lmp_kb / 1024:.0f} MB")
     trajectory = next((work / "results" / "runs").rglob("trajectory.lammpstrj"))
     code = (
-        "from glassy_li.structure import StructureSettings, analyse_trajectory; "
+        "from glassy_li.structure.identify import StructureSettings, analyse_trajectory; "
         f"analyse_trajectory({str(trajectory)!r}, StructureSettings(), 0.001, lambda s: 'x')"
     )
     analysis_kb = peak_rss_kb([sys.executable, "-c", code], tmp, dict(os.environ))
@@ -315,7 +315,7 @@ def bench_progress(tmp: Path) -> None:
     import resource  # noqa: PLC0415
 
     sys.path.insert(0, str(REPO))
-    from glassy_li.system import generate_system  # noqa: PLC0415
+    from glassy_li.md.system import generate_system  # noqa: PLC0415
     from tests.md_helpers import run_short_md  # noqa: PLC0415
 
     system = generate_system(700, 0.2136, "droplet", seed=1, mass_amu=6.94)

@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glassy_li.config import resolve_potential, schema_defaults
-from glassy_li.early_stop import SettleRule
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.md import MDProtocol, run_md
-from glassy_li.structure import Frame, bcc_lattice, read_lammps_dump
-from glassy_li.system import InitialSystem, write_lammps_data
+from glassy_li.config.compose import resolve_potential, schema_defaults
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.md.protocol import MDProtocol, run_md
+from glassy_li.md.system import InitialSystem, write_lammps_data
+from glassy_li.structure.early_stop import SettleRule
+from glassy_li.structure.identify import Frame, bcc_lattice, read_lammps_dump
 
 
 def md_protocol(**values) -> MDProtocol:

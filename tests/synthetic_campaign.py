@@ -7,8 +7,8 @@ logistic law in ln N around ~700 atoms.  A low-density gas (0.0534 g/cm3) leaves
 its atoms in the largest embryo (197 of 700 in a real run), a dense one (0.2136 g/cm3)
 percolates through the box at t = 0 and condenses later (the 100-atom box stays a network).
 Each run's per-frame structure table and thermo table are drawn from that model and summarised
-by :func:`glassy_li.aggregate.summarise_run`, so the campaign table has exactly the columns the
-workflow writes.
+by :func:`glassy_li.analysis.aggregate.summarise_run`, so the campaign table has exactly the
+columns the workflow writes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from glassy_li.aggregate import (
+from glassy_li.analysis.aggregate import (
     IncubationSettings,
     critical_size_table,
     incubation_statistics,
@@ -222,7 +222,7 @@ def draw_all(out: str, size_axis: str = "ensemble_size_atoms") -> list[str]:
     """Every campaign and deposition figure from the synthetic tables, as PNGs in ``out``."""
     from pathlib import Path  # noqa: PLC0415
 
-    from glassy_li import deposition_plots, plots  # noqa: PLC0415
+    from glassy_li.figures import deposition_plots, plots  # noqa: PLC0415
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.aggregate import (
-    GROUP_KEYS,
+from glassy_li.analysis.aggregate import (
     SIZE_SERIES_KEYS,
     IncubationSettings,
     condensation_time_ps,
@@ -18,14 +17,15 @@ from glassy_li.aggregate import (
     summarise_run,
     summarise_sizes,
 )
-from glassy_li.structure import (
+from glassy_li.analysis.incubation import GROUP_KEYS
+from glassy_li.md.system import generate_system
+from glassy_li.structure.identify import (
     Frame,
     StructureSettings,
     analyse_frame,
     bcc_lattice,
     crystal_sphere,
 )
-from glassy_li.system import generate_system
 
 
 def campaign_rows(size: int, statuses: list[str], times: list[float]) -> list[dict]:

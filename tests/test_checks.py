@@ -6,10 +6,10 @@ Baskes 1992 MEAM a = 3.509 A, E_coh = 1.650 eV/atom; Cui 2012 MEAM a = 3.487 A, 
 
 import pytest
 
-from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
-from glassy_li.config import load_config, resolve_potential
-from glassy_li.metals import metal_from_config
-from glassy_li.progress import read_progress
+from glassy_li.checks.potential_checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
+from glassy_li.config.compose import load_config, resolve_potential
+from glassy_li.config.metals import metal_from_config
+from glassy_li.lammps.progress import read_progress
 
 
 def preset(repo, name):
@@ -36,7 +36,7 @@ def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
     assert abs(row["nve_drift_eV_per_atom_per_ps"]) < DRIFT_BOUND_EV_PER_ATOM_PS
     assert 200 < row["nve_temperature_K"] < 450
     assert row["throughput_atom_steps_per_s"] > 1e4
-    # its progress record followed LAMMPS's log to the input's last run (glassy_li.progress)
+    # its progress record followed LAMMPS's log to the input's last run (glassy_li.lammps.progress)
     record = read_progress(tmp_path / "w" / "progress.json")
     runs = [line for line in (tmp_path / "w" / "log.lammps").read_text().splitlines()
             if line.split()[:1] == ["run"] and line.split()[1].isdigit()]  # substituted

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.campaign import Campaign
-from glassy_li.cluster_melting import (
+from glassy_li.checks.cluster_melting import (
     ClusterMeltingSettings,
     cluster_melting_curve,
     critical_size_from_melting,
@@ -17,7 +16,8 @@ from glassy_li.cluster_melting import (
     melting_point_of,
     size_melting_table,
 )
-from glassy_li.config import load_config
+from glassy_li.config.compose import load_config
+from glassy_li.plan.campaign import Campaign
 
 
 def synthetic_curve(n_atoms: int, melting_K: float, latent_eV: float = 0.01) -> pd.DataFrame:
@@ -111,7 +111,7 @@ def test_a_free_li_cluster_is_crystalline_below_its_melting_point_and_liquid_abo
 def test_a_heating_grid_in_kelvin_does_not_move_with_the_bulk_melting_point():
     """start_K/stop_K fix the targets (a re-measured bulk T_m refits, it does not reheat);
     without them the fractions of the bulk value set the grid; an empty range is refused."""
-    from glassy_li.cluster_melting import ClusterMeltingSettings  # noqa: PLC0415
+    from glassy_li.checks.cluster_melting import ClusterMeltingSettings  # noqa: PLC0415
 
     fixed = ClusterMeltingSettings(0.5, 1.05, 20.0, 10.0, 10.0, start_K=340.0, stop_K=740.0)
     assert np.array_equal(fixed.targets_K(651.0), fixed.targets_K(690.0))

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from glassy_li.campaign import Campaign, md_folder
-from glassy_li.config import ConfigError, load_config
+from glassy_li.config.compose import ConfigError, load_config
+from glassy_li.plan.campaign import Campaign, md_folder
+from glassy_li.study import Study
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_bad_values_name_their_key(config, section, key, value, named):
     bad = copy.deepcopy(config)
     (bad[section] if section else bad)[key] = value
     with pytest.raises(ConfigError) as error:
-        Campaign.from_config(bad)
+        Study.from_config(bad)
     assert f"'{named}'" in str(error.value)
     assert str(value if not isinstance(value, list) else value[-1]) in str(error.value)
 
@@ -58,7 +59,7 @@ def test_bad_coupling_is_refused_naming_its_key(config, coupling, named, value):
     bad = copy.deepcopy(config)
     bad["coupling_sweep"] = {"couplings": [{"thermostat": "none"}, coupling]}
     with pytest.raises(ConfigError) as error:
-        Campaign.from_config(bad)
+        Study.from_config(bad)
     assert f"'{named}'" in str(error.value)
     assert value in str(error.value)
 
@@ -91,7 +92,7 @@ def test_missing_potential_file_names_path_and_preset(config, tmp_path):
     }
     bad["potential"] = "mine"
     with pytest.raises(ConfigError, match=r"absent\.meam.*'mine'"):
-        Campaign.from_config(bad)
+        Study.from_config(bad)
 
 
 def test_default_campaign_runs_paths_and_seeds(config):
@@ -223,20 +224,20 @@ def test_bad_deposition_values_name_their_key(config, change, named, value):
     bad = copy.deepcopy(config)
     bad["deposition"].update(change)
     with pytest.raises(ConfigError) as error:
-        Campaign.from_config(bad)
+        Study.from_config(bad)
     assert f"'{named}'" in str(error.value)
     assert value in str(error.value)
 
 
 def test_deposition_runs_pair_replicas_across_rates(config):
-    runs = Campaign.from_config(config).deposition.deposition_runs()
+    runs = Study.from_config(config).deposition.deposition_runs()
     deposition = config["deposition"]
     assert len(runs) == len(deposition["rates_atoms_per_ps"]) * deposition["replicas"]
     assert runs.groupby("replica")["seed"].nunique().eq(1).all()
     assert runs["seed"].nunique() == deposition["replicas"]
     disabled = copy.deepcopy(config)
     disabled["deposition"]["enabled"] = False
-    assert Campaign.from_config(disabled).deposition.deposition_runs().empty
+    assert Study.from_config(disabled).deposition.deposition_runs().empty
 
 
 @pytest.mark.parametrize(
@@ -404,10 +405,10 @@ def test_editing_a_lammps_template_moves_the_runs_to_new_folders(
     """A run id names all of its MD's code: the content of every template and include of
     its input is in the MD folder's digest, so an edited template (a comment will do) can
     never leave two outcomes under one run id.  Deposition runs too."""
-    from glassy_li import lammps_run  # noqa: PLC0415
+    from glassy_li.lammps import run as lammps_run  # noqa: PLC0415
 
     def deposition_ids() -> list[str]:
-        return list(Campaign.from_config(config).deposition.deposition_runs()["run_id"])
+        return list(Study.from_config(config).deposition.deposition_runs()["run_id"])
 
     runs, deposition = list(Campaign.from_config(config).runs().index), deposition_ids()
     copied = tmp_path / "templates"
@@ -431,7 +432,7 @@ def test_editing_a_lammps_template_moves_the_runs_to_new_folders(
 def test_the_analysis_folder_names_the_analysis_code(config, monkeypatch):
     """Another version of the analysis code is another analysis folder in the same MD
     folder (the MD is kept, the analysis redone)."""
-    from glassy_li import campaign as campaign_module  # noqa: PLC0415
+    from glassy_li.plan import campaign as campaign_module  # noqa: PLC0415
 
     runs = list(Campaign.from_config(config).runs().index)
     monkeypatch.setattr(campaign_module, "analysis_code_digest", lambda: "0badc0de")

@@ -1,5 +1,5 @@
 """config/README.md, the configuration reference, is generated from the schema and current,
-and every key the schema declares is described (glassy_li.config_reference)."""
+and every key the schema declares is described (glassy_li.config.reference)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from glassy_li.config_reference import (
+from glassy_li.config.reference import (
     REFERENCE_PATH,
     REGENERATE_COMMAND,
     SCHEMA_PATH,

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from glassy_li.critical_size import (
+from glassy_li.analysis.critical_size import (
     ABOVE,
     BELOW,
     NOT_RESOLVED,

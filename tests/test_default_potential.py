@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.campaign import Campaign
-from glassy_li.checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
-from glassy_li.config import load_config
-from glassy_li.lammps_env import import_lammps, package_arguments
-from glassy_li.project import copy_workflow
-from glassy_li.structure import (
+from glassy_li.checks.potential_checks import DRIFT_BOUND_EV_PER_ATOM_PS, check_potential
+from glassy_li.config.compose import load_config
+from glassy_li.core.lammps_env import import_lammps, package_arguments
+from glassy_li.core.project import copy_workflow
+from glassy_li.plan.campaign import Campaign
+from glassy_li.structure.identify import (
     STRUCTURE_TYPES,
     identify_structures,
 )

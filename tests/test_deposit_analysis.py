@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from glassy_li.deposit_analysis import height_map, rms_roughness_nm, void_analysis
-from glassy_li.structure import bcc_lattice
+from glassy_li.deposition.analysis import height_map, rms_roughness_nm, void_analysis
+from glassy_li.structure.identify import bcc_lattice
 
 A = 3.51
 N_CELLS = 12

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.campaign import Campaign
-from glassy_li.config import schema_defaults
-from glassy_li.deposit_analysis import (
+from glassy_li.config.compose import schema_defaults
+from glassy_li.deposition.analysis import (
     DepositAnalysisSettings,
     analyse_deposit_frame,
     analyse_deposition,
@@ -25,7 +24,7 @@ from glassy_li.deposit_analysis import (
     dislocation_line_length_A,
     summarise_deposition,
 )
-from glassy_li.deposition import (
+from glassy_li.deposition.deposit import (
     SURFACE_CELLS,
     DepositionGeometry,
     DepositionProtocol,
@@ -37,8 +36,9 @@ from glassy_li.deposition import (
     run_deposition,
     write_deposition_data,
 )
-from glassy_li.lammps_run import WalltimeReached
-from glassy_li.structure import Frame, StructureSettings, read_lammps_dump
+from glassy_li.lammps.run import WalltimeReached
+from glassy_li.plan.campaign import Campaign
+from glassy_li.structure.identify import Frame, StructureSettings, read_lammps_dump
 
 A = 3.51
 

@@ -1,14 +1,14 @@
-"""Ending the hold once the outcome is settled (glassy_li.early_stop): the rule on synthetic
-series, the incubation time unchanged by the cut, and a LAMMPS run whose early-ended
+"""Ending the hold once the outcome is settled (glassy_li.structure.early_stop): the rule on
+synthetic series, the incubation time unchanged by the cut, and a LAMMPS run whose early-ended
 trajectory is, frame for frame, the start of the same run held to the end."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.early_stop import SettleRule, settled_time
-from glassy_li.incubation import CRYSTALLINE_AT_REFERENCE, TRANSFORMED, incubation_time
-from glassy_li.structure import StructureSettings, read_lammps_dump
+from glassy_li.analysis.incubation import CRYSTALLINE_AT_REFERENCE, TRANSFORMED, incubation_time
+from glassy_li.structure.early_stop import SettleRule, settled_time
+from glassy_li.structure.identify import StructureSettings, read_lammps_dump
 
 from .md_helpers import bcc_crystal, run_short_md
 

@@ -1,4 +1,4 @@
-"""Faults users hit, through the workflow's own MD driver (glassy_li.md.run_md): a restart
+"""Faults users hit, through the workflow's own MD driver (glassy_li.md.protocol.run_md): a restart
 file cut short or corrupted; a full disk (a 400 kB tmpfs mounted by the test, as root; skipped,
 naming the stand-in, where mounting is not permitted) and a file-size limit (RLIMIT_FSIZE on
 the job, always); two jobs on one run folder, and two campaigns sharing a run.
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from glassy_li.lammps_run import restart_step
+from glassy_li.lammps.run import restart_step
 
 from .conftest import REPO
 
@@ -33,7 +33,7 @@ DRIVER = """
 import sys
 from pathlib import Path
 from tests.md_helpers import run_short_md
-from glassy_li.system import generate_system
+from glassy_li.md.system import generate_system
 folder = Path(sys.argv[1])
 folder.mkdir(parents=True, exist_ok=True)
 system = generate_system(300, 0.2136, "droplet", seed=1, mass_amu=6.94)
@@ -226,7 +226,7 @@ def test_two_campaigns_sharing_a_run_started_at_once(repo, tmp_path):
     check comes after the first's lock, else (both passed the check at the same moment)
     when its MD job finds the run folder locked; the run is made once, and the refused
     campaign, run again, reuses it."""
-    from glassy_li.project import copy_workflow  # noqa: PLC0415
+    from glassy_li.core.project import copy_workflow  # noqa: PLC0415
 
     copy_workflow(tmp_path, repo)
     for name in ("first", "second"):

@@ -1,4 +1,4 @@
-"""glassy_li.free_energy: the crossing of G_solid(T) and G_liquid(T), the combination of
+"""glassy_li.checks.free_energy: the crossing of G_solid(T) and G_liquid(T), the combination of
 repeats, the calphy input and the calphy runner (with a stand-in for calphy_kernel; no
 calphy, no LAMMPS)."""
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from glassy_li import free_energy
-from glassy_li.free_energy import (
+from glassy_li.checks import free_energy
+from glassy_li.checks.free_energy import (
     CalphyFailed,
     CalphyMissing,
     Crossing,
@@ -27,7 +27,7 @@ from glassy_li.free_energy import (
     run_calphy,
     write_calphy_input,
 )
-from glassy_li.lammps_run import PotentialSetup
+from glassy_li.config.potential_setup import PotentialSetup
 
 KB_EV = 8.617333262e-5
 TRUE_TM = 672.0

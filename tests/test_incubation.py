@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import yaml
 
-from glassy_li.config import _validator
-from glassy_li.incubation import (
+from glassy_li.analysis.incubation import (
     CENSORED,
     CRYSTALLINE_AT_REFERENCE,
     TRANSFORMED,
     incubation_time,
 )
+from glassy_li.config.compose import _validator
 
 T = np.arange(0.0, 100.1, 1.0)  # frames every ps, 0..100 ps
 REF = 20.0

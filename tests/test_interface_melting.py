@@ -10,19 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li import interface_melting
-from glassy_li.interface_melting import (
+from glassy_li.checks import interface_melting
+from glassy_li.checks.interface_melting import (
     InterfaceSettings,
     fit_melting_point,
     interface_melting_point,
 )
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.metals import Metal
+from glassy_li.config.metals import Metal
+from glassy_li.config.potential_setup import PotentialSetup
 
 
 @pytest.fixture
 def metals_campaign_for_interface(repo, default_config_files):
-    from glassy_li.campaign import Campaign  # noqa: PLC0415
+    from glassy_li.plan.campaign import Campaign  # noqa: PLC0415
 
     return Campaign.from_files(*default_config_files, repo / "config" / "metals.yaml")
 

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from glassy_li.config import resolve_potential
-from glassy_li.lammps_run import slurm_run_settings, slurm_walltime_budget_s
-from glassy_li.md import lammps_parameters, run_md, stage_steps
-from glassy_li.structure import read_lammps_dump
-from glassy_li.system import generate_system, read_lammps_data, write_lammps_data
+from glassy_li.config.compose import resolve_potential
+from glassy_li.lammps.run import slurm_run_settings, slurm_walltime_budget_s
+from glassy_li.md.protocol import lammps_parameters, run_md, stage_steps
+from glassy_li.md.system import generate_system, read_lammps_data, write_lammps_data
+from glassy_li.structure.identify import read_lammps_dump
 
 from .md_helpers import BASKES, md_protocol, run_short_md
 

@@ -13,11 +13,11 @@ import sys
 import numpy as np
 import pytest
 
-from glassy_li.campaign import Campaign
-from glassy_li.checks import MeltingSettings, check_potential, melting_point
-from glassy_li.config import ConfigError, load_config
-from glassy_li.lammps_env import lammps_potentials_dir, lmp_command, lmp_environment
-from glassy_li.structure import (
+from glassy_li.checks.potential_checks import MeltingSettings, check_potential, melting_point
+from glassy_li.config.compose import ConfigError, load_config
+from glassy_li.core.lammps_env import lammps_potentials_dir, lmp_command, lmp_environment
+from glassy_li.plan.campaign import Campaign
+from glassy_li.structure.identify import (
     STRUCTURE_TYPES,
     StructureSettings,
     crystal_lattice,

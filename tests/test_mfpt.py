@@ -34,8 +34,8 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from glassy_li.aggregate import GROUP_KEYS
-from glassy_li.mfpt import (
+from glassy_li.analysis.incubation import GROUP_KEYS
+from glassy_li.analysis.mfpt import (
     censored_mean_first_passage,
     droplet_volume_nm3,
     first_passage_times,
@@ -43,8 +43,8 @@ from glassy_li.mfpt import (
     mfpt_table,
     wedekind_tau,
 )
-from glassy_li.system import box_edge_A
-from glassy_li.units import AVOGADRO_PER_MOL
+from glassy_li.core.units import AVOGADRO_PER_MOL
+from glassy_li.md.system import box_edge_A
 
 STEP_PS = 0.01
 """Synthetic time step (ps)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.nucleation_model import (
+from glassy_li.analysis.nucleation_model import (
     CNT,
     POWER,
     MeltingLaw,
@@ -23,14 +23,14 @@ from glassy_li.nucleation_model import (
     region_reach,
     simulate_runs,
 )
-from glassy_li.nucleation_study import (
+from glassy_li.analysis.nucleation_study import (
     Band,
     NucleationModelSettings,
     band_status,
     freeze_prediction,
     run_study,
 )
-from glassy_li.paper_answer import model_text
+from glassy_li.report.paper_answer import model_text
 
 SIZES = [250, 400, 700, 1100, 2000]
 TEMPERATURES = [358.0, 379.0, 405.0, 432.0]

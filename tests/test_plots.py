@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li import deposition_plots, plots
-from glassy_li.plots import overlapping_texts, spans_decade
+from glassy_li.figures import deposition_plots, plots
+from glassy_li.figures.plots import overlapping_texts, spans_decade
 
 from .synthetic_campaign import BOUNDARIES, deposition_tables, li_campaign, metals_campaign
 

@@ -1,4 +1,4 @@
-"""Potential files named by address and checksum (glassy_li.potential_files).
+"""Potential files named by address and checksum (glassy_li.config.potential_files).
 
 A real HTTP server (``http.server`` on 127.0.0.1, a random free port, in a thread) serves a
 copy of ``../shared/potentials/Li_v2.eam.fs`` (Nichol-Ackland EAM, sha256 below, as published
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from glassy_li.campaign import Campaign
-from glassy_li.config import ConfigError, load_config, resolve_potential
-from glassy_li.potential_files import PotentialFiles, RemoteFile, sha256_of
-from glassy_li.project import copy_workflow
+from glassy_li.config.compose import ConfigError, load_config, resolve_potential
+from glassy_li.config.potential_files import PotentialFiles, RemoteFile, sha256_of
+from glassy_li.core.project import copy_workflow
+from glassy_li.plan.campaign import Campaign
 
 SHARED_POTENTIALS = Path(__file__).resolve().parents[1].parent / "shared" / "potentials"
 LI_TABLE = "Li_v2.eam.fs"
@@ -322,7 +322,7 @@ coupling_sweep: {{couplings: []}}
 def test_lammps_reads_the_fetched_table(repo, tmp_path, server, li_table):
     """The cache's copy is the published table: bcc Li at its 0 K lattice constant, 3.510 A,
     has E = -1.648 eV/atom (../shared/potentials/README.md)."""
-    from glassy_li.lammps_env import import_lammps  # noqa: PLC0415
+    from glassy_li.core.lammps_env import import_lammps  # noqa: PLC0415
 
     shutil.copy(li_table, server.folder / LI_TABLE)
     setup = Campaign.from_config(

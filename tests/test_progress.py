@@ -1,4 +1,4 @@
-"""Progress records, kept attempts and the run-folder lock (glassy_li.progress), without
+"""Progress records, kept attempts and the run-folder lock (glassy_li.lammps.progress), without
 LAMMPS: a thermo table is written by hand as LAMMPS's ``fix print`` would, and a fake clock
 stands for the wall time."""
 
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from glassy_li.progress import (
+from glassy_li.lammps.progress import (
     LogTracker,
     ProgressRecord,
     ProgressTracker,

@@ -1,4 +1,4 @@
-"""What the LAMMPS layer checks before it publishes a run (glassy_li.lammps_run.check_complete):
+"""What the LAMMPS layer checks before it publishes a run (glassy_li.lammps.run.check_complete):
 a full disk or a file-size limit cuts LAMMPS's files without stopping it, and such a run must
 fail, naming the file, instead of publishing outputs that look complete.  The files are
 written here by hand in LAMMPS's formats (no LAMMPS run)."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from glassy_li.lammps_run import IncompleteOutputs, check_complete
+from glassy_li.lammps.run import IncompleteOutputs, check_complete
 
 HEADER = "stage step time_ps temperature_K pe_eV_per_atom ke_eV_per_atom pressure_bar\n"
 

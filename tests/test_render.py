@@ -14,8 +14,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from glassy_li.render import STRUCTURE_COLOURS, embryo_view, render_atoms
-from glassy_li.structure import BCC, Frame, StructureSettings, bcc_sphere
+from glassy_li.figures.render import STRUCTURE_COLOURS, embryo_view, render_atoms
+from glassy_li.structure.identify import BCC, Frame, StructureSettings, bcc_sphere
 
 if ctypes.util.find_library("vulkan") is None:
     reason = "no Vulkan loader: OVITO cannot render (needs libvulkan1 mesa-vulkan-drivers)"

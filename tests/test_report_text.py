@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from glassy_li.report_text import landing_text
+from glassy_li.analysis.report_text import landing_text
 
 SERIES = {"metal": "Li", "potential": "eam-nichol2016-li", "initial_state": "droplet",
           "packing_density_g_cm3": 0.0534, "heat_temperature_K": 716.1,

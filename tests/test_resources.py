@@ -1,8 +1,8 @@
-"""The cluster resource model (glassy_li.resources): what a job asks the scheduler for."""
+"""The cluster resource model (glassy_li.plan.resources): what a job asks the scheduler for."""
 
 import pytest
 
-from glassy_li import resources
+from glassy_li.plan import resources
 
 
 def test_md_time_follows_atom_steps_throughput_ranks_and_safety():

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from glassy_li.project import copy_workflow
+from glassy_li.core.project import copy_workflow
 
 CONFIG = """
 campaign_name: restart

@@ -13,15 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.paper_answer import (
+from glassy_li.analysis.report_text import critical_size_bounds, landing_text
+from glassy_li.report.paper_answer import (
     README_END,
     README_START,
     answer_rows,
     answer_section,
     front_door_text,
 )
-from glassy_li.report_text import critical_size_bounds, landing_text
-from glassy_li.results_page import _critical_size, _diameter, incubation_slope, page_text
+from glassy_li.report.results_page import _critical_size, _diameter, incubation_slope, page_text
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
 
@@ -31,7 +31,7 @@ def test_the_committed_page_is_the_one_its_tables_give():
     regenerated = page_text(RESULTS)
     assert committed == regenerated, (
         "docs/results/README.md differs from what its tables give: regenerate it with "
-        "`python -m glassy_li.results_page docs/results` (never edit it by hand)"
+        "`python -m glassy_li.report.results_page docs/results` (never edit it by hand)"
     )
 
 
@@ -158,7 +158,7 @@ def test_a_campaign_folder_is_not_written_from_uncommitted_code(tmp_path):
     """made_with.json names a commit: with tracked code changed since it, the results_page
     job refuses (naming the files) unless told otherwise; the page and campaign folders it
     writes itself (docs/results/) do not count."""
-    from glassy_li.results_page import git_commit, require_committed_code  # noqa: PLC0415
+    from glassy_li.report.results_page import git_commit, require_committed_code  # noqa: PLC0415
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
@@ -183,7 +183,7 @@ def test_a_series_planned_with_an_older_melting_point_is_given_at_both():
     """A preset re-measured at 680 [670, 690] K: a series held at 0.55 of the old 651 K says
     so, and gives its fraction of the new value with the interval the new one puts on it;
     the page lists the preset, its method and the series that stand at the old value."""
-    from glassy_li.results_page import _homologous  # noqa: PLC0415
+    from glassy_li.report.results_page import _homologous  # noqa: PLC0415
 
     remeasured = {"eam-nichol2016-li": {"melting_point_K": 680.0,
                                         "melting_point_interval_K": [670.0, 690.0],
@@ -234,7 +234,7 @@ def test_numbers_made_at_an_older_timestep_are_marked():
 def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
     """An older T_m(N) table wrote N* = 91.6 atoms from sizes 500-5000: the page gives
     '< 500 atoms', not the extrapolated value; one inside the sizes keeps its interval."""
-    from glassy_li.results_page import _melting_n_star  # noqa: PLC0415
+    from glassy_li.report.results_page import _melting_n_star  # noqa: PLC0415
 
     old = {"n_star_atoms": 91.6, "n_star_lower_atoms": 31.1, "n_star_upper_atoms": 202.0,
            "sizes_fitted": "500,1000,2000,5000"}
@@ -247,13 +247,13 @@ def test_an_n_star_outside_the_sizes_fitted_is_a_bound_in_old_tables_too():
     assert _melting_n_star(new).startswith("> 450 atoms (a bound")
 
 
-# -- the answer at the paper's conditions (glassy_li.paper_answer) ----------------------------
+# -- the answer at the paper's conditions (glassy_li.report.paper_answer) --------------------
 def test_the_readme_states_the_answer_the_tables_give():
     readme = (RESULTS.parents[1] / "README.md").read_text()
     block = readme.split(README_START)[1].split(README_END)[0].strip()
     assert block == front_door_text(RESULTS), (
         "README.md's answer differs from docs/results' tables: rewrite it with "
-        "glassy_li.paper_answer.update_readme('README.md', 'docs/results')")
+        "glassy_li.report.paper_answer.update_readme('README.md', 'docs/results')")
 
 
 def _answer_folder(tmp_path, direct_status, direct_low, direct_high, model_low, model_high):

@@ -1,4 +1,4 @@
-"""The statistics behind the results page's robustness questions (glassy_li.robustness):
+"""The statistics behind the results page's robustness questions (glassy_li.analysis.robustness):
 intervals that cover what they should, slopes that find a planted trend and only it, and
 paired comparisons that count a censored run the right way round."""
 
@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.robustness import (
+from glassy_li.analysis.robustness import (
     coupling_label,
     density_rows,
     ols_slope,
     paired_incubation_differences,
 )
-from glassy_li.statistics import mean_interval
+from glassy_li.analysis.statistics import mean_interval
 
 
 def test_the_t_interval_covers_the_mean_about_95_percent_of_the_time():

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from glassy_li.project import copy_workflow
+from glassy_li.core.project import copy_workflow
 
 from .slurm_cluster import missing_requirements, one_node_slurm
 
@@ -130,9 +130,9 @@ def test_scancel_mid_stage_then_the_same_command_resumes(repo, tmp_path, slurm_c
     """`scancel` the MD job mid-quench; the status view calls the run interrupted; the same
     command run again resumes it from its restart (Slurm job 2) and the campaign's tables
     equal those of an uninterrupted run (1 rank, Nose-Hoover: LAMMPS continues bit for bit)."""
-    from glassy_li.campaign import Campaign, md_folder  # noqa: PLC0415
-    from glassy_li.config import compose_config  # noqa: PLC0415
-    from glassy_li.status import collect  # noqa: PLC0415
+    from glassy_li.config.compose import compose_config  # noqa: PLC0415
+    from glassy_li.monitor.status import collect  # noqa: PLC0415
+    from glassy_li.plan.campaign import Campaign, md_folder  # noqa: PLC0415
 
     cancelled, reference = tmp_path / "cancelled", tmp_path / "reference"
     for work in (cancelled, reference):

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from glassy_li.statistics import (
+from glassy_li.analysis.statistics import (
     kaplan_meier,
     sphere_diameter_nm,
 )

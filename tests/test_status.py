@@ -1,4 +1,4 @@
-"""The status view (glassy_li.status) on synthetic run folders: states read from the files a
+"""The status view (glassy_li.monitor.status) on synthetic run folders: states read from the files a
 job leaves, and the campaign ETA's arithmetic checked by hand.
 
 The campaign is a real config (Baskes MEAM, 100 and 200 atoms, 2 replicas, 10 ps); its run
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from glassy_li.campaign import Campaign, md_folder
 from glassy_li.cli import main
-from glassy_li.config import compose_config
-from glassy_li.md import stage_steps
-from glassy_li.progress import ProgressRecord, write_progress
-from glassy_li.status import RunStatus, campaign_eta, collect, speed_at
+from glassy_li.config.compose import compose_config
+from glassy_li.lammps.progress import ProgressRecord, write_progress
+from glassy_li.md.protocol import stage_steps
+from glassy_li.monitor.status import RunStatus, campaign_eta, collect, speed_at
+from glassy_li.plan.campaign import Campaign, md_folder
 
 CONFIG = """
 campaign_name: status
@@ -265,7 +265,7 @@ deposition:
 
 @pytest.mark.slow
 def test_a_broken_preset_shows_in_status_failed_with_lammps_error(repo, tmp_path):
-    from glassy_li.project import copy_workflow  # noqa: PLC0415
+    from glassy_li.core.project import copy_workflow  # noqa: PLC0415
 
     copy_workflow(tmp_path, repo)
     (tmp_path / "broken.yaml").write_text(BROKEN)

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.structure import (
+from glassy_li.md.system import generate_system
+from glassy_li.structure.identify import (
     BCC,
     STRUCTURE_TYPES,
     Frame,
@@ -27,7 +28,6 @@ from glassy_li.structure import (
     read_lammps_dump,
     reference_fraction,
 )
-from glassy_li.system import generate_system
 
 from .md_helpers import msd_nm2, run_short_md, thermalised_bcc_crystal
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from glassy_li.system import (
+from glassy_li.md.system import (
     box_edge_A,
     density_g_cm3,
     generate_system,

@@ -12,20 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.aggregate import compare_outcomes, stage_boundaries_ps
-from glassy_li.campaign import Campaign
-from glassy_li.clock import StepClock
-from glassy_li.config import effective_pair_style, resolve_potential
-from glassy_li.lammps_env import accelerated_pair_style, installed_lammps
-from glassy_li.lammps_run import RESUME_VARIABLES, WalltimeReached
-from glassy_li.md import stage_steps, step_clock
-from glassy_li.progress import ProgressRecord
-from glassy_li.results_page import _input_of
-from glassy_li.statistics import compare_survival, logrank_p
-from glassy_li.status import RunStatus, plan
-from glassy_li.structure import read_lammps_dump
-from glassy_li.system import generate_system
-from glassy_li.timestep_study import choose_timesteps, drift_table, summarise
+from glassy_li.analysis.aggregate import compare_outcomes, stage_boundaries_ps
+from glassy_li.analysis.statistics import compare_survival, logrank_p
+from glassy_li.checks.timestep_study import choose_timesteps, drift_table, summarise
+from glassy_li.config.compose import effective_pair_style, resolve_potential
+from glassy_li.core.clock import StepClock
+from glassy_li.core.lammps_env import accelerated_pair_style, installed_lammps
+from glassy_li.lammps.progress import ProgressRecord
+from glassy_li.lammps.run import RESUME_VARIABLES, WalltimeReached
+from glassy_li.md.protocol import stage_steps, step_clock
+from glassy_li.md.system import generate_system
+from glassy_li.monitor.status import RunStatus, plan
+from glassy_li.plan.campaign import Campaign
+from glassy_li.report.results_page import _input_of
+from glassy_li.structure.identify import read_lammps_dump
 from tests.md_helpers import BASKES, md_protocol, run_short_md
 
 PROTOCOL = {

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassy_li.lammps_env import import_lammps, lammps_potentials_dir
-from glassy_li.project import copy_workflow
+from glassy_li.core.lammps_env import import_lammps, lammps_potentials_dir
+from glassy_li.core.project import copy_workflow
 
 from .conftest import REPO
 

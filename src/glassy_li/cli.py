@@ -1,6 +1,6 @@
 """The ``glassy-li`` command: ``status`` (every run's state, progress and the campaign's ETA;
-:mod:`glassy_li.status`) and ``report-so-far`` (the campaign's tables over the runs finished
-so far; :mod:`glassy_li.so_far`).  Both read the run folders only: safe while the campaign
+:mod:`glassy_li.monitor.status`) and ``report-so-far`` (the campaign's tables over the runs finished
+so far; :mod:`glassy_li.monitor.so_far`).  Both read the run folders only: safe while the campaign
 runs, on a laptop or against a cluster's shared results folder."""
 
 from __future__ import annotations
@@ -12,16 +12,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .campaign import Campaign
-from .config import ConfigError, compose_config
-from .status import DEFAULT_REFRESH_S, as_json, plan, render, snapshot
+from glassy_li.config.compose import ConfigError
+from glassy_li.core.project import REPO_ROOT
+from glassy_li.monitor.status import DEFAULT_REFRESH_S, as_json, plan, render, snapshot
+from glassy_li.plan.campaign import Campaign
+from glassy_li.study import Study
 
 __all__ = ["main"]
 
 
 def _campaign(args: argparse.Namespace) -> Campaign:
-    config = compose_config(args.configfile, None, Path(args.project))
-    return Campaign.from_config(config, project_root=Path(args.project), download=False)
+    """The nucleation campaign of ``--configfile`` (its study validated; nothing fetched)."""
+    return Study.from_files(args.configfile, None, Path(args.project), download=False).nucleation
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"glassy-li {args.command}: no run folders yet in {results / 'runs'}",
               file=sys.stderr)
     if args.command == "report-so-far":
-        from .so_far import report_so_far  # noqa: PLC0415
+        from glassy_li.monitor.so_far import report_so_far  # noqa: PLC0415
 
         page = report_so_far(campaign, results, args.out)
         print(f"glassy-li report-so-far: {page}")
@@ -97,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import pandas as pd  # noqa: PLC0415
 
-    from .aggregate import compare_outcomes  # noqa: PLC0415
+    from glassy_li.analysis.aggregate import compare_outcomes  # noqa: PLC0415
 
     tables = []
     for path in args.tables:
@@ -138,8 +140,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _regenerate(args: argparse.Namespace) -> int:
-    from .regenerate import regenerate_all  # noqa: PLC0415
-    from .results_page import (  # noqa: PLC0415
+    from glassy_li.report.regenerate import regenerate_all  # noqa: PLC0415
+    from glassy_li.report.results_page import (  # noqa: PLC0415
         git_commit,
         require_committed_code,
         write_page,
@@ -151,7 +153,7 @@ def _regenerate(args: argparse.Namespace) -> int:
         print(f"glassy-li regenerate-statistics: not a committed campaign folder (no "
               f"made_with.json): {', '.join(missing)}", file=sys.stderr)
         return 2
-    root = Path(__file__).resolve().parents[2]
+    root = REPO_ROOT
     try:
         require_committed_code(root, args.allow_uncommitted)
     except RuntimeError as error:

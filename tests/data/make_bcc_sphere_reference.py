@@ -10,7 +10,7 @@ triples (h, k, l) with all three even or all three odd.  A *sphere* is every sit
 h^2 + k^2 + l^2 <= R2 around the site (0, 0, 0), for an R2 that is itself the squared
 distance of a shell, so the sphere holds whole shells and no choice among equidistant sites
 is needed; its atom count is then the number of sites nearest a lattice site that
-``glassy_li.structure.reference_fraction`` builds.
+``glassy_li.structure.identify.reference_fraction`` builds.
 
 Polyhedral template matching's bcc template is an atom's 14 nearest neighbours: the first
 shell, 8 sites at (+-1, +-1, +-1) (distance a sqrt(3)/2), and the second, 6 sites at

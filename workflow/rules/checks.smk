@@ -139,7 +139,7 @@ rule size_melting:
 
 rule interface_melting_point:
     """The bulk melting point of one preset by the interface-velocity method, starting the
-    search at {start_K} K (glassy_li.interface_melting): every run and the fit."""
+    search at {start_K} K (glassy_li.checks.interface_melting): every run and the fit."""
     input:
         template=template("interface_velocity.lammps"),
         potential_include=template("potential.lammps"),
@@ -197,7 +197,7 @@ rule interface_melting_report:
 
 
 rule free_energy_melting_point:
-    """The bulk melting point of one preset from calphy's free energies (glassy_li.free_energy):
+    """The bulk melting point of one preset from calphy's free energies (glassy_li.checks.free_energy):
     the crossing of the solid's and the liquid's G(T), per seed and combined."""
     output:
         table="results/potential_checks/free_energy_melting/{preset}.tsv",
@@ -228,7 +228,7 @@ rule free_energy_melting:
 
 
 rule timestep_study_preset:
-    """Which timestep one preset can take (glassy_li.timestep_study): every start, state,
+    """Which timestep one preset can take (glassy_li.checks.timestep_study): every start, state,
     timestep and ensemble, the summary and the choice. With the plain pair style: an
     accelerated variant computes the same forces."""
     input:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from snakemake.logging import logger
 
-from glassy_li.aggregate import stage_boundaries_ps
-from glassy_li.campaign import SYSTEM_RUN_KEYS, Campaign, md_folder
-from glassy_li.config import ConfigError, compose_config, coupling_label
-from glassy_li.lammps_run import SHARED_TEMPLATES
-from glassy_li import resources as resource_model
-from glassy_li.md import stage_steps, step_clock
-from glassy_li.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
+from glassy_li.analysis.aggregate import stage_boundaries_ps
+from glassy_li.plan.campaign import SYSTEM_RUN_KEYS, md_folder
+from glassy_li.config.compose import ConfigError, compose_config, coupling_label
+from glassy_li.lammps.run import SHARED_TEMPLATES
+from glassy_li.plan import resources as resource_model
+from glassy_li.md.protocol import stage_steps, step_clock
+from glassy_li.study import Study
+from glassy_li.report.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
 
 
 def is_dry_run():
@@ -41,13 +42,14 @@ try:
     )
     config.clear()
     config.update(config_composed)
-    CAMPAIGN = Campaign.from_config(
+    STUDY = Study.from_config(
         config,
         project_root=PROJECT_ROOT,
         in_place=True,
         download=not is_dry_run(),
         on_plan=lambda plan: logger.warning(f"glassy-li: {plan}"),
     )
+    CAMPAIGN = STUDY.nucleation
     RUNS = CAMPAIGN.runs()
 except ConfigError as error:
     print(error, file=sys.stderr)
@@ -191,7 +193,7 @@ def made_with():
 
 # -- cluster resources, shared by MD and deposition jobs ------------------------------------
 def needed_minutes(atom_steps, preset_name):
-    """Cluster time (minutes) of `atom_steps` with a preset (glassy_li.resources)."""
+    """Cluster time (minutes) of `atom_steps` with a preset (glassy_li.plan.resources)."""
     return resource_model.needed_minutes(
         atom_steps,
         config["potential_presets"][preset_name]["throughput_atom_steps_per_s"],
@@ -236,7 +238,7 @@ def md_mem_mb(wildcards):
 
 
 def analysis_runtime_minutes(wildcards):
-    """Run time of the per-frame structure identification (glassy_li.resources)."""
+    """Run time of the per-frame structure identification (glassy_li.plan.resources)."""
     protocol = protocol_of(run_of(wildcards))
     frames = protocol.total_duration_ps / protocol.trajectory_interval_ps + 1
     atoms = int(RUNS.loc[run_of(wildcards), "ensemble_size_atoms"]) + protocol.flux_atoms
@@ -420,7 +422,7 @@ def project_relative(path):
 
 
 def size_melting_settings():
-    """How each cluster is heated (glassy_li.cluster_melting.ClusterMeltingSettings)."""
+    """How each cluster is heated (glassy_li.checks.cluster_melting.ClusterMeltingSettings)."""
     section = config["potential_checks"]["size_melting"]
     return {
         "start_fraction": section["start_fraction_of_melting"],
@@ -461,7 +463,7 @@ def interface_melting_outputs():
 
 
 def interface_melting_settings(preset):
-    """glassy_li.interface_melting.InterfaceSettings of one preset (its entry overrides)."""
+    """glassy_li.checks.interface_melting.InterfaceSettings of one preset (its entry overrides)."""
     section = config["potential_checks"]["interface_melting"]
     entry = dict(section["presets"].get(preset) or {})
     entry.pop("starts_K", None)
@@ -475,7 +477,7 @@ def timestep_study_outputs(name):
 
 
 def timestep_study_settings(preset):
-    """glassy_li.timestep_study.TimestepStudySettings keys of one preset (its overrides)."""
+    """glassy_li.checks.timestep_study.TimestepStudySettings keys of one preset (its overrides)."""
     return dict(config["potential_checks"]["timestep_study"]["presets"].get(preset) or {})
 
 
@@ -494,7 +496,7 @@ def free_energy_melting_outputs():
 
 
 def free_energy_melting_settings():
-    """glassy_li.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
+    """glassy_li.checks.free_energy.FreeEnergySettings of potential_checks.free_energy_melting."""
     section = config["potential_checks"]["free_energy_melting"]
     return {key: value for key, value in section.items() if key != "presets"}
 

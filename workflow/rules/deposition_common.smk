@@ -6,9 +6,9 @@
 # results/<campaign_name>/ beside the nucleation campaign's.
 import functools
 
-from glassy_li.deposition import build_substrate, deposition_steps, heat_removal_statement
+from glassy_li.deposition.deposit import build_substrate, deposition_steps, heat_removal_statement
 
-DEPOSITION = CAMPAIGN.deposition
+DEPOSITION = STUDY.deposition
 DEPOSITION_RUNS = DEPOSITION.deposition_runs()
 
 

@@ -4,7 +4,7 @@ rule run_md:
     LAMMPS works in results/runs/{md}/md, outside the declared outputs, and keeps its restart
     files there: a killed job resumes from the newest one when the workflow runs again.  With
     md.end_hold_when_settled the job watches its trajectory and ends the hold once the run's
-    outcome is settled (glassy_li.early_stop).
+    outcome is settled (glassy_li.structure.early_stop).
     """
     input:
         data="results/runs/{md}/system.data",

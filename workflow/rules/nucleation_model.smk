@@ -1,4 +1,4 @@
-# The nucleation model (glassy_li.nucleation_study): fitted to the committed campaign tables
+# The nucleation model (glassy_li.analysis.nucleation_study): fitted to the committed campaign tables
 # of nucleation_model.training_campaigns, predicting nucleation_model.held_out_campaigns.
 
 

@@ -3,7 +3,7 @@ rule results_page:
     melting and every run's provenance (the grid's unless results_page.grid is false, and the
     deposition series' when deposition is enabled) copied into docs/results/<campaign>/, then
     the page docs/results/README.md rewritten from every campaign folder there
-    (glassy_li.results_page).
+    (glassy_li.report.results_page).
     """
     input:
         tables=page_files("tables"),

@@ -6,14 +6,14 @@ import time
 
 import pandas as pd
 
-from glassy_li.deposit_analysis import (
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.deposition.analysis import (
     DepositAnalysisSettings,
     analyse_deposition,
     summarise_deposition,
 )
-from glassy_li.deposition import DepositionGeometry, DepositionProtocol
-from glassy_li.logs import redirect_to_log
-from glassy_li.structure import StructureSettings
+from glassy_li.deposition.deposit import DepositionGeometry, DepositionProtocol
+from glassy_li.structure.identify import StructureSettings
 
 snakemake = globals()["snakemake"]
 

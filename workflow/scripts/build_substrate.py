@@ -1,7 +1,7 @@
 """Snakemake wrapper: build one deposition run's substrate and box."""
 
-from glassy_li.deposition import Substrate, build_substrate, write_deposition_data
-from glassy_li.logs import redirect_to_log
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.deposition.deposit import Substrate, build_substrate, write_deposition_data
 
 snakemake = globals()["snakemake"]
 

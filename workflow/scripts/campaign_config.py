@@ -2,7 +2,7 @@
 
 import yaml
 
-from glassy_li.logs import redirect_to_log
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

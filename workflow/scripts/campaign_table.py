@@ -1,7 +1,7 @@
 """Snakemake wrapper: the campaign table (a row per run) and the per-size summary."""
 
-from glassy_li.aggregate import read_summaries, summarise_sizes
-from glassy_li.logs import redirect_to_log
+from glassy_li.analysis.aggregate import read_summaries, summarise_sizes
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

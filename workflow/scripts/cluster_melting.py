@@ -1,10 +1,10 @@
 """Snakemake wrapper: the caloric curve of one free cluster of a preset's metal."""
 
-from glassy_li.cluster_melting import ClusterMeltingSettings, cluster_melting_curve
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.logs import redirect_to_log
-from glassy_li.metals import Metal
-from glassy_li.structure import StructureSettings
+from glassy_li.checks.cluster_melting import ClusterMeltingSettings, cluster_melting_curve
+from glassy_li.config.metals import Metal
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.structure.identify import StructureSettings
 
 snakemake = globals()["snakemake"]
 

@@ -1,8 +1,8 @@
 """Snakemake wrapper: the deposition runs' final values, and their replica statistics per rate."""
 
-from glassy_li.aggregate import read_summaries
-from glassy_li.deposit_analysis import deposition_by_rate
-from glassy_li.logs import redirect_to_log
+from glassy_li.analysis.aggregate import read_summaries
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.deposition.analysis import deposition_by_rate
 
 snakemake = globals()["snakemake"]
 

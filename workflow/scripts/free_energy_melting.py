@@ -1,9 +1,9 @@
 """Snakemake wrapper: a preset's melting point from calphy's free energies."""
 
-from glassy_li.free_energy import FreeEnergySettings, free_energy_melting_point, summary_json
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.logs import redirect_to_log
-from glassy_li.metals import Metal
+from glassy_li.checks.free_energy import FreeEnergySettings, free_energy_melting_point, summary_json
+from glassy_li.config.metals import Metal
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

@@ -1,7 +1,7 @@
 """Snakemake wrapper: write the initial configuration of one run as a LAMMPS data file."""
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.system import density_g_cm3, generate_system, write_lammps_data
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.md.system import density_g_cm3, generate_system, write_lammps_data
 
 snakemake = globals()["snakemake"]
 

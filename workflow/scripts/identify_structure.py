@@ -2,9 +2,9 @@
 
 import time
 
-from glassy_li.clock import StepClock
-from glassy_li.logs import redirect_to_log
-from glassy_li.structure import StructureSettings, analyse_trajectory
+from glassy_li.core.clock import StepClock
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.structure.identify import StructureSettings, analyse_trajectory
 
 snakemake = globals()["snakemake"]
 

@@ -2,13 +2,13 @@
 
 import pandas as pd
 
-from glassy_li.aggregate import (
+from glassy_li.analysis.aggregate import (
     critical_size_by_hold,
     critical_size_table,
     incubation_statistics,
     mfpt_table,
 )
-from glassy_li.logs import redirect_to_log
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

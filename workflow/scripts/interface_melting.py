@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
-from glassy_li.interface_melting import InterfaceSettings, interface_melting_point
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.logs import redirect_to_log
-from glassy_li.metals import Metal
+from glassy_li.checks.interface_melting import InterfaceSettings, interface_melting_point
+from glassy_li.config.metals import Metal
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from glassy_li.interface_melting import (
+from glassy_li.checks.interface_melting import (
     combined_summary,
     markdown_table,
     plot_velocities,
     summary_row,
 )
-from glassy_li.logs import redirect_to_log
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

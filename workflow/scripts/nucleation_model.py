@@ -4,16 +4,16 @@ rewrite the results page and the README's answer from the tables."""
 import datetime
 from pathlib import Path
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.nucleation_study import (
+from glassy_li.analysis.nucleation_study import (
     PREDICTION_FOLDER,
     NucleationModelSettings,
     freeze_prediction,
     run_study,
     write_study,
 )
-from glassy_li.paper_answer import update_readme
-from glassy_li.results_page import git_commit, require_committed_code, write_page
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.report.paper_answer import update_readme
+from glassy_li.report.results_page import git_commit, require_committed_code, write_page
 
 snakemake = globals()["snakemake"]
 

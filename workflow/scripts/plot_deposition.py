@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from glassy_li.deposition_plots import plot_deposition_traces, plot_deposition_vs_rate
-from glassy_li.logs import redirect_to_log
-from glassy_li.plots import save
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.deposition_plots import plot_deposition_traces, plot_deposition_vs_rate
+from glassy_li.figures.plots import save
 
 snakemake = globals()["snakemake"]
 

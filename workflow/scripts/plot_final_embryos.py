@@ -2,8 +2,8 @@
 
 import json
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.plots import plot_final_embryos, save
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.plots import plot_final_embryos, save
 
 snakemake = globals()["snakemake"]
 

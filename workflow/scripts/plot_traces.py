@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.plots import plot_traces, save
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.plots import plot_traces, save
 
 snakemake = globals()["snakemake"]
 

@@ -5,8 +5,8 @@ import platform
 
 import pandas as pd
 
-from glassy_li.checks import markdown_report
-from glassy_li.logs import redirect_to_log
+from glassy_li.checks.potential_checks import markdown_report
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

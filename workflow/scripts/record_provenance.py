@@ -6,8 +6,8 @@
 
 import json
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.provenance import run_provenance
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.report.provenance import run_provenance
 
 snakemake = globals()["snakemake"]
 

@@ -2,10 +2,10 @@
 
 import json
 
-from glassy_li.deposition import DepositionGeometry
-from glassy_li.logs import redirect_to_log
-from glassy_li.render import render_deposit
-from glassy_li.structure import StructureSettings, read_lammps_dump
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.deposition.deposit import DepositionGeometry
+from glassy_li.figures.render import render_deposit
+from glassy_li.structure.identify import StructureSettings, read_lammps_dump
 
 snakemake = globals()["snakemake"]
 

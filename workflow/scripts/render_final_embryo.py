@@ -2,9 +2,9 @@
 
 import json
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.render import render_embryo
-from glassy_li.structure import StructureSettings, read_lammps_dump
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.render import render_embryo
+from glassy_li.structure.identify import StructureSettings, read_lammps_dump
 
 snakemake = globals()["snakemake"]
 

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.plots import transition_criterion
-from glassy_li.report_text import write_landing_text
+from glassy_li.analysis.report_text import write_landing_text
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.plots import transition_criterion
 
 snakemake = globals()["snakemake"]
 

@@ -5,8 +5,8 @@ import datetime
 import json
 from pathlib import Path
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.results_page import (
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.report.results_page import (
     collect_campaign,
     git_commit,
     require_committed_code,

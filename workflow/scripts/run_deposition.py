@@ -2,15 +2,16 @@
 
 import json
 
-from glassy_li.deposition import (
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.deposition.deposit import (
     DepositionGeometry,
     DepositionProtocol,
     deposition_steps,
     heat_removal_statement,
     run_deposition,
 )
-from glassy_li.lammps_run import PotentialSetup, run_snakemake_job
-from glassy_li.logs import redirect_to_log
+from glassy_li.lammps.run import run_snakemake_job
 
 snakemake = globals()["snakemake"]
 

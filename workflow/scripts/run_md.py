@@ -1,9 +1,10 @@
 """Snakemake wrapper: run the three MD stages of one ensemble with LAMMPS."""
 
-from glassy_li.early_stop import SettleRule
-from glassy_li.lammps_run import PotentialSetup, run_snakemake_job
-from glassy_li.logs import redirect_to_log
-from glassy_li.md import MDProtocol, run_md
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.lammps.run import run_snakemake_job
+from glassy_li.md.protocol import MDProtocol, run_md
+from glassy_li.structure.early_stop import SettleRule
 
 snakemake = globals()["snakemake"]
 

@@ -3,9 +3,9 @@ campaign's hold temperature(s)) the size N* below which a held embryo is liquid.
 
 import pandas as pd
 
-from glassy_li.cluster_melting import hold_critical_sizes, size_melting_table
-from glassy_li.logs import redirect_to_log
-from glassy_li.plots import plot_size_melting, save
+from glassy_li.checks.cluster_melting import hold_critical_sizes, size_melting_table
+from glassy_li.core.logs import redirect_to_log
+from glassy_li.figures.plots import plot_size_melting, save
 
 snakemake = globals()["snakemake"]
 

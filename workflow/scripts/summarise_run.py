@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
-from glassy_li.aggregate import IncubationSettings, summarise_run
-from glassy_li.logs import redirect_to_log
+from glassy_li.analysis.aggregate import IncubationSettings, summarise_run
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

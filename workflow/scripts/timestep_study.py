@@ -1,14 +1,14 @@
-"""Snakemake wrapper: which timestep one preset can take (glassy_li.timestep_study)."""
+"""Snakemake wrapper: which timestep one preset can take (glassy_li.checks.timestep_study)."""
 
-from glassy_li.lammps_run import PotentialSetup
-from glassy_li.logs import redirect_to_log
-from glassy_li.metals import Metal
-from glassy_li.timestep_study import (
+from glassy_li.checks.timestep_study import (
     TimestepStudySettings,
     choose_timesteps,
     measure_timesteps,
     summarise,
 )
+from glassy_li.config.metals import Metal
+from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

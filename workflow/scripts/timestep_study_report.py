@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from glassy_li.logs import redirect_to_log
-from glassy_li.timestep_study import choice_markdown, drift_table, markdown_table
+from glassy_li.checks.timestep_study import choice_markdown, drift_table, markdown_table
+from glassy_li.core.logs import redirect_to_log
 
 snakemake = globals()["snakemake"]
 

@@ -1,0 +1,1 @@
+"""Figures: the campaign's plots, the deposition plots and OVITO renders."""
