@@ -4,6 +4,7 @@ import cycle exists, counting imports inside functions too (they are where cycle
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,28 @@ def test_the_checks_find_a_planted_upward_import_and_cycle(tmp_path):
 def test_each_stage_says_what_it_holds(stage):
     module = __import__(f"glassy_li.{stage}", fromlist=["_"])
     assert module.__doc__ and len(module.__doc__.split()) >= 8
+
+
+def test_the_committed_rule_graph_draws_every_rule():
+    """docs/rulegraph.svg (rule rule_graph) is regenerated when a rule is added or removed:
+    its nodes are exactly the workflow's rules (rule_graph itself aside)."""
+    repo = PACKAGE.parents[1]
+    defined = set()
+    for path in [repo / "Snakefile", *sorted((repo / "workflow" / "rules").glob("*.smk"))]:
+        defined |= set(re.findall(r"^rule (\w+):", path.read_text(), re.M))
+    svg = (repo / "docs" / "rulegraph.svg").read_text()
+    drawn = set(re.findall(r"<text[^>]*>(\w+)</text>", svg))
+    assert drawn == defined - {"rule_graph"}
+
+
+def test_the_lammps_templates_are_the_ones_the_committed_runs_used():
+    """A run's MD folder ends in a digest of the bytes of every template of its input, comments
+    included: editing one (a renamed module in a comment is enough) moves every run to a new
+    folder, so every campaign's MD would run again.  This pins the digests of the committed
+    runs (docs/results); change them only with an edit meant to move the runs, and say so."""
+    from glassy_li.deposition.deposit import DEPOSITION_TEMPLATES  # noqa: PLC0415
+    from glassy_li.lammps.run import template_digest  # noqa: PLC0415
+    from glassy_li.md.protocol import MD_TEMPLATES  # noqa: PLC0415
+
+    assert template_digest(MD_TEMPLATES) == "86af8b36"
+    assert template_digest(DEPOSITION_TEMPLATES) == "1e5f2f10"

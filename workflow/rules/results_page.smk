@@ -27,3 +27,39 @@ rule results_page:
         allow_uncommitted=config["results_page"]["allow_uncommitted"],
     script:
         "../scripts/results_page.py"
+
+
+RULE_GRAPH_TARGETS = [
+    "all",
+    "deposition",
+    "results_page",
+    "nucleation_model",
+    "potential_checks",
+    "size_melting",
+    "interface_melting",
+    "interface_melting_report",
+    "free_energy_melting",
+    "timestep_study",
+]
+"""The targets whose rules docs/rulegraph.svg draws (the default campaign's)."""
+
+
+rule rule_graph:
+    """docs/rulegraph.svg (committed): the rules behind the default campaign's targets and
+    what feeds what, from `snakemake --rulegraph`, drawn by Graphviz's dot (Debian package
+    graphviz). `snakemake --cores 1 -f rule_graph` regenerates it.
+    """
+    output:
+        "docs/rulegraph.svg",
+    log:
+        "results/logs/rule_graph.log",
+    benchmark:
+        "results/benchmarks/rule_graph.tsv"
+    conda:
+        "../../envs/glassy-li.yaml"
+    params:
+        python=sys.executable,
+        targets=" ".join(RULE_GRAPH_TARGETS),
+    shell:
+        "{params.python} -m snakemake --rulegraph --nolock -- {params.targets} 2> {log} "
+        "| dot -Tsvg > {output}"
