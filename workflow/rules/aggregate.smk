@@ -40,8 +40,6 @@ rule campaign_table:
         f"{OUT}/benchmarks/campaign_table.tsv"
     conda:
         "../../envs/glassy-li.yaml"
-    params:
-        made_with=made_with(),
     script:
         "../scripts/campaign_table.py"
 
@@ -87,7 +85,6 @@ rule incubation_statistics:
     params:
         run_ids=list(RUNS.index),
         statistics=config["statistics"],
-        made_with=made_with(),
     script:
         "../scripts/incubation_statistics.py"
 
@@ -160,6 +157,7 @@ rule report_landing:
         "../../envs/glassy-li.yaml"
     params:
         campaign_name=config["campaign_name"],
-        made_with=made_with(),
+        # the project root: where workflow/report/workflow.rst lives
+        project_root=lambda wildcards, input: str(Path(input.workflow).parents[2]),
     script:
         "../scripts/report_landing.py"

@@ -134,63 +134,6 @@ def system_settings(wildcards):
     return {key: config["system"][key] for key in SYSTEM_RUN_KEYS}
 
 
-# -- captions -------------------------------------------------------------------------------
-def metal_statement(preset):
-    """A preset's metal, temperatures (K, and as fractions of the potential's and the
-    experimental melting points), densities and timestep, for captions."""
-    metal = CAMPAIGN.metal(preset)
-    heat = CAMPAIGN.temperatures_K(preset)[0]
-    finals = CAMPAIGN.final_temperatures_K(preset)
-    own = config["potential_presets"][preset].get("melting_point_K")
-    melting = (
-        f"T_m {own:.0f} K (potential; experiment {metal.melting_point_K:g} K)"
-        if own
-        else f"T_m {metal.melting_point_K:g} K (experiment; potential's not measured)"
-    )
-    reference = own or metal.melting_point_K
-    return (
-        f"{metal.name} ({metal.reference_structure}) with '{preset}': {heat:.0f} K -> "
-        f"{' / '.join(f'{final:.0f}' for final in finals)} K ({heat / reference:.2f} -> "
-        f"{' / '.join(f'{final / reference:.2f}' for final in finals)} T_m; {melting}), "
-        f"packing densities {CAMPAIGN.packing_densities_g_cm3(preset)} g/cm3, timestep "
-        f"{CAMPAIGN.timestep_fs(preset)} fs"
-    )
-
-
-def made_with():
-    """What made the campaign's figures, for the report's captions."""
-    md = config["md"]
-    system = config["system"]
-    sweep = config["coupling_sweep"]
-    text = (
-        f"Campaign '{config['campaign_name']}': "
-        + "; ".join(metal_statement(name) for name in CAMPAIGN.potential_names)
-        + f". {config['replicas']} replicas per point"
-        + "".join(
-            f", {entry['replicas']} at {entry['ensemble_size_atoms']} atoms"
-            for entry in config["replicas_per_size"]
-        )
-        + "; initial states "
-        f"{system['initial_states']}, sizes {system['ensemble_sizes_atoms']} atoms. Protocol: "
-        f"{md['heat_duration_ps']} ps heat, quench at {md['quench_rate_K_per_ps']} K/ps, "
-        f"hold {md['equilibrate_duration_ps']} ps; thermostat "
-        f"{md['thermostat']} (damping {md['thermostat_damping_ps']} ps), atom flux "
-        f"{md['atom_flux_atoms_per_ps']} atoms/ps. "
-        f"Structure: {config['structure']['method']} on {config['structure']['positions']} "
-        f"positions ({config['structure']['averaging_window_ps']} ps window). Incubation: "
-        f"{config['incubation']['order_parameter']} >= {config['incubation']['threshold']} "
-        f"for {config['incubation']['persistence_ps']} ps, counted from "
-        f"{config['incubation']['reference']}."
-    )
-    if sweep["couplings"]:
-        text += (
-            f" Coupling sweep: {[coupling_label(c) for c in CAMPAIGN.couplings()]} at sizes "
-            f"{sweep['ensemble_sizes_atoms'] or 'all'}, densities "
-            f"{sweep['packing_densities_g_cm3'] or 'all'}."
-        )
-    return text
-
-
 # -- cluster resources, shared by MD and deposition jobs ------------------------------------
 def needed_minutes(atom_steps, preset_name):
     """Cluster time (minutes) of `atom_steps` with a preset (glassy_li.plan.resources)."""

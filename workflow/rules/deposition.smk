@@ -162,8 +162,6 @@ rule deposition_table:
         f"{OUT}/benchmarks/deposition_table.tsv"
     conda:
         "../../envs/glassy-li.yaml"
-    params:
-        made_with=deposition_made_with(),
     script:
         "../scripts/deposition_table.py"
 
@@ -189,7 +187,6 @@ rule plot_deposits:
         "../../envs/glassy-li.yaml"
     params:
         title=f"{config['campaign_name']}: final deposits per rate",
-        made_with=deposition_made_with(),
     script:
         "../scripts/plot_deposits.py"
 
@@ -222,7 +219,6 @@ rule plot_deposition:
     params:
         runs=[json.loads(DEPOSITION_RUNS.loc[dep].to_json()) for dep in DEPOSITION_RUNS.index],
         title=f"{config['campaign_name']}: deposition",
-        made_with=deposition_made_with(),
     script:
         "../scripts/plot_deposition.py"
 

@@ -6,7 +6,7 @@
 # results/<campaign_name>/ beside the nucleation campaign's.
 import functools
 
-from glassy_li.deposition.deposit import build_substrate, deposition_steps, heat_removal_statement
+from glassy_li.deposition.deposit import build_substrate, deposition_steps
 
 DEPOSITION = STUDY.deposition
 DEPOSITION_RUNS = DEPOSITION.deposition_runs()
@@ -89,31 +89,6 @@ def rendered_deposits():
         ["substrate_index", "rate_atoms_per_ps"], ascending=[True, False]
     )
     return list(chosen.index)
-
-
-def deposition_made_with():
-    """What made the deposition figures, for the report's captions."""
-    dep = config["deposition"]
-    if not dep["enabled"]:
-        return "deposition campaign disabled"
-    statements = []
-    for index in range(len(dep["substrates"])):
-        substrate = DEPOSITION.substrate(index)
-        protocol = DEPOSITION.deposition_protocol(index, dep["rates_atoms_per_ps"][0])
-        statements.append(
-            f"{substrate.label}: heat removal - " f"{heat_removal_statement(protocol, substrate)}"
-        )
-    return (
-        f"Deposition campaign of '{config['campaign_name']}': potential preset "
-        f"'{DEPOSITION.deposition_potential_name}', {dep['deposited_atoms']} atoms per run at "
-        f"{dep['rates_atoms_per_ps']} atoms/ps, {dep['replicas']} replicas (replica k of every "
-        f"rate shares its seed), incident energy {dep['incident_energy_eV']} eV at normal "
-        f"incidence, {dep['temperature_K']} K, relax {dep['relax_duration_ps']} ps, anneal "
-        f"{dep['anneal_duration_ps']} ps at {dep['anneal_temperature_K']} K; timestep "
-        f"{DEPOSITION.deposition_timestep_fs()} fs. " + "; ".join(statements) + ". Structure: "
-        f"{config['structure']['method']} on {config['structure']['positions']} positions; "
-        f"voids with a {dep['analysis']['probe_radius_A']} A probe."
-    )
 
 
 DEPOSITION_FIGURES = {

@@ -27,7 +27,6 @@ rule plot_traces:
             f"{config['campaign_name']}: the "
             f"{int(MAIN_GRID.loc[trace_runs()[0], 'ensemble_size_atoms'])}-atom runs"
         ),
-        made_with=made_with(),
     script:
         "../scripts/plot_traces.py"
 
@@ -94,6 +93,5 @@ rule plot_campaign:
         size_axis=config["figures"]["size_axis"],
         base_coupling=BASE_COUPLING,
         title=config["campaign_name"],
-        made_with=made_with(),
     script:
         "../scripts/plot_campaign.py"

@@ -46,7 +46,6 @@ rule plot_final_embryos:
         runs=[json.loads(RUNS.loc[run].to_json()) for run in rendered_runs()],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
         title=render_title(),
-        made_with=made_with(),
     script:
         "../scripts/plot_final_embryos.py"
 
@@ -80,6 +79,5 @@ rule plot_trace_snapshots:
         size_px=config["figures"]["render_size_px"],
         threshold=config["incubation"]["threshold"],
         title=f"{config['campaign_name']}: {snapshot_run()}",
-        made_with=made_with(),
     script:
         "../scripts/plot_trace_snapshots.py"
