@@ -33,4 +33,4 @@ report: str(Path.cwd() / REPORT_LANDING)
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        RUN_JOBS.final_outputs(REPORT_LANDING),

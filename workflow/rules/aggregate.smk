@@ -12,9 +12,9 @@ rule summarise_run:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        run=run_info,
+        run=RUN_JOBS.run_info,
         incubation=config["incubation"],
-        boundaries=stage_boundaries,
+        boundaries=RUN_JOBS.stage_boundaries,
     script:
         "../scripts/summarise_run.py"
 
@@ -22,7 +22,7 @@ rule summarise_run:
 rule campaign_table:
     """One row per run, and a per-size summary over replicas."""
     input:
-        summaries=all_runs("results/runs/{run}/summary.json"),
+        summaries=RUN_JOBS.all_runs("results/runs/{run}/summary.json"),
     output:
         campaign=report(
             f"{OUT}/tables/campaign.tsv",
@@ -48,7 +48,7 @@ rule incubation_statistics:
     """Kaplan-Meier incubation statistics, Wedekind first-passage fits, critical size."""
     input:
         campaign=f"{OUT}/tables/campaign.tsv",
-        structures=all_runs("results/runs/{run}/structure.tsv"),
+        structures=RUN_JOBS.all_runs("results/runs/{run}/structure.tsv"),
     output:
         statistics=report(
             f"{OUT}/tables/incubation_statistics.tsv",
@@ -124,15 +124,15 @@ rule record_provenance:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        run=run_info,
+        run=RUN_JOBS.run_info,
         sections=lambda wildcards: {
-            "md_protocol": run_protocol(wildcards),
-            "potential": run_potential(wildcards),
-            "system": system_settings(wildcards),
-            "structure": run_structure_settings(wildcards),
+            "md_protocol": RUN_JOBS.run_protocol(wildcards),
+            "potential": RUN_JOBS.run_potential(wildcards),
+            "system": RUN_JOBS.system_settings(wildcards),
+            "structure": RUN_JOBS.run_structure_settings(wildcards),
             "incubation": config["incubation"],
         },
-        potential_files=run_potential_files,
+        potential_files=RUN_JOBS.run_potential_files,
         lammps_dir=lambda wildcards: f"results/runs/{wildcards.md}/md",
     script:
         "../scripts/record_provenance.py"

@@ -38,7 +38,9 @@ rule check_potential:
 rule potential_checks:
     """The preset table: results/potential_checks/potential_checks.tsv and a Markdown version."""
     input:
-        figures=expand("results/potential_checks/{preset}.json", preset=checked_presets()),
+        figures=expand(
+            "results/potential_checks/{preset}.json", preset=CHECK_JOBS.checked_presets()
+        ),
     output:
         table=report(
             "results/potential_checks/potential_checks.tsv",
@@ -55,7 +57,7 @@ rule potential_checks:
     params:
         citations={
             name: config["potential_presets"][name].get("citation", "")
-            for name in checked_presets()
+            for name in CHECK_JOBS.checked_presets()
         },
         metal_citations={
             name: metal.get("citation", "") for name, metal in config["metals"].items()
@@ -84,8 +86,10 @@ rule cluster_melting:
         structure=lambda wildcards: dataclasses.asdict(
             CAMPAIGN.structure_settings(wildcards.preset)
         ),
-        settings=size_melting_settings(),
-        bulk_melting_K=lambda wildcards: size_melting_heating_reference_K(wildcards.preset),
+        settings=CHECK_JOBS.size_melting_settings(),
+        bulk_melting_K=lambda wildcards: CHECK_JOBS.size_melting_heating_reference_K(
+            wildcards.preset
+        ),
         timestep_fs=lambda wildcards: CAMPAIGN.timestep_fs(wildcards.preset),
         work_dir=lambda wildcards: f"results/potential_checks/size_melting/{wildcards.preset}/N-{wildcards.n_atoms}",
     script:
@@ -134,7 +138,7 @@ rule size_melting_figure:
 rule size_melting:
     """Size-dependent melting of the campaign's preset(s) (potential_checks.size_melting)."""
     input:
-        size_melting_outputs(),
+        CHECK_JOBS.size_melting_outputs(OUT),
 
 
 rule interface_melting_point:
@@ -156,7 +160,7 @@ rule interface_melting_point:
     params:
         potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset)),
         metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
-        settings=lambda wildcards: interface_melting_settings(wildcards.preset),
+        settings=lambda wildcards: CHECK_JOBS.interface_melting_settings(wildcards.preset),
         timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
         work_dir=lambda wildcards: f"results/potential_checks/interface_melting/{wildcards.preset}/runs",
     script:
@@ -166,13 +170,13 @@ rule interface_melting_point:
 rule interface_melting:
     """Interface-velocity melting points of potential_checks.interface_melting.presets."""
     input:
-        interface_melting_outputs(),
+        CHECK_JOBS.interface_melting_outputs(),
 
 
 rule interface_melting_report:
     """The melting-point table (every preset and start) and each preset's v(T) figure."""
     input:
-        summaries=interface_melting_outputs(),
+        summaries=CHECK_JOBS.interface_melting_outputs(),
     output:
         table="results/potential_checks/interface_melting/melting_points.tsv",
         markdown="results/potential_checks/interface_melting/melting_points.md",
@@ -214,7 +218,7 @@ rule free_energy_melting_point:
         potential=lambda wildcards: dataclasses.asdict(CAMPAIGN.preset(wildcards.preset))
         | {"pair_style": config["potential_presets"][wildcards.preset]["pair_style"]},
         metal=lambda wildcards: dataclasses.asdict(CAMPAIGN.metal(wildcards.preset)),
-        settings=free_energy_melting_settings(),
+        settings=CHECK_JOBS.free_energy_melting_settings(),
         timestep_fs=lambda wildcards: config["potential_presets"][wildcards.preset]["timestep_fs"],
         work_dir=lambda wildcards: f"results/potential_checks/free_energy_melting/{wildcards.preset}/runs",
     script:
@@ -224,7 +228,7 @@ rule free_energy_melting_point:
 rule free_energy_melting:
     """Free-energy (calphy) melting points of potential_checks.free_energy_melting.presets."""
     input:
-        free_energy_melting_outputs(),
+        CHECK_JOBS.free_energy_melting_outputs(),
 
 
 rule timestep_study_preset:
@@ -252,7 +256,7 @@ rule timestep_study_preset:
         melting_point_K=lambda wildcards: config["potential_presets"][wildcards.preset][
             "melting_point_K"
         ],
-        settings=lambda wildcards: timestep_study_settings(wildcards.preset),
+        settings=lambda wildcards: CHECK_JOBS.timestep_study_settings(wildcards.preset),
         work_dir=lambda wildcards: f"results/potential_checks/timestep_study/{wildcards.preset}/runs",
     script:
         "../scripts/timestep_study.py"
@@ -261,8 +265,8 @@ rule timestep_study_preset:
 rule timestep_study:
     """The timestep studies of potential_checks.timestep_study.presets: the drift table."""
     input:
-        summaries=timestep_study_outputs("summary.tsv"),
-        choices=timestep_study_outputs("choice.tsv"),
+        summaries=CHECK_JOBS.timestep_study_outputs("summary.tsv"),
+        choices=CHECK_JOBS.timestep_study_outputs("choice.tsv"),
     output:
         table="results/potential_checks/timestep_study/drift_table.tsv",
         markdown="results/potential_checks/timestep_study/drift_table.md",

@@ -43,14 +43,14 @@ rule run_deposition:
         "results/logs/run_deposition/{dep}.log",
     benchmark:
         "results/benchmarks/run_deposition/{dep}.tsv"
-    retries: retries_for(max(map(deposition_needed_minutes, DEPOSITION_RUNS.index), default=0))
+    retries: RUN_JOBS.retries_for(max(map(deposition_needed_minutes, DEPOSITION_RUNS.index), default=0))
     conda:
         "../../envs/glassy-li.yaml"
     threads: config["md"]["mpi_ranks"]
     resources:
         tasks=config["md"]["mpi_ranks"],
         cpus_per_task=1,
-        mpi=md_mpi_launcher,
+        mpi=RUN_JOBS.md_mpi_launcher,
         runtime=deposition_runtime_minutes,
         mem_mb=deposition_mem_mb,
     params:

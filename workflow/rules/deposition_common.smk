@@ -65,17 +65,17 @@ def deposition_needed_minutes(dep):
     """Cluster time of one run: its steps x (substrate + half the deposited atoms)."""
     substrate_atoms, deposited = deposition_atoms(dep)
     steps = deposition_steps(deposition_protocol_of(dep)).total
-    return needed_minutes(
+    return RUN_JOBS.needed_minutes(
         steps * (substrate_atoms + deposited / 2), DEPOSITION.deposition_potential_name
     )
 
 
 def deposition_runtime_minutes(wildcards):
-    return runtime_minutes(deposition_needed_minutes(wildcards.dep))
+    return RUN_JOBS.runtime_minutes(deposition_needed_minutes(wildcards.dep))
 
 
 def deposition_mem_mb(wildcards):
-    return mem_mb_for(sum(deposition_atoms(wildcards.dep)))
+    return RUN_JOBS.mem_mb_for(sum(deposition_atoms(wildcards.dep)))
 
 
 def deposition_runs_files(name):

@@ -21,21 +21,21 @@ rule run_md:
         "results/logs/run_md/{md}.log",
     benchmark:
         "results/benchmarks/run_md/{md}.tsv"
-    retries: retries_for(max(map(md_needed_minutes, RUNS.index), default=0))
+    retries: RUN_JOBS.md_retries()
     conda:
         "../../envs/glassy-li.yaml"
     threads: config["md"]["mpi_ranks"]
     resources:
         tasks=config["md"]["mpi_ranks"],
         cpus_per_task=1,
-        mpi=md_mpi_launcher,
-        runtime=md_runtime_minutes,
-        mem_mb=md_mem_mb,
+        mpi=RUN_JOBS.md_mpi_launcher,
+        runtime=RUN_JOBS.md_runtime_minutes,
+        mem_mb=RUN_JOBS.md_mem_mb,
     params:
         work_dir=lambda wildcards: f"results/runs/{wildcards.md}/md",
-        protocol=run_protocol,
-        potential=run_potential,
-        seed=lambda wildcards: int(run_info(wildcards)["seed"]),
-        settle=run_settle_rule,
+        protocol=RUN_JOBS.run_protocol,
+        potential=RUN_JOBS.run_potential,
+        seed=lambda wildcards: int(RUN_JOBS.run_info(wildcards)["seed"]),
+        settle=RUN_JOBS.run_settle_rule,
     script:
         "../scripts/run_md.py"

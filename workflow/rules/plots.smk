@@ -4,8 +4,8 @@
 rule plot_traces:
     """(a) T, PE, crystallinity and largest embryo versus time for the runs of one size."""
     input:
-        thermo=[f"results/runs/{md_folder(run)}/thermo.tsv" for run in trace_runs()],
-        structure=[f"results/runs/{run}/structure.tsv" for run in trace_runs()],
+        thermo=[f"results/runs/{md_folder(run)}/thermo.tsv" for run in RUN_JOBS.trace_runs()],
+        structure=[f"results/runs/{run}/structure.tsv" for run in RUN_JOBS.trace_runs()],
     output:
         png=report(
             f"{OUT}/figures/traces.png",
@@ -20,12 +20,12 @@ rule plot_traces:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        runs=trace_run_info(),
-        boundaries=[boundaries_of(run) for run in trace_runs()],
+        runs=RUN_JOBS.trace_run_info(),
+        boundaries=[RUN_JOBS.boundaries_of(run) for run in RUN_JOBS.trace_runs()],
         threshold=config["incubation"]["threshold"],
         title=lambda wildcards: (
             f"{config['campaign_name']}: the "
-            f"{int(MAIN_GRID.loc[trace_runs()[0], 'ensemble_size_atoms'])}-atom runs"
+            f"{int(RUN_JOBS.main_grid.loc[RUN_JOBS.trace_runs()[0], 'ensemble_size_atoms'])}-atom runs"
         ),
     script:
         "../scripts/plot_traces.py"
@@ -91,7 +91,7 @@ rule plot_campaign:
     params:
         threshold=config["incubation"]["threshold"],
         size_axis=config["figures"]["size_axis"],
-        base_coupling=BASE_COUPLING,
+        base_coupling=RUN_JOBS.base_coupling,
         title=config["campaign_name"],
     script:
         "../scripts/plot_campaign.py"

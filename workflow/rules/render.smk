@@ -16,7 +16,7 @@ rule render_final_embryo:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        settings=run_structure_settings,
+        settings=RUN_JOBS.run_structure_settings,
         size_px=config["figures"]["render_size_px"],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
     script:
@@ -26,9 +26,9 @@ rule render_final_embryo:
 rule plot_final_embryos:
     """(Fig 3B) the rendered final embryos of every size side by side."""
     input:
-        whole=[f"{OUT}/renders/{run}/final_embryo_whole.png" for run in rendered_runs()],
-        slice=[f"{OUT}/renders/{run}/final_embryo_slice.png" for run in rendered_runs()],
-        info=[f"{OUT}/renders/{run}/final_embryo.json" for run in rendered_runs()],
+        whole=[f"{OUT}/renders/{run}/final_embryo_whole.png" for run in RUN_JOBS.rendered_runs()],
+        slice=[f"{OUT}/renders/{run}/final_embryo_slice.png" for run in RUN_JOBS.rendered_runs()],
+        info=[f"{OUT}/renders/{run}/final_embryo.json" for run in RUN_JOBS.rendered_runs()],
     output:
         png=report(
             f"{OUT}/figures/final_embryos.png",
@@ -43,9 +43,9 @@ rule plot_final_embryos:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        runs=[json.loads(RUNS.loc[run].to_json()) for run in rendered_runs()],
+        runs=[RUN_JOBS.info(run) for run in RUN_JOBS.rendered_runs()],
         slice_thickness_A=config["figures"]["slice_thickness_A"],
-        title=render_title(),
+        title=RUN_JOBS.render_title(),
     script:
         "../scripts/plot_final_embryos.py"
 
@@ -53,9 +53,9 @@ rule plot_final_embryos:
 rule plot_trace_snapshots:
     """(Fig 3A) one run's traces with rendered snapshots of its largest embryo along them."""
     input:
-        thermo=f"results/runs/{md_folder(snapshot_run())}/thermo.tsv",
-        structure=f"results/runs/{snapshot_run()}/structure.tsv",
-        trajectory=f"results/runs/{md_folder(snapshot_run())}/trajectory.lammpstrj",
+        thermo=f"results/runs/{md_folder(RUN_JOBS.snapshot_run())}/thermo.tsv",
+        structure=f"results/runs/{RUN_JOBS.snapshot_run()}/structure.tsv",
+        trajectory=f"results/runs/{md_folder(RUN_JOBS.snapshot_run())}/trajectory.lammpstrj",
     output:
         png=report(
             f"{OUT}/figures/trace_snapshots.png",
@@ -70,14 +70,14 @@ rule plot_trace_snapshots:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        run=json.loads(RUNS.loc[snapshot_run()].to_json()),
-        boundaries=boundaries_of(snapshot_run()),
+        run=RUN_JOBS.info(RUN_JOBS.snapshot_run()),
+        boundaries=RUN_JOBS.boundaries_of(RUN_JOBS.snapshot_run()),
         settings=dataclasses.asdict(
-            CAMPAIGN.structure_settings(RUNS.loc[snapshot_run(), "potential"])
+            CAMPAIGN.structure_settings(RUNS.loc[RUN_JOBS.snapshot_run(), "potential"])
         ),
         n_snapshots=config["figures"]["trace_snapshots"],
         size_px=config["figures"]["render_size_px"],
         threshold=config["incubation"]["threshold"],
-        title=f"{config['campaign_name']}: {snapshot_run()}",
+        title=f"{config['campaign_name']}: {RUN_JOBS.snapshot_run()}",
     script:
         "../scripts/plot_trace_snapshots.py"

@@ -12,11 +12,11 @@ rule identify_structure:
         "../../envs/glassy-li.yaml"
     resources:
         cpus_per_task=1,
-        runtime=analysis_runtime_minutes,
-        mem_mb=analysis_mem_mb,
+        runtime=RUN_JOBS.analysis_runtime_minutes,
+        mem_mb=RUN_JOBS.analysis_mem_mb,
     params:
-        settings=run_structure_settings,
-        clock=run_clock,
-        boundaries=stage_boundaries,
+        settings=RUN_JOBS.run_structure_settings,
+        clock=RUN_JOBS.run_clock,
+        boundaries=RUN_JOBS.stage_boundaries,
     script:
         "../scripts/identify_structure.py"

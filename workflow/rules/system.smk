@@ -9,8 +9,8 @@ rule generate_system:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        run=md_run_info,
-        system=system_settings,
-        potential=run_potential,
+        run=RUN_JOBS.md_run_info,
+        system=RUN_JOBS.system_settings,
+        potential=RUN_JOBS.run_potential,
     script:
         "../scripts/generate_system.py"
