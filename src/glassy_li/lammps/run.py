@@ -55,11 +55,14 @@ from glassy_li.lammps.progress import (
 
 __all__ = [
     "FINISHED_MARK",
+    "HoldWatcher",
     "IncompleteOutputs",
     "OutputSteps",
+    "SETTLED_FLAG",
     "SHARED_TEMPLATES",
     "TEMPLATE_DIR",
     "WalltimeReached",
+    "WatcherFactory",
     "averaging_steps",
     "check_complete",
     "derived_seeds",
