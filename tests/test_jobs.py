@@ -120,3 +120,62 @@ def test_check_jobs_default_to_the_campaigns_presets_and_the_metals_melting_poin
     assert checks.size_melting_heating_reference_K("eam-nichol2016-li") == (
         None if sizes["start_K"] is not None and sizes["stop_K"] is not None
         else config["potential_presets"]["eam-nichol2016-li"]["melting_point_K"])
+
+
+def test_the_page_copies_the_grids_files_and_the_deposition_series(jobs, tmp_path):
+    import copy  # noqa: PLC0415
+
+    from glassy_li.checks.jobs import CheckJobs  # noqa: PLC0415
+    from glassy_li.report.jobs import DEPOSITION_FIGURES, PageJobs  # noqa: PLC0415
+    from glassy_li.report.results_page import PAGE_TABLES  # noqa: PLC0415
+
+    def pages(config):
+        study = Study.from_config(config)
+        runs = RunJobs(study.nucleation)
+        return PageJobs(runs, CheckJobs(study.nucleation), study.deposition)
+
+    page = pages(jobs.config)
+    out = jobs.out
+    assert page.page_files("provenance")[: len(jobs.runs)] == jobs.all_runs(
+        "results/runs/{run}/provenance.json")
+    deposition_runs = len(page.deposition_runs)
+    assert deposition_runs > 0  # the default campaign deposits
+    assert len(page.page_files("provenance")) == len(jobs.runs) + deposition_runs
+    assert [f"{out}/tables/{name}" for name in PAGE_TABLES] == page.page_files("tables")[
+        : len(PAGE_TABLES)]
+    assert page.page_files("figures")[-len(DEPOSITION_FIGURES):] == [
+        f"{out}/figures/{name}.png" for name in DEPOSITION_FIGURES]
+    no_grid = copy.deepcopy(jobs.config)
+    no_grid["results_page"]["grid"] = False
+    assert pages(no_grid).page_files("provenance") == page.deposition_run_files("provenance.json")
+    assert pages(no_grid).page_files("melting") == []
+    no_deposition = copy.deepcopy(jobs.config)
+    no_deposition["deposition"]["enabled"] = False
+    alone = pages(no_deposition)
+    assert alone.deposition_outputs() == []
+    assert alone.page_files("performance") == jobs.all_runs(
+        "results/runs/{md}/md_performance.json")
+    with pytest.raises(ValueError, match="'movies' is not one of"):
+        page.page_files("movies")
+    assert page.results_page_command([REPO / "config" / "density.yaml"], REPO) == (
+        "snakemake --cores 2 --configfile config/density.yaml -- results_page")
+    assert page.results_page_command([], REPO) == "snakemake --cores 2 -- results_page"
+
+
+def test_the_model_reads_every_training_table_and_the_held_out_ones_that_ran(jobs, tmp_path):
+    import copy  # noqa: PLC0415
+
+    from glassy_li.checks.jobs import CheckJobs  # noqa: PLC0415
+    from glassy_li.report.jobs import PageJobs  # noqa: PLC0415
+
+    config = copy.deepcopy(jobs.config)
+    config["nucleation_model"].update(results_dir=str(tmp_path), training_campaigns=["a", "b"],
+                                      held_out_campaigns=["ran", "not-yet"])
+    (tmp_path / "ran" / "tables").mkdir(parents=True)
+    (tmp_path / "ran" / "tables" / "campaign.tsv").write_text("run_id\n")
+    study = Study.from_config(config)
+    page = PageJobs(RunJobs(study.nucleation), CheckJobs(study.nucleation), study.deposition)
+    assert page.nucleation_model_inputs(held_out=False) == [
+        str(tmp_path / name / "tables" / "campaign.tsv") for name in ("a", "b")]
+    assert page.nucleation_model_inputs(held_out=True) == [
+        str(tmp_path / "ran" / "tables" / "campaign.tsv")]

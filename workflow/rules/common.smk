@@ -1,5 +1,8 @@
-# Shared helpers: the config, read once, and the nucleation campaign's table of runs.
-# The deposition campaign's helpers live in deposition_common.smk.
+# The config, read once into STUDY (glassy_li.study.Study), and the objects whose methods are
+# the rules' input functions: RUN_JOBS (glassy_li.plan.jobs: runs, resources, figure runs),
+# CHECK_JOBS (glassy_li.checks.jobs: potential checks) and PAGE_JOBS (glassy_li.report.jobs:
+# results page, nucleation model, deposition outputs). The deposition campaign's MD helpers
+# live in deposition_common.smk.
 import dataclasses
 import json
 import sys
@@ -10,10 +13,10 @@ from snakemake.logging import logger
 from glassy_li.plan.campaign import md_folder
 from glassy_li.plan.jobs import RunJobs
 from glassy_li.checks.jobs import CheckJobs
+from glassy_li.report.jobs import PageJobs
 from glassy_li.config.compose import ConfigError, compose_config
 from glassy_li.lammps.run import SHARED_TEMPLATES
 from glassy_li.study import Study
-from glassy_li.report.results_page import DEPOSITION_PAGE_TABLES, PAGE_FIGURES, PAGE_TABLES
 
 
 def is_dry_run():
@@ -52,6 +55,7 @@ try:
     RUN_JOBS = RunJobs(CAMPAIGN)
     RUNS = RUN_JOBS.runs
     CHECK_JOBS = CheckJobs(CAMPAIGN)
+    PAGE_JOBS = PageJobs(RUN_JOBS, CHECK_JOBS, STUDY.deposition)
 except ConfigError as error:
     print(error, file=sys.stderr)
     sys.exit(1)
@@ -76,54 +80,3 @@ wildcard_constraints:
     dep=r"deposition/sub-[^/]+/pot-[^/]+/heat-[^/]+/rate-[^/]+/rep-\d+-seed-\d+-cfg-[0-9a-f]{8}",
     preset=r"[A-Za-z0-9_.-]+",
     start_K=r"\d+",
-
-
-def page_files(kind):
-    """The files `rule results_page` copies, of one ``kind`` (tables, figures, provenance,
-    performance, melting): the grid's unless ``results_page.grid`` is false, and the deposition
-    series' when ``deposition.enabled``."""
-    grid = config["results_page"]["grid"]
-    deposition = config["deposition"]["enabled"]
-    files = {
-        "tables": [f"{OUT}/tables/{name}" for name in PAGE_TABLES] if grid else [],
-        "figures": [f"{OUT}/figures/{name}" for name in PAGE_FIGURES] if grid else [],
-        "provenance": RUN_JOBS.all_runs("results/runs/{run}/provenance.json") if grid else [],
-        "performance": RUN_JOBS.all_runs("results/runs/{md}/md_performance.json") if grid else [],
-        "melting": CHECK_JOBS.size_melting_outputs(OUT) if grid else [],
-    }[kind]
-    if deposition:
-        files += {
-            "tables": [f"{OUT}/tables/{name}" for name in DEPOSITION_PAGE_TABLES],
-            "figures": [f"{OUT}/figures/{name}.png" for name in DEPOSITION_FIGURES],
-            "provenance": deposition_runs_files("provenance.json"),
-            "performance": deposition_runs_files("md_performance.json"),
-            "melting": [],
-        }[kind]
-    return files
-
-
-def results_page_command():
-    """The command that regenerates this campaign's part of docs/results/."""
-    files = " ".join(
-        f"--configfile {project_relative(path)}" for path in workflow.overwrite_configfiles or []
-    )
-    return f"snakemake --cores 2 {files} -- results_page".replace("  ", " ")
-
-
-def project_relative(path):
-    """``path`` relative to the project root where it lies inside it (for commands shown)."""
-    try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def nucleation_model_inputs(held_out):
-    """The campaign tables the model reads: every training one (a missing one is an error,
-    naming it), and the held-out ones that have run (one not run yet is predicted all the
-    same)."""
-    section = config["nucleation_model"]
-    root = Path(section["results_dir"])
-    names = section["held_out_campaigns" if held_out else "training_campaigns"]
-    paths = [root / name / "tables" / "campaign.tsv" for name in names]
-    return [str(p) for p in paths if not held_out or p.is_file()]

@@ -144,7 +144,7 @@ rule deposition_table:
     """One row per deposition run (final frame), and per substrate and rate: replica mean,
     standard deviation and standard error of each measure."""
     input:
-        summaries=deposition_runs_files("summary.json"),
+        summaries=PAGE_JOBS.deposition_run_files("summary.json"),
     output:
         runs=report(
             f"{OUT}/tables/deposition_runs.tsv",
@@ -196,7 +196,7 @@ rule plot_deposition:
     time traces of every run."""
     input:
         runs=f"{OUT}/tables/deposition_runs.tsv",
-        frames=deposition_runs_files("frames.tsv"),
+        frames=PAGE_JOBS.deposition_run_files("frames.tsv"),
     output:
         versus_rate=report(
             f"{OUT}/figures/deposition_vs_rate.png",
@@ -226,4 +226,4 @@ rule plot_deposition:
 rule deposition:
     """The deposition campaign alone: tables and figures."""
     input:
-        deposition_outputs(),
+        PAGE_JOBS.deposition_outputs(),

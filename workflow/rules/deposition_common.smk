@@ -9,7 +9,7 @@ import functools
 from glassy_li.deposition.deposit import build_substrate, deposition_steps
 
 DEPOSITION = STUDY.deposition
-DEPOSITION_RUNS = DEPOSITION.deposition_runs()
+DEPOSITION_RUNS = PAGE_JOBS.deposition_runs
 
 
 def deposition_run_info(wildcards):
@@ -78,32 +78,9 @@ def deposition_mem_mb(wildcards):
     return RUN_JOBS.mem_mb_for(sum(deposition_atoms(wildcards.dep)))
 
 
-def deposition_runs_files(name):
-    """results/runs/<run>/`name` of every deposition run."""
-    return [f"results/runs/{dep}/{name}" for dep in DEPOSITION_RUNS.index]
-
-
 def rendered_deposits():
     """Rendered side by side: each substrate's first replica at every rate, fastest first."""
     chosen = DEPOSITION_RUNS[DEPOSITION_RUNS["replica"] == 0].sort_values(
         ["substrate_index", "rate_atoms_per_ps"], ascending=[True, False]
     )
     return list(chosen.index)
-
-
-DEPOSITION_FIGURES = {
-    "deposits_by_rate": "Final deposits per rate, coloured by structure (Fig 7)",
-    "deposition_vs_rate": "Roughness, crystallinity, porosity and defects versus rate",
-    "deposition_traces": "Deposition time traces",
-}
-
-
-def deposition_outputs():
-    if not config["deposition"]["enabled"]:
-        return []
-    return [
-        f"{OUT}/tables/deposition_runs.tsv",
-        f"{OUT}/tables/deposition_by_rate.tsv",
-        *deposition_runs_files("provenance.json"),
-        *[f"{OUT}/figures/{name}.{ext}" for name in DEPOSITION_FIGURES for ext in ("png", "svg")],
-    ]

@@ -8,8 +8,8 @@ rule nucleation_model:
     P(ordered by t | N, T) with bands and the map; then the results page and the README's
     answer rewritten from the tables."""
     input:
-        training=nucleation_model_inputs(held_out=False),
-        held_out=nucleation_model_inputs(held_out=True),
+        training=PAGE_JOBS.nucleation_model_inputs(held_out=False),
+        held_out=PAGE_JOBS.nucleation_model_inputs(held_out=True),
         melting=config["nucleation_model"]["melting_fit"],
     output:
         folder=directory(f"{config['nucleation_model']['results_dir']}/nucleation-model"),

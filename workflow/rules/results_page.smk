@@ -6,12 +6,12 @@ rule results_page:
     (glassy_li.report.results_page).
     """
     input:
-        tables=page_files("tables"),
+        tables=PAGE_JOBS.page_files("tables"),
         config=f"{OUT}/tables/config.yaml",
-        figures=page_files("figures"),
-        provenance=page_files("provenance"),
-        performance=page_files("performance"),
-        melting=page_files("melting"),
+        figures=PAGE_JOBS.page_files("figures"),
+        provenance=PAGE_JOBS.page_files("provenance"),
+        performance=PAGE_JOBS.page_files("performance"),
+        melting=PAGE_JOBS.page_files("melting"),
     output:
         page="docs/results/README.md",
         folder=directory(f"docs/results/{config['campaign_name']}"),
@@ -22,7 +22,7 @@ rule results_page:
     conda:
         "../../envs/glassy-li.yaml"
     params:
-        command=results_page_command(),
+        command=PAGE_JOBS.results_page_command(workflow.overwrite_configfiles or [], PROJECT_ROOT),
         project_root=str(PROJECT_ROOT),
         allow_uncommitted=config["results_page"]["allow_uncommitted"],
     script:
