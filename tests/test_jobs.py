@@ -4,15 +4,19 @@ the work, and the runs the figures show."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from glassy_li.checks.jobs import CheckJobs
 from glassy_li.config.compose import load_config
 from glassy_li.md.protocol import stage_steps
 from glassy_li.plan.campaign import md_folder
 from glassy_li.plan.jobs import FIGURES, TABLES, RunJobs
+from glassy_li.report.jobs import DEPOSITION_FIGURES, PageJobs
+from glassy_li.report.results_page import PAGE_TABLES
 from glassy_li.study import Study
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,10 +95,6 @@ def test_final_outputs_name_every_table_figure_and_provenance(jobs):
 
 
 def test_check_jobs_default_to_the_campaigns_presets_and_the_metals_melting_point(jobs):
-    import copy  # noqa: PLC0415
-
-    from glassy_li.checks.jobs import CheckJobs  # noqa: PLC0415
-
     checks = CheckJobs(jobs.campaign)
     config = jobs.config
     assert checks.checked_presets() in (sorted(config["potential_presets"]),
@@ -122,13 +122,7 @@ def test_check_jobs_default_to_the_campaigns_presets_and_the_metals_melting_poin
         else config["potential_presets"]["eam-nichol2016-li"]["melting_point_K"])
 
 
-def test_the_page_copies_the_grids_files_and_the_deposition_series(jobs, tmp_path):
-    import copy  # noqa: PLC0415
-
-    from glassy_li.checks.jobs import CheckJobs  # noqa: PLC0415
-    from glassy_li.report.jobs import DEPOSITION_FIGURES, PageJobs  # noqa: PLC0415
-    from glassy_li.report.results_page import PAGE_TABLES  # noqa: PLC0415
-
+def test_the_page_copies_the_grids_files_and_the_deposition_series(jobs):
     def pages(config):
         study = Study.from_config(config)
         runs = RunJobs(study.nucleation)
@@ -163,11 +157,6 @@ def test_the_page_copies_the_grids_files_and_the_deposition_series(jobs, tmp_pat
 
 
 def test_the_model_reads_every_training_table_and_the_held_out_ones_that_ran(jobs, tmp_path):
-    import copy  # noqa: PLC0415
-
-    from glassy_li.checks.jobs import CheckJobs  # noqa: PLC0415
-    from glassy_li.report.jobs import PageJobs  # noqa: PLC0415
-
     config = copy.deepcopy(jobs.config)
     config["nucleation_model"].update(results_dir=str(tmp_path), training_campaigns=["a", "b"],
                                       held_out_campaigns=["ran", "not-yet"])

@@ -60,7 +60,7 @@ except ConfigError as error:
     print(error, file=sys.stderr)
     sys.exit(1)
 
-OUT = f"results/{config['campaign_name']}"
+OUT = RUN_JOBS.out
 """Where this campaign's tables, figures, report and logs go (runs: results/runs/)."""
 REPORT_LANDING = f"{OUT}/report/landing.rst"
 """The report's first page, written from the campaign's tables (rule report_landing)."""
