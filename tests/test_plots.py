@@ -1,4 +1,5 @@
-"""Every figure from synthetic campaign tables (tests/synthetic_campaign.py): no overlapping
+"""Every figure from synthetic campaign tables (tests/synthetic_campaign.py): the data drawn
+(a marker per run, the series means, the Kaplan-Meier steps and their counts), no overlapping
 text, axes that dominate the canvas, sizes on a log axis only where they span a decade,
 crystallinity axes that name the structure they count, percolating runs marked.  Whether a
 figure reads well is still for a person to look at: ``python -m tests.synthetic_campaign
@@ -164,3 +165,63 @@ def test_hold_temperatures_are_separate_series_named_by_their_kelvins():
     series = plots._series(runs)
     assert [label for _, label, _ in series] == ["held at 358 K", "held at 430 K"]
     assert [len(members) for _, _, members in series] == [2, 1]
+
+
+def run_markers(ax) -> np.ndarray:
+    """(x, y) of the run markers drawn on ``ax`` (the status scatters at zorder 3; the boxes
+    drawn over percolating runs are left out)."""
+    points = [c.get_offsets() for c in ax.collections
+              if c.get_zorder() == 3 and len(c.get_offsets())]
+    return np.concatenate(points) if points else np.empty((0, 2))
+
+
+def test_crystallinity_vs_size_draws_every_run_and_each_series_mean(li):
+    """The data drawn, not only the layout: one marker per run at its final value, and one
+    line per series through its mean at each size (an empty or shuffled figure fails)."""
+    table = li.table
+    fig = plots.plot_crystallinity_vs_size(table, 0.5, "t")
+    columns = ["final_crystallinity", "final_any_crystal_crystallinity",
+               "final_reference_fraction_largest_embryo"]
+    assert len(fig.axes) >= len(columns)
+    for ax, column in zip(fig.axes, columns, strict=False):
+        markers = run_markers(ax)
+        assert len(markers) == len(table)
+        np.testing.assert_allclose(np.sort(markers[:, 1]), np.sort(table[column].to_numpy(float)))
+        means = [runs.groupby("ensemble_size_atoms")[column].mean().to_numpy()
+                 for _, _, runs in plots._series(table)]
+        # data lines only (the threshold's axhline is drawn in axes coordinates)
+        drawn = [line.get_ydata() for line in ax.lines if line.get_transform() == ax.transData]
+        np.testing.assert_allclose(np.sort(np.concatenate(drawn)),
+                                   np.sort(np.concatenate(means)))
+    plt.close(fig)
+
+
+def test_survival_curves_draw_each_sizes_kaplan_meier_steps_and_counts(li):
+    """One step line per size and panel through the table's survival values (from 1, ending
+    at the end of observation), labelled with the statistics table's transformed/runs."""
+    statistics, curves = li.statistics()
+    fig = plots.plot_survival_curves(curves, statistics, "t")
+    keys = [k for k in ("metal", "potential", "initial_state", "packing_density_g_cm3")
+            if k in curves]
+    panels = list(curves.groupby(keys, sort=True))
+    visible = [ax for ax in fig.axes if ax.get_visible() and ax.get_legend() is not None]
+    assert len(visible) == len(panels)
+    for ax, (_, panel) in zip(visible, panels, strict=True):
+        steps = {line.get_label(): line for line in ax.lines
+                 if line.get_label().startswith("N = ")}
+        assert len(steps) == panel["ensemble_size_atoms"].nunique()
+        for size, curve in panel.groupby("ensemble_size_atoms"):
+            label = next(name for name in steps if name.startswith(f"N = {size}:"))
+            x, y = steps[label].get_xdata(), steps[label].get_ydata()
+            np.testing.assert_allclose(y[:-1], curve["survival"])
+            np.testing.assert_equal(x[-1], curve["observed_until_ps"].iloc[0])
+            assert y[0] <= 1.0
+            row = statistics[(statistics["ensemble_size_atoms"] == size)
+                             & (statistics["initial_state"] == curve["initial_state"].iloc[0])
+                             & np.isclose(statistics["packing_density_g_cm3"],
+                                          curve["packing_density_g_cm3"].iloc[0])]
+            if "potential" in curve:
+                row = row[row["potential"] == curve["potential"].iloc[0]]
+            assert label.endswith(f"{int(row['n_transformed'].sum())}/"
+                                  f"{int(row['n_runs'].sum())} transformed")
+    plt.close(fig)
