@@ -190,3 +190,19 @@ def test_log_tracker_follows_the_runs_of_a_lammps_log(tmp_path):
     assert saved.eta_s == pytest.approx(4.0)  # 1000 steps in 4 s, 1000 to go
     tracker.finish("finished")
     assert read_progress(tmp_path / "progress.json").state == "finished"
+
+
+def test_a_resumed_run_shows_where_it_resumes_from_at_once(tmp_path):
+    """A job resuming from a restart at step S reads the kept thermo table before LAMMPS
+    starts: its record says S (status showed 0 until the first report, and an attempt
+    killed before it left an interrupted run at 0)."""
+    from glassy_li.lammps.run import _cut_back_for_resume  # noqa: PLC0415
+
+    thermo = tmp_path / "thermo.raw.txt"
+    thermo.write_text(HEADER + row(1, 0) + row(2, 20_000) + row(2, 20_500) + row(3, 31_000))
+    tracker, _ = tracker_at(tmp_path)
+    assert read_progress(tmp_path / "progress.json").step == 0  # a fresh attempt's record
+    _cut_back_for_resume(tmp_path, 20_500, tracker)
+    record = read_progress(tmp_path / "progress.json")
+    assert record.step == 20_500 and record.stage == "quench"
+    assert "31000" not in thermo.read_text()  # rows after the restart are gone

@@ -366,6 +366,15 @@ def newest_restart(
     return path, step
 
 
+def _cut_back_for_resume(work_dir: Path, step: int, tracker: ProgressTracker | None) -> None:
+    """Drop the outputs written after ``step``, the restart a run resumes from; a job that
+    keeps a progress record reads the kept thermo table at once, so that the record (and
+    ``glassy-li status``) shows where the run resumes, not step 0, until LAMMPS reports."""
+    _truncate_after(work_dir, step)
+    if tracker is not None:
+        tracker.poll()
+
+
 def _truncate_after(work_dir: Path, step: int) -> None:
     """Drop thermo rows and trajectory frames written after ``step`` (before a resume)."""
     thermo = work_dir / "thermo.raw.txt"
@@ -480,7 +489,7 @@ def run_lammps_restartable(
         else:
             restart, step = resume_from
             log.write(f"glassy-li: resuming from {restart.name} at step {step}\n")
-            _truncate_after(work, step)
+            _cut_back_for_resume(work, step, tracker)
             parameters = {
                 **parameters,
                 "resume": 1,
