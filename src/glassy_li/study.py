@@ -68,9 +68,7 @@ class Study:
             naming the first offending key and its value.
         """
         checked = config if in_place else copy.deepcopy(dict(config))
-        nucleation = Campaign.from_config(
-            checked, files, project_root, in_place=True, **options
-        )
+        nucleation = Campaign.from_config(checked, files, project_root, in_place=True, **options)
         validate_deposition(nucleation.config, nucleation.files, nucleation.project_root)
         return cls(
             nucleation,
@@ -88,7 +86,7 @@ class Study:
         """A study composed from campaign files as ``snakemake --configfile`` would
         (:func:`glassy_li.config.compose.compose_config`: presets, the ``extends`` chain, then
         ``overrides`` as ``--config`` gives them), then validated (:meth:`from_config`)."""
-        files = [paths] if isinstance(paths, str | Path) else list(paths)
+        campaign_files = [paths] if isinstance(paths, str | Path) else list(paths)
         root = Path(project_root) if project_root is not None else None
-        config = compose_config(files, overrides, root if root is not None else REPO_ROOT)
+        config = compose_config(campaign_files, overrides, root if root is not None else REPO_ROOT)
         return cls.from_config(config, project_root=root, in_place=True, **options)
