@@ -97,25 +97,33 @@ def test_final_outputs_name_every_table_figure_and_provenance(jobs):
 def test_check_jobs_default_to_the_campaigns_presets_and_the_metals_melting_point(jobs):
     checks = CheckJobs(jobs.campaign)
     config = jobs.config
-    assert checks.checked_presets() in (sorted(config["potential_presets"]),
-                                        list(config["potential_checks"]["presets"] or []))
     sizes = config["potential_checks"]["size_melting"]
-    if sizes["presets"] is None:
-        assert checks.size_melting_presets() == jobs.campaign.potential_names
+    chosen = copy.deepcopy(config)
+    chosen["potential_checks"]["presets"] = ["meam-cui2012"]
+    chosen["potential_checks"]["size_melting"]["presets"] = ["meam-cui2012"]
+    picked = CheckJobs(Study.from_config(chosen).nucleation)
+    assert picked.checked_presets() == ["meam-cui2012"]
+    assert picked.size_melting_presets() == ["meam-cui2012"]
+    every = copy.deepcopy(config)
+    every["potential_checks"]["presets"] = []
+    every["potential_checks"]["size_melting"]["presets"] = None
+    defaults = CheckJobs(Study.from_config(every).nucleation)
+    assert defaults.checked_presets() == sorted(config["potential_presets"])  # all of them
+    assert defaults.size_melting_presets() == jobs.campaign.potential_names  # the campaign's
     outputs = checks.size_melting_outputs("results/x")
     assert len(outputs) == 3 * len(checks.size_melting_presets())
     edited = copy.deepcopy(config)
     edited["potential_checks"]["interface_melting"]["presets"] = {
         "eam-nichol2016-li": None,
-        "meam-cui2012-li": {"starts_K": [430, 450.4], "production_ps": 77.0},
+        "meam-cui2012": {"starts_K": [430, 450.4], "production_ps": 77.0},
     }
     edited["potential_checks"]["size_melting"].update(start_K=300.0, stop_K=700.0)
     other = CheckJobs(Study.from_config(edited).nucleation)
     li_K = jobs.campaign.metal("eam-nichol2016-li").melting_point_K
     assert other.interface_melting_starts() == [
-        ("eam-nichol2016-li", round(li_K)), ("meam-cui2012-li", 430), ("meam-cui2012-li", 450)]
-    assert other.interface_melting_settings("meam-cui2012-li")["production_ps"] == 77.0  # its own
-    assert "starts_K" not in other.interface_melting_settings("meam-cui2012-li")
+        ("eam-nichol2016-li", round(li_K)), ("meam-cui2012", 430), ("meam-cui2012", 450)]
+    assert other.interface_melting_settings("meam-cui2012")["production_ps"] == 77.0  # its own
+    assert "starts_K" not in other.interface_melting_settings("meam-cui2012")
     assert other.size_melting_heating_reference_K("eam-nichol2016-li") is None  # fixed grid
     assert checks.size_melting_heating_reference_K("eam-nichol2016-li") == (
         None if sizes["start_K"] is not None and sizes["stop_K"] is not None

@@ -38,8 +38,9 @@ def package_imports(path: Path) -> list[tuple[str, int]]:
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
-                is_module = (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py")
-                found.append((candidate if is_module.exists() else base, node.lineno))
+                path = PACKAGE.parent / candidate.replace(".", "/")
+                is_module = path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+                found.append((candidate if is_module else base, node.lineno))
     return [(target, line) for target, line in found
             if target == "glassy_li" or target.startswith("glassy_li.")]
 
@@ -151,3 +152,13 @@ def test_the_lammps_templates_are_the_ones_the_committed_runs_used():
 
     assert template_digest(MD_TEMPLATES) == "86af8b36"
     assert template_digest(DEPOSITION_TEMPLATES) == "1e5f2f10"
+
+
+def test_the_analysis_code_is_the_one_the_digest_names():
+    """A run's analysis folder, ``ana-<digest>``, hashes the source of the analysis modules
+    (glassy_li.plan.code_digest): any edit there, an import line included, re-analyses every
+    run of every campaign.  The move into stage subpackages did so once (2424b2bc ->
+    54d074be); this pin makes the next such edit a decision, not an accident."""
+    from glassy_li.plan.code_digest import analysis_code_digest  # noqa: PLC0415
+
+    assert analysis_code_digest() == "54d074be"

@@ -157,6 +157,9 @@ rule report_landing:
         "../../envs/glassy-li.yaml"
     params:
         campaign_name=config["campaign_name"],
+        # the deposition settings the page states (the nucleation ones reach it through the
+        # tables): the page is rewritten when they change, the prose itself is no param
+        deposition=config["deposition"],
         # the project root: where workflow/report/workflow.rst lives
         project_root=lambda wildcards, input: str(Path(input.workflow).parents[2]),
     script:
