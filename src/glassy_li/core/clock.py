@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StepClock"]
+__all__ = ["StepClock", "SimulatedTime"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,24 @@ class StepClock:
         if isinstance(value, dict):
             return cls(**value)
         return cls(float(value))
+
+
+class SimulatedTime:
+    """Simulated time of a run's progress, for records with ``step``, ``total_steps``,
+    ``timestep_ps`` and ``clock`` (a :class:`StepClock`, its :meth:`~StepClock.as_dict`, or
+    None: every step ``timestep_ps``): the job's progress record and the status row both."""
+
+    step: int
+    total_steps: int
+    timestep_ps: float
+    clock: StepClock | dict | None
+
+    @property
+    def simulated_ps(self) -> float:
+        """Simulated time (ps) at ``step``."""
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.step))
+
+    @property
+    def total_ps(self) -> float:
+        """Simulated time (ps) of the whole run."""
+        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.total_steps))

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glassy_li.core.clock import StepClock
+from glassy_li.core.clock import SimulatedTime
 
 __all__ = [
     "ATTEMPTS_DIR",
@@ -67,7 +67,7 @@ neighbour job ends: the rate follows)."""
 
 
 @dataclass
-class ProgressRecord:
+class ProgressRecord(SimulatedTime):
     """What ``progress.json`` holds (times: Unix seconds; steps: LAMMPS timesteps)."""
 
     kind: str
@@ -100,14 +100,6 @@ class ProgressRecord:
     clock: dict[str, Any] | None = None
     """The run's :class:`~glassy_li.core.clock.StepClock` (its ``as_dict``) where the hold takes
     another timestep; None: every step ``timestep_ps``."""
-
-    @property
-    def simulated_ps(self) -> float:
-        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.step))
-
-    @property
-    def total_ps(self) -> float:
-        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.total_steps))
 
     @property
     def fraction_done(self) -> float:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from glassy_li.analysis.incubation import CENSORED, CRYSTALLINE_AT_REFERENCE, TRANSFORMED
-from glassy_li.core.clock import StepClock
+from glassy_li.core.clock import SimulatedTime, StepClock
 from glassy_li.lammps.progress import PROGRESS_FILE, ProgressRecord, format_duration, read_progress
 from glassy_li.md.protocol import stage_steps
 from glassy_li.plan.campaign import Campaign, md_folder
@@ -67,7 +67,7 @@ SWEPT = ("initial_state", "potential", "packing_density_g_cm3", "ensemble_size_a
 
 
 @dataclass
-class RunStatus:
+class RunStatus(SimulatedTime):
     """One planned run as its folder shows it (steps: LAMMPS timesteps of its MD)."""
 
     run_id: str
@@ -101,14 +101,6 @@ class RunStatus:
     @property
     def md_done(self) -> bool:
         return self.state in ("finished", *ANALYSED_STATES)
-
-    @property
-    def simulated_ps(self) -> float:
-        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.step))
-
-    @property
-    def total_ps(self) -> float:
-        return float(StepClock.of(self.clock or self.timestep_ps).time_ps(self.total_steps))
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
