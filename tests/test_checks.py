@@ -19,7 +19,7 @@ def preset(repo, name):
     return resolve_potential(name, presets[name], repo), metal, presets[name]["timestep_fs"]
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
     potential, metal, timestep = preset(repo, "meam-baskes1992")
     row = check_potential(
@@ -44,7 +44,7 @@ def test_baskes_meam_lattice_cohesion_drift(repo, tmp_path):
     assert record.stage == f"run {len(runs)}" and record.step == record.total_steps == 100
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_cui_meam_lattice_and_cohesion(repo, tmp_path, shared_potentials):
     potential, metal, timestep = preset(repo, "meam-cui2012")
     row = check_potential(

@@ -86,6 +86,7 @@ def test_only_confirmed_melts_are_fitted():
     assert fit["sizes_fitted"] == "250,1000,5000" and fit["n_sizes"] == 3
 
 
+@pytest.mark.validation
 def test_a_free_li_cluster_is_crystalline_below_its_melting_point_and_liquid_above(
     default_config_files, shared_potentials, tmp_path
 ):

@@ -163,8 +163,10 @@ def test_a_bad_campaign_file_is_refused_naming_its_key(repo, tmp_path, override,
     assert f"'{named}'" in str(error.value)
 
 
+@pytest.mark.workflow
 def test_snakemake_refuses_bad_config_before_any_job(repo, tmp_path):
-    """End to end, once: Snakemake stops before any job with the one-line error."""
+    """End to end, once: Snakemake stops before any job with the one-line error and nothing
+    else on stderr (no traceback)."""
     override, named = BAD_OVERRIDES[0]
     bad = tmp_path / "bad.yaml"
     bad.write_text(override + "\n")
@@ -181,8 +183,12 @@ def test_snakemake_refuses_bad_config_before_any_job(repo, tmp_path):
     text = result.stdout + result.stderr
     assert f"config key '{named}'" in text
     assert "Job stats" not in text  # nothing was scheduled
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"config key '{named}': "), lines
+    assert "Traceback" not in text
 
 
+@pytest.mark.workflow
 def test_slurm_profile_plans_the_paper_campaign_with_resources(repo, shared_potentials):
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--workflow-profile", "profiles/slurm",
@@ -253,24 +259,17 @@ def test_deposition_runs_pair_replicas_across_rates(config):
          "replicas_per_size[0].ensemble_size_atoms", "650"),
     ],
 )
-def test_snakemake_names_a_bad_key_in_one_line_before_any_job(
-    repo, tmp_path, study, key, value
-):
+def test_a_bad_key_is_named_in_one_line(repo, tmp_path, study, key, value):
     """Schema errors (a negative size, a misspelt key) and semantic ones (unknown presets):
-    one stderr line naming the key path and the value, no traceback, no job started."""
+    one line naming the key path and the value, as Snakemake prints it before any job (the
+    end-to-end test below shows Snakemake prints this message and nothing else)."""
     overlay = tmp_path / "bad.yaml"
     overlay.write_text("campaign_name: bad\n" + study)
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(overlay)],
-        cwd=repo, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode != 0
-    lines = result.stderr.splitlines()
-    assert [line for line in lines if line.startswith("config key '")] == lines, lines
-    assert len(lines) == 1 and lines[0].startswith(f"config key '{key}': ")
-    assert value in lines[0]
-    assert "Traceback" not in result.stdout + result.stderr
-    assert "rule " not in result.stdout  # nothing planned
+    with pytest.raises(ConfigError) as error:
+        Study.from_files([overlay], None, repo, download=False)
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"config key '{key}': ")
+    assert value in message
 
 
 def test_a_study_does_not_inherit_the_default_campaigns_extras(repo, tmp_path):

@@ -56,7 +56,7 @@ def test_the_default_campaign_uses_the_nichol_ackland_potential_on_homologous_te
     assert runs["run_id"].str.contains(f"Tf-{final_K:.4g}K").all()  # kelvins in every path
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_nichol_ackland_li_lattice_and_cohesion(default_campaign, tmp_path):
     potential = default_campaign.preset(DEFAULT_PRESET)
     row = check_potential(
@@ -92,7 +92,7 @@ def test_the_metals_mass_replaces_the_tables_own(default_campaign):
         lmp.close()
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_thermalised_bcc_crystal_reads_bcc_with_the_default_potential_and_method(
     default_campaign, tmp_path
 ):
@@ -132,7 +132,7 @@ coupling_sweep: {{couplings: []}}
 """
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_large_droplets_crystallise_and_small_ones_stay_amorphous(
     repo, tmp_path, shared_potentials
 ):

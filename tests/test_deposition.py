@@ -136,6 +136,7 @@ def default_potential(repo):
     return campaign.preset("meam-baskes1992", repo)
 
 
+@pytest.mark.validation
 def test_atoms_arrive_at_the_rate_and_none_is_lost_on_a_slab(tmp_path, default_potential):
     substrate = Substrate(kind="bcc-slab", orientation="100", lateral_size_A=10.5, layers=5)
     protocol = deposition_protocol(rate_atoms_per_ps=2.0, deposited_atoms=16,
@@ -171,6 +172,7 @@ def test_atoms_arrive_at_the_rate_and_none_is_lost_on_a_slab(tmp_path, default_p
     assert final["retained_atoms"] >= protocol.deposited_atoms - 2  # Li sticks to Li
 
 
+@pytest.mark.validation
 def test_atoms_bouncing_off_a_weak_wall_are_counted_not_lost(tmp_path, default_potential):
     """A wall that barely binds (epsilon 2 meV, ~0.1 kT) and fast atoms (0.5 eV): atoms
     bounce off it and stay in the box under the reflecting top wall, where they are counted."""
@@ -190,6 +192,7 @@ def test_atoms_bouncing_off_a_weak_wall_are_counted_not_lost(tmp_path, default_p
     assert final["retained_atoms"] + final["reflected_atoms"] == protocol.deposited_atoms
 
 
+@pytest.mark.faults
 def test_a_deposition_stopped_at_its_walltime_resumes_to_the_same_count(
     tmp_path, default_potential
 ):
@@ -353,6 +356,7 @@ def test_dxa_finds_a_screw_dislocation_of_the_crystals_length():
     assert dislocation_line_length_A(screw, lo, edges, pbc) == pytest.approx(length, rel=0.05)
 
 
+@pytest.mark.validation
 def test_langevin_bath_route_holds_the_deposit_near_its_target(tmp_path, default_potential):
     """The weak bath on every condensed atom and the wall's lowest layer: the deposit grows
     on the wall (a lone adatom there, with no neighbour, must still lose its adsorption

@@ -66,6 +66,7 @@ def test_cutting_a_run_where_it_settles_keeps_its_incubation_time():
     assert 0 < reverted_later < settled_runs
 
 
+@pytest.mark.validation
 def test_a_settled_run_ends_its_hold_and_publishes_the_start_of_the_full_run(tmp_path):
     """A bcc crystal held at 100 K (Baskes MEAM: solid there) is crystalline from the start of
     the hold, so it settles one window later; the early-ended run halts LAMMPS (fix halt) and

@@ -105,7 +105,7 @@ def test_a_search_started_150_k_away_finds_the_melting_point(monkeypatch, tmp_pa
     assert table["in_fit"].sum() >= 10
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
         metals_campaign_for_interface, tmp_path):
     """Sun et al. (2006) fitted Mg_mm.eam.fs to melt at 914 K. A small basal box (4 x 3 x 8

@@ -42,6 +42,7 @@ def test_averaging_window_longer_than_interval_is_refused():
         stage_steps(bad)
 
 
+@pytest.mark.faults
 def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
     broken = {**BASKES, "pair_coeff": "* * {library} Xx NULL Xx"}  # no such element
     system = generate_system(20, 0.2, "gas", seed=1)
@@ -72,7 +73,7 @@ def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
     assert not any(path.exists() for path in outputs)
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_threads_become_mpi_ranks(tmp_path):
     system = generate_system(200, 0.2136, "droplet", seed=2)
     write_lammps_data(system, tmp_path / "system.data")
@@ -102,6 +103,7 @@ def test_threads_become_mpi_ranks(tmp_path):
     assert all(path.stat().st_size > 0 for path in outputs)
 
 
+@pytest.mark.validation
 def test_atom_flux_inserts_rate_times_time(tmp_path):
     """1 atom/ps for a 6 ps heat stage (insertion stops one 2 ps frame early): 4 atoms."""
     system = generate_system(60, 0.0534, "gas", seed=3)
@@ -127,6 +129,7 @@ def test_atom_flux_inserts_rate_times_time(tmp_path):
     assert hold.mean() == pytest.approx(300, abs=30)
 
 
+@pytest.mark.validation
 def test_hold_without_thermostat_conserves_energy(tmp_path):
     """thermostat 'none': NVT heat/quench, then NVE hold: total energy constant in the hold."""
     system = generate_system(60, 0.2136, "gas", seed=4)
@@ -167,6 +170,7 @@ def test_slurm_run_settings_budget_and_launcher_only_inside_slurm(monkeypatch):
     assert inside.walltime_budget_s == 3600 - 300  # 5 minutes left for the restart
 
 
+@pytest.mark.faults
 def test_a_finished_run_run_again_publishes_its_whole_trajectory(tmp_path):
     """A finished run leaves no restart behind: invoked again (a changed template, a forced
     rerun), it starts afresh and publishes every frame, not the few after its last restart."""

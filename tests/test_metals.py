@@ -102,6 +102,7 @@ def test_positive_control_temperatures_as_fractions_of_the_melting_point(config)
     assert "positive_controls[0].final_temperature_K" in refused(config)
 
 
+@pytest.mark.workflow
 def test_snakemake_refuses_a_metal_without_mass_before_any_job(repo, tmp_path):
     overlay = tmp_path / "bad.yaml"
     overlay.write_text("metals:\n  Na:\n    mass_amu: null\n")
@@ -182,7 +183,7 @@ run 15000
 """
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 @pytest.mark.parametrize(
     ("preset", "temperature_K"),
     [("meam-baskes1992-na", 300), ("meam-baskes1992-na", 200), ("meam-baskes1992-mg", 300)],
@@ -220,7 +221,7 @@ def test_thermalised_crystal_reads_its_own_structure(
 
 
 # -- presets against experiment --------------------------------------------------------------
-@pytest.mark.slow
+@pytest.mark.validation
 @pytest.mark.parametrize("preset", METAL_PRESETS)
 def test_metal_preset_cohesive_energy_within_10_percent(metals_campaign, tmp_path, preset):
     metal = metals_campaign.metal(preset)
@@ -234,7 +235,7 @@ def test_metal_preset_cohesive_energy_within_10_percent(metals_campaign, tmp_pat
         assert row["lattice_constant_c_A"] == pytest.approx(metal.lattice_constant_c_A, rel=0.03)
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_k_needs_its_parameter_file(metals_campaign, tmp_path):
     """Without a parameter file LAMMPS cuts MEAM off at 4.0 A, inside K's 4.62 A nearest
     neighbour distance: the crystal has no cohesion at all. The preset's file fixes it."""
@@ -246,7 +247,7 @@ def test_k_needs_its_parameter_file(metals_campaign, tmp_path):
     assert abs(row["cohesive_energy_eV"]) < 1e-6
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_coexistence_reproduces_the_published_melting_point_of_mg_eam(metals_campaign, tmp_path):
     """Sun et al. (2006) fitted Mg_mm.eam.fs to melt at 914 K (experiment 923 K); a small
     coexistence box (4 x 2 x 12 hcp cells, 384 atoms, 15 ps NPH) gets within 60 K."""

@@ -240,6 +240,7 @@ SETTINGS = [(15, 6.0), (25, 8.0), (40, 10.0), (30, 12.0)]
 """(n*, barrier in kT) of the synthetic barriers."""
 
 
+@pytest.mark.validation  # recovery of a known N* from simulated chains
 @pytest.mark.parametrize(("n_star", "barrier_kT"), SETTINGS)
 def test_fit_recovers_a_known_critical_size_from_censored_replicas(n_star, barrier_kT):
     """60 replicas, frames every 5 steps, observed 0.8-2 times the MFPT past the barrier.

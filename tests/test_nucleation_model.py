@@ -46,6 +46,7 @@ def _inside(fit, truth):
             if not i.lower <= t <= i.upper]
 
 
+@pytest.mark.validation  # recovery of known parameters: seconds of fits
 def test_the_power_form_recovers_its_parameters_within_their_intervals():
     runs = simulate_runs(POWER, POWER_TRUTH, SIZES, TEMPERATURES, replicas=6, hold_ps=1000,
                          seed=1)
@@ -57,6 +58,7 @@ def test_the_power_form_recovers_its_parameters_within_their_intervals():
     assert alpha.upper - alpha.lower < 1.0  # informative: tells volume (1) from 2.5, say
 
 
+@pytest.mark.validation  # recovery of known parameters: seconds of fits
 def test_the_cnt_form_recovers_its_parameters_and_prefers_itself_by_aic():
     runs = simulate_runs(CNT, CNT_TRUTH, SIZES, TEMPERATURES, replicas=6, hold_ps=1000, seed=2)
     cnt = fit_model(CNT, runs, MELTING)
@@ -118,6 +120,7 @@ def _settings(tmp_path: Path) -> NucleationModelSettings:
                                    map_temperature_fractions=(0.55, 0.66, 0.11))
 
 
+@pytest.mark.validation  # fits on two synthetic campaigns
 @pytest.mark.parametrize(("held_out_truth", "expected_right"), [
     (POWER_TRUTH, True),  # drawn from the hazard the training runs came from
     (POWER_TRUTH - np.array([math.log(10.0), 0, 0, 0]), False),  # 10 times slower: must fail

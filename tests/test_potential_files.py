@@ -274,6 +274,7 @@ def test_bad_spec_is_refused_naming_its_key(repo, tmp_path, spec):
         Campaign.from_config(config)
 
 
+@pytest.mark.workflow
 def test_snakemake_dry_run_downloads_nothing_and_names_the_file(repo, tmp_path, server):
     copy_workflow(tmp_path / "wf", repo)
     url = server.url(LI_TABLE)  # serves nothing: any request is recorded
@@ -318,7 +319,7 @@ coupling_sweep: {{couplings: []}}
     assert not (tmp_path / "wf" / "resources").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_lammps_reads_the_fetched_table(repo, tmp_path, server, li_table):
     """The cache's copy is the published table: bcc Li at its 0 K lattice constant, 3.510 A,
     has E = -1.648 eV/atom (../shared/potentials/README.md)."""

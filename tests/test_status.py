@@ -263,7 +263,7 @@ deposition:
 """
 
 
-@pytest.mark.slow
+@pytest.mark.faults
 def test_a_broken_preset_shows_in_status_failed_with_lammps_error(repo, tmp_path):
     from glassy_li.core.project import copy_workflow  # noqa: PLC0415
 

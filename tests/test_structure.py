@@ -220,7 +220,7 @@ def test_cluster_numbering_and_sizes():
     assert row["largest_embryo_rg_nm"] == pytest.approx(expected_rg, rel=1e-6)
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_thermalised_bcc_crystal_reads_bcc_with_the_default_method(tmp_path):
     late_K, last = thermalised_bcc_crystal(tmp_path)
     assert late_K == pytest.approx(300.0, abs=30.0)
@@ -232,7 +232,7 @@ def test_thermalised_bcc_crystal_reads_bcc_with_the_default_method(tmp_path):
     assert np.mean(snapshot == BCC) < 0.5
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_quenched_liquid_that_still_diffuses_is_not_bcc(tmp_path):
     liquid = generate_system(250, 0.512, "gas", seed=5, min_distance_A=2.2)
     out = run_short_md(

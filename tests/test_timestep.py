@@ -154,7 +154,7 @@ def test_accelerated_variants_are_used_only_where_the_wheel_has_them(repo):
     assert effective_pair_style(config, "eam-nichol2016-li") == "eam/fs"
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_the_omp_style_follows_the_plain_trajectory(tmp_path, shared_potentials):
     """200 atoms, 10 ps of the three stages at 1 fs: the plain and /omp styles' thermo
     tables agree to floating-point noise (6 significant digits of the table, 1e-6 relative)
@@ -184,7 +184,7 @@ def test_the_omp_style_follows_the_plain_trajectory(tmp_path, shared_potentials)
 
 
 
-@pytest.mark.slow
+@pytest.mark.faults
 def test_a_run_stopped_and_resumed_across_the_switch_keeps_its_clock(tmp_path):
     """Baskes MEAM, 1 fs heat and quench, 2 fs hold; stopped by its wall-clock budget again
     and again, in the quench and in the hold, and rerun: the same thermo rows and frames as

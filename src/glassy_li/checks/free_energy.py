@@ -56,6 +56,7 @@ from scipy import stats
 
 from glassy_li.config.metals import Metal
 from glassy_li.config.potential_setup import PotentialSetup
+from glassy_li.core.yaml_files import load_yaml
 
 __all__ = [
     "CalphyMissing",
@@ -268,7 +269,7 @@ def _calphy_folder(run_dir: Path) -> Path | None:
 def _complete(folder: Path | None) -> bool:
     if folder is None or not (folder / SWEEP_FILE).exists() or not (folder / REPORT_FILE).exists():
         return False
-    report = yaml.safe_load((folder / REPORT_FILE).read_text()) or {}
+    report = load_yaml((folder / REPORT_FILE).read_text()) or {}
     return "ts_dissipation" in (report.get("results") or {})
 
 
@@ -331,7 +332,7 @@ def read_calphy_result(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     data = np.loadtxt(folder / SWEEP_FILE, ndmin=2)
     order = np.argsort(data[:, 0])
-    report = yaml.safe_load((folder / REPORT_FILE).read_text()) or {}
+    report = load_yaml((folder / REPORT_FILE).read_text()) or {}
     results = report.get("results") or {}
     return {
         "T_K": data[order, 0],

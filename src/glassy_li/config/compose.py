@@ -33,6 +33,7 @@ from glassy_li.config.potential_files import (
 from glassy_li.config.potential_setup import PotentialSetup
 from glassy_li.core.lammps_env import accelerated_pair_style, lammps_potentials_dir
 from glassy_li.core.project import REPO_ROOT
+from glassy_li.core.yaml_files import load_yaml
 
 __all__ = [
     "COUPLING_KEYS",
@@ -89,7 +90,7 @@ def schema_defaults(schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
     """Every default of the schema, as a config (what a campaign that states nothing gets;
     presets and metals, which come from config/potentials.yaml, are left empty)."""
     with open(schema_path) as handle:
-        schema = yaml.safe_load(handle)
+        schema = load_yaml(handle.read())
     config: dict[str, Any] = {"potential_presets": {}, "metals": {}}
     for _ in _validator(schema).iter_errors(config):  # fills the defaults as it goes
         pass
@@ -112,7 +113,7 @@ def load_config(*paths: str | Path) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for path in paths:
         with open(path) as handle:
-            content = yaml.safe_load(handle) or {}
+            content = load_yaml(handle.read()) or {}
         if not isinstance(content, dict):
             raise ConfigError(f"{path}: a config file must hold a mapping, got {type(content)}")
         config = deep_merge(config, content)
@@ -143,7 +144,7 @@ def _profile_layers(
         what = f"extended by {seen[-1]}" if seen else "given as a campaign config"
         raise ConfigError(f"config key 'extends': no profile file {path} ({what})")
     try:
-        content = yaml.safe_load(path.read_text()) or {}
+        content = load_yaml(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"config file {path}: not valid YAML ({' '.join(str(error).split())})"
                           ) from None
@@ -245,7 +246,7 @@ def validate_config(
         naming the first offending key and its value.
     """
     with open(schema_path) as handle:
-        schema = yaml.safe_load(handle)
+        schema = load_yaml(handle.read())
     errors = sorted(
         _validator(schema).iter_errors(config), key=lambda e: (len(e.absolute_path), e.message)
     )

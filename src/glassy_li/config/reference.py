@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from glassy_li.core.project import REPO_ROOT
+from glassy_li.core.yaml_files import load_yaml
 
 __all__ = [
     "REFERENCE_PATH",
@@ -85,7 +84,7 @@ class Row:
 def load_schema(schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
     """Read the schema (YAML or JSON) as a mapping."""
     with open(schema_path, encoding="utf-8") as handle:
-        schema = yaml.safe_load(handle)
+        schema = load_yaml(handle.read())
     if not isinstance(schema, dict):
         raise ValueError(f"{schema_path}: a schema must be a mapping, got {type(schema).__name__}")
     return schema
@@ -200,7 +199,7 @@ def yaml_inline(value: Any) -> str:
         return text
     if isinstance(value, str):
         plain = bool(_PLAIN_STRING.fullmatch(value)) and not value.endswith(" ")
-        return value if plain and yaml.safe_load(value) == value else json.dumps(value)
+        return value if plain and load_yaml(value) == value else json.dumps(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{yaml_inline(str(k))}: {yaml_inline(v)}"
                                for k, v in value.items()) + "}"

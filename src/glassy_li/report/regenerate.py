@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from glassy_li.analysis.aggregate import (
     critical_size_by_hold,
@@ -32,6 +31,7 @@ from glassy_li.analysis.aggregate import (
     summarise_sizes,
 )
 from glassy_li.config.compose import coupling_label
+from glassy_li.core.yaml_files import load_yaml
 
 __all__ = ["REGENERATED_TABLES", "regenerate_statistics"]
 
@@ -71,7 +71,7 @@ def regenerate_statistics(folder: str | Path, commit: str, log=print) -> list[Pa
     campaign_path = tables / "campaign.tsv"
     if not campaign_path.is_file():
         raise FileNotFoundError(f"{campaign_path}: no per-run table to regenerate from")
-    config = yaml.safe_load((root / "config.yaml").read_text())
+    config = load_yaml((root / "config.yaml").read_text())
     settings = config["statistics"]
     confidence = float(settings["confidence"])
     campaign = pd.read_csv(campaign_path, sep="\t")

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from glassy_li.analysis.aggregate import SIZE_SERIES_KEYS, UNCHECKED_OUTCOMES, flag, percolating
 from glassy_li.analysis.report_text import (
@@ -46,6 +45,7 @@ from glassy_li.analysis.robustness import (
 )
 from glassy_li.analysis.statistics import mean_interval, proportion_interval
 from glassy_li.core.project import REPO_ROOT
+from glassy_li.core.yaml_files import load_yaml
 from glassy_li.report.paper_answer import answer_section
 
 __all__ = [
@@ -403,7 +403,7 @@ def current_melting_points(project_root: str | Path = REPO_ROOT) -> dict[str, di
     path = Path(project_root) / "config" / "potentials.yaml"
     if not path.exists():
         return {}
-    presets = (yaml.safe_load(path.read_text()) or {}).get("potential_presets", {})
+    presets = (load_yaml(path.read_text()) or {}).get("potential_presets", {})
     return {name: {key: entry.get(key) for key in (
                 "melting_point_K", "melting_point_interval_K", "melting_point_method",
                 "previous_melting_point_K", *INPUT_KEYS)}
@@ -432,7 +432,7 @@ def old_inputs(folder: Path) -> dict[str, str]:
     runs = _read(folder, "campaign.tsv")
     if not config_path.exists() or runs.empty or "potential" not in runs:
         return {}
-    config = yaml.safe_load(config_path.read_text()) or {}
+    config = load_yaml(config_path.read_text()) or {}
     md = config.get("md") or {}
     presets = config.get("potential_presets") or {}
     notes = {}
@@ -594,7 +594,7 @@ def _melting_n_star(row: Mapping[str, object]) -> str:
 def _melting_section(folder: Path) -> list[str]:
     """The size-dependent melting of each preset of a campaign, with its fit."""
     lines: list[str] = []
-    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config = load_yaml((folder / "config.yaml").read_text())
     heating = config.get("potential_checks", {}).get("size_melting", {})
     for path in sorted((folder / "tables").glob("size_melting_fit_*.tsv")):
         fits = pd.read_csv(path, sep="\t")
@@ -809,7 +809,7 @@ def _positive_control_lines(folders: Sequence[Path]) -> list[str]:
         if runs.empty or "seeded-droplet" not in set(runs["initial_state"]):
             continue
         seeded = runs[runs["initial_state"] == "seeded-droplet"]
-        config = yaml.safe_load((folder / "config.yaml").read_text())
+        config = load_yaml((folder / "config.yaml").read_text())
         fraction = float(config["system"]["seed_fraction"])
         hold_ps = float((seeded["simulated_ps"] - seeded["reference_time_ps"]).max())
         lines += [
@@ -1067,7 +1067,7 @@ def _density_question(folders: Iterable[Path]) -> list[str]:
 
 def _reference_coupling(folder: Path, runs: pd.DataFrame) -> str | None:
     """The coupling label of the campaign's md section (the sweep's reference)."""
-    md = yaml.safe_load((folder / "config.yaml").read_text())["md"]
+    md = load_yaml((folder / "config.yaml").read_text())["md"]
     match = runs[(runs["thermostat"] == md["thermostat"])
                  & np.isclose(runs["thermostat_damping_ps"].astype(float),
                               float(md["thermostat_damping_ps"]))
@@ -1289,7 +1289,7 @@ def _deposition_question(folders: Iterable[Path]) -> list[str]:
         runs = _read(folder, "deposition_runs.tsv")
         if runs.empty or runs["rate_atoms_per_ps"].nunique() < 2:
             continue
-        config = yaml.safe_load((folder / "config.yaml").read_text())["deposition"]
+        config = load_yaml((folder / "config.yaml").read_text())["deposition"]
         height = mean_interval(pd.to_numeric(runs["mean_height_nm"], errors="coerce"))
         lines += [
             f"### Deposition rate (campaign `{folder.name}`)",

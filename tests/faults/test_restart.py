@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from glassy_li.core.project import copy_workflow
 
@@ -87,7 +86,6 @@ def last_thermo_step(workdir: Path) -> int:
     return -1
 
 
-@pytest.mark.slow
 def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     for workdir in (killed, reference):
@@ -134,7 +132,6 @@ def test_md_killed_mid_quench_resumes_from_restart(repo, tmp_path):
         pd.testing.assert_frame_equal(table(killed, name), table(reference, name))
 
 
-@pytest.mark.slow
 def test_wall_clock_budget_stops_with_restart_and_retries_finish(repo, tmp_path):
     copy_workflow(tmp_path, repo)
     budget = CONFIG.replace(

@@ -4,6 +4,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import matplotlib.image
@@ -14,7 +15,7 @@ import pytest
 from glassy_li.core.lammps_env import import_lammps, lammps_potentials_dir
 from glassy_li.core.project import copy_workflow
 
-from .conftest import REPO
+from ..conftest import REPO
 
 TINY = (REPO / ".test" / "config" / "config.yaml").read_text()
 
@@ -66,20 +67,42 @@ def run_campaign(
     assert result.returncode == 0, result.stderr[-4000:]
 
 
-@pytest.fixture(scope="module")
-def tiny_campaign(tmp_path_factory) -> Path:
-    """The .test campaign, run once (nucleation and deposition) in a copy of the project."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    run_campaign(REPO, workdir, TINY, targets=("all", "deposition"))
-    return workdir
+TEST_DIR = REPO / ".test"
+"""The .test campaign's directory: CI's workflow step makes its results (and report) there,
+`snakemake --cores 2 --directory .test -- all deposition`, before this tier's tests run."""
+TEST_TARGETS = ("all", "deposition")
+REPORT = Path("results") / "tiny" / "report.zip"
+"""The .test campaign's report, relative to .test (CI: `snakemake --directory .test --report`)."""
 
 
-def dry_run_jobs(workdir: Path, config_text: str) -> list[tuple[str, str]]:
-    """(rule, wildcards) of every job `snakemake -n` plans on ``config_text`` in ``workdir``."""
-    (workdir / "study.yaml").write_text(config_text)
+def snakemake_in_test_dir(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """`snakemake --directory .test <arguments>` in the checkout; the run must succeed."""
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "study.yaml"],
-        cwd=workdir, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--directory", str(TEST_DIR),
+         *arguments],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def tiny_campaign() -> Path:
+    """The .test campaign's directory with its results made: nothing to do when CI's workflow
+    step made them (Snakemake finds every output up to date), the whole campaign otherwise."""
+    snakemake_in_test_dir("--", *TEST_TARGETS)
+    return TEST_DIR
+
+
+def dry_run_jobs(workdir: Path, config_text: str, scratch: Path) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job `snakemake -n` plans on ``config_text`` in ``workdir``
+    (the campaign file written to the folder ``scratch``)."""
+    study = scratch / f"study-{hashlib.sha256(config_text.encode()).hexdigest()[:8]}.yaml"
+    study.write_text(config_text)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--directory", str(workdir),
+         "--configfile", str(study)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     jobs, rule = [], None
@@ -95,7 +118,7 @@ def dry_run_jobs(workdir: Path, config_text: str) -> list[tuple[str, str]]:
 
 def test_the_test_campaign_plans_from_its_own_directory(tmp_path):
     """`--directory .test` (the workflow catalog's convention) reads .test/config/config.yaml
-    and resolves the presets' files from the project root."""
+    and resolves the presets' files from the project root (in a copy: nothing made yet)."""
     copy_workflow(tmp_path, REPO)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--directory", ".test",
@@ -107,12 +130,23 @@ def test_the_test_campaign_plans_from_its_own_directory(tmp_path):
     assert "results/tiny/tables/campaign.tsv" in result.stdout  # relative to .test
 
 
-@pytest.mark.slow
-def test_a_study_touches_only_its_own_runs(tiny_campaign):
+def test_the_report_holds_the_campaigns_figures_and_tables(tiny_campaign):
+    """`--report` (CI's workflow step) packs the figures and tables with their captions."""
+    report = tiny_campaign / REPORT
+    if not report.is_file():
+        snakemake_in_test_dir("--report", str(REPORT), "--", *TEST_TARGETS)
+    with zipfile.ZipFile(report) as archive:
+        names = archive.namelist()
+    for expected in ("incubation_vs_size.png", "campaign.tsv", "deposits_by_rate.png",
+                     "report.html"):
+        assert any(name.endswith(expected) for name in names), (expected, names[:20])
+
+
+def test_a_study_touches_only_its_own_runs(tiny_campaign, tmp_path):
     """Adding one size plans that size's runs and nothing else; a second campaign name
     reuses the runs and writes its tables beside the first campaign's without touching them."""
     bigger = TINY.replace("ensemble_sizes_atoms: [30, 60]", "ensemble_sizes_atoms: [30, 45, 60]")
-    jobs = dry_run_jobs(tiny_campaign, bigger)
+    jobs = dry_run_jobs(tiny_campaign, bigger, tmp_path)
     per_run = [(rule, wildcards) for rule, wildcards in jobs if "md=" in wildcards]
     assert per_run, jobs
     assert all("/N-45/" in wildcards for _, wildcards in per_run), per_run
@@ -122,29 +156,30 @@ def test_a_study_touches_only_its_own_runs(tiny_campaign):
     first = tiny_campaign / "results" / "tiny"
     before = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     second = TINY.replace("campaign_name: tiny", "campaign_name: tiny-again")
-    assert not [job for job in dry_run_jobs(tiny_campaign, second)
+    assert not [job for job in dry_run_jobs(tiny_campaign, second, tmp_path)
                 if "md=" in job[1] and job[0] != "render_final_embryo"]  # renders: per campaign
-    run_campaign(REPO, tiny_campaign, second, targets=("all",), copy=False)
+    again = tmp_path / "tiny-again.yaml"
+    again.write_text(second)
+    snakemake_in_test_dir("--configfile", str(again), "--",
+                          "results/tiny-again/tables/campaign.tsv")
     assert (tiny_campaign / "results" / "tiny-again" / "tables" / "campaign.tsv").is_file()
     after = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
     assert after == before  # nothing of the first campaign was rewritten or removed
 
 
-@pytest.mark.slow
-def test_another_analysis_reanalyses_without_redoing_the_md(tiny_campaign):
+def test_another_analysis_reanalyses_without_redoing_the_md(tiny_campaign, tmp_path):
     """The run id names its analysis (settings and code) in its analysis folder: another
     persistence window plans every run's analysis again and no MD job (the MD jobs' params
     name the MD folder only, so Snakemake's params trigger cannot rerun them)."""
     assert "  persistence_ps: 2\n" in TINY
     other = TINY.replace("campaign_name: tiny", "campaign_name: tiny-reanalysed").replace(
         "  persistence_ps: 2\n", "  persistence_ps: 3\n")
-    jobs = dry_run_jobs(tiny_campaign, other)
+    jobs = dry_run_jobs(tiny_campaign, other, tmp_path)
     rules = {rule for rule, wildcards in jobs if "md=" in wildcards}
     assert {"identify_structure", "summarise_run"} <= rules, jobs
     assert not rules & {"generate_system", "run_md"}, jobs
 
 
-@pytest.mark.slow
 def test_tiny_campaign_end_to_end(tiny_campaign):
     tmp_path = tiny_campaign
     tables = tmp_path / "results" / "tiny" / "tables"
@@ -273,18 +308,18 @@ potential_presets:
 md:
   heat_temperature_K: 500
   heat_temperature_fraction_of_melting: null
-  heat_duration_ps: 1
-  quench_rate_K_per_ps: 200
+  heat_duration_ps: 0.5
+  quench_rate_K_per_ps: 400
   final_temperature_K: 300
   final_temperature_fraction_of_melting: null
-  equilibrate_duration_ps: 2
-  trajectory_interval_ps: 0.5
+  equilibrate_duration_ps: 1
+  trajectory_interval_ps: 0.25
   thermo_interval_ps: 0.05
 structure:
-  averaging_window_ps: 0.5
+  averaging_window_ps: 0.25
 incubation:
-  persistence_ps: 1
-  final_window_ps: 1
+  persistence_ps: 0.5
+  final_window_ps: 0.5
 figures:
   trace_size_atoms: 40
 coupling_sweep:
@@ -294,10 +329,10 @@ deposition:
 """
 
 
-@pytest.mark.slow
 def test_tiny_reaxff_campaign_condenses_at_li_cohesive_energies(repo, tmp_path, shared_potentials):
     ffield = shared_potentials / "ffield.reax.Li_Aryanfar2015"
-    run_campaign(repo, tmp_path, TINY_REAXFF.format(ffield=ffield))
+    run_campaign(repo, tmp_path, TINY_REAXFF.format(ffield=ffield),
+                 targets=("results/tiny-reaxff/tables/campaign.tsv",))
     campaign = pd.read_csv(
         tmp_path / "results" / "tiny-reaxff" / "tables" / "campaign.tsv", sep="\t"
     )
@@ -306,7 +341,7 @@ def test_tiny_reaxff_campaign_condenses_at_li_cohesive_energies(repo, tmp_path, 
     pe = campaign["final_pe_eV_per_atom"].iloc[0]
     assert -1.6 < pe < -1.0, pe
     thermo = pd.read_csv(next((tmp_path / "results" / "runs").rglob("thermo.tsv")), sep="\t")
-    assert thermo["time_ps"].iloc[-1] == pytest.approx(1 + 1 + 2)  # fs converted to ps
+    assert thermo["time_ps"].iloc[-1] == pytest.approx(0.5 + 0.5 + 1)  # fs converted to ps
     assert thermo.loc[thermo["stage"] == "equilibrate", "temperature_K"].mean() == pytest.approx(
         300, abs=60
     )

@@ -61,7 +61,7 @@ statistics:
   bootstrap_samples: 50
 """
 
-pytestmark = pytest.mark.slow
+
 FAST_POLLING = ["--seconds-between-status-checks", "2",
                 "--slurm-init-seconds-before-status-checks", "1"]
 """The test cluster answers at once: poll it every 2 s, not the profile's 10 s."""

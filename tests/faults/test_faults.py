@@ -25,9 +25,7 @@ import pytest
 
 from glassy_li.lammps.run import restart_step
 
-from .conftest import REPO
-
-pytestmark = pytest.mark.slow
+from ..conftest import REPO
 
 DRIVER = """
 import sys
