@@ -1,5 +1,6 @@
 """The interface-velocity melting point: the search from a far start, the shared-T_m fit
-and its interval, and (slow) a real Mg run against Sun et al.'s published 914 K."""
+and its interval, on stand-in runs (real LAMMPS and the committed measurement:
+tests/validation/test_interface_melting.py)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,6 @@ from glassy_li.checks.interface_melting import (
 )
 from glassy_li.config.metals import Metal
 from glassy_li.config.potential_setup import PotentialSetup
-
-
-@pytest.fixture
-def metals_campaign_for_interface(repo, default_config_files):
-    from glassy_li.plan.campaign import Campaign  # noqa: PLC0415
-
-    return Campaign.from_files(*default_config_files, repo / "config" / "metals.yaml")
 
 
 def synthetic_runs(true_K: float, coefficients: dict[str, float], temperatures, seeds,
@@ -103,36 +97,6 @@ def test_a_search_started_150_k_away_finds_the_melting_point(monkeypatch, tmp_pa
     assert abs(summary["melting_point_K"] - 914.0) < width
     assert "the solid stays hcp" in summary["solid_structure_note"]
     assert table["in_fit"].sum() >= 10
-
-
-@pytest.mark.validation
-def test_a_small_mg_box_started_114_k_below_melts_near_the_published_914_k(
-        metals_campaign_for_interface, tmp_path):
-    """Sun et al. (2006) fitted Mg_mm.eam.fs to melt at 914 K. A small basal box (4 x 3 x 8
-    cells a side, 768 atoms), started at 800 K, probes upwards and the fit of its
-    three-temperature grids puts T_m within 50 K of 914 K; the solid stays hcp within 100 K
-    of it (a grid moved far above may superheat the pure solid until it melts from within).
-    The liquid is held 10 ps at T: after 3 ps it was still shrinking and its shrinking read
-    as growth."""
-    campaign = metals_campaign_for_interface
-    preset = "eam-sun2006-mg"
-    settings = InterfaceSettings(orientations=("0001",), seeds=(1,), n_temperatures=3,
-                                 spacing_fraction=0.04, cells=(4, 3, 8), production_ps=8.0,
-                                 solid_equilibration_ps=3.0, liquid_equilibration_ps=10.0,
-                                 melt_ps=3.0, skip_ps=1.0, max_grid_shifts=1)
-    table, summary = interface_melting_point(
-        campaign.preset(preset), campaign.metal(preset), 800.0, 2.0, settings, tmp_path,
-        tmp_path / "log", progress=lambda message: None)
-    assert summary["probes"][0]["temperature_K"] == 800.0
-    # the short probes of so small a box are noisy (+-35 m/s): they place the crossing
-    # roughly; the grid's fit places T_m
-    assert summary["crossing_estimate_K"] == pytest.approx(914.0, abs=80.0)
-    assert summary["status"] == "resolved"
-    assert summary["melting_point_K"] == pytest.approx(914.0, abs=50.0)
-    near = table[(table["temperature_K"] - 914.0).abs() <= 100.0]
-    assert len(near) >= 3
-    assert near["solid_hcp_share"].min() > 0.8
-    assert table["liquid_crystal_share"].max() < 0.05
 
 
 def _fake_interface_run(true_K: float, stated_error: float, rng, probe_true_K: float | None = None):

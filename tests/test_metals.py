@@ -177,9 +177,9 @@ timestep 0.002
 velocity all create {T2} 4321 mom yes rot yes dist gaussian
 fix npt all npt temp {T} {T} 0.1 {barostat} 0 0 1.0
 compute unwrapped all property/atom xu yu zu
-fix averaged all ave/atom 1 1000 5000 c_unwrapped[1] c_unwrapped[2] c_unwrapped[3]
-dump frames all custom 5000 frames.dump id xu yu zu f_averaged[1] f_averaged[2] f_averaged[3]
-run 15000
+fix averaged all ave/atom 1 1000 2500 c_unwrapped[1] c_unwrapped[2] c_unwrapped[3]
+dump frames all custom 2500 frames.dump id xu yu zu f_averaged[1] f_averaged[2] f_averaged[3]
+run 7500
 """
 
 
@@ -191,9 +191,10 @@ run 15000
 def test_thermalised_crystal_reads_its_own_structure(
     metals_campaign, tmp_path, preset, temperature_K
 ):
-    """bcc Na and hcp Mg held at room temperature for 30 ps (NPT): at least 85% of the atoms
+    """bcc Na and hcp Mg held at room temperature for 15 ps (NPT): at least 85% of the atoms
     read the metal's own structure with the default method (PTM on 2 ps time-averaged
-    positions) in every frame after the first 10 ps, and less than 5% the other metal's
+    positions) in every frame after the first 5 ps (5, 10, 15 ps), and less than 5% the other
+    metal's
     structure. Baskes's Na melts at about 230 K (coexistence, docs/potentials.md), so at
     300 K its crystal is superheated (it has no surface to melt from); 200 K checks a
     crystal below the potential's own melting point as well."""
@@ -211,7 +212,7 @@ def test_thermalised_crystal_reads_its_own_structure(
     settings = metals_campaign.structure_settings(preset)
     assert settings.positions == "time-averaged" and settings.method == "ptm"
     other = "bcc" if hcp else "hcp"
-    frames = [f for f in read_lammps_dump(tmp_path / "frames.dump") if f.step >= 5000]
+    frames = [f for f in read_lammps_dump(tmp_path / "frames.dump") if f.step >= 2500]
     assert len(frames) == 3
     for frame in frames:
         types = identify_structures(frame.averaged_A, frame.box_lo_A, frame.box_edges_A,

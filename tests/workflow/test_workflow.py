@@ -18,6 +18,8 @@ from glassy_li.core.project import copy_workflow
 from ..conftest import REPO
 
 TINY = (REPO / ".test" / "config" / "config.yaml").read_text()
+pytestmark = pytest.mark.xdist_group("test-dir")
+"""One pytest-xdist worker runs this module: its tests share the .test directory."""
 
 
 def isolated_atom_energy_eV() -> float:
