@@ -74,6 +74,7 @@ def test_lammps_error_fails_with_its_message_and_publishes_nothing(tmp_path):
 
 
 @pytest.mark.validation
+@pytest.mark.xdist_group("mpi")  # never beside the Slurm test's MPI job (tests/faults)
 def test_threads_become_mpi_ranks(tmp_path):
     system = generate_system(200, 0.2136, "droplet", seed=2)
     write_lammps_data(system, tmp_path / "system.data")

@@ -8,6 +8,7 @@ daemon started is stopped by its own process id.  Needs root (the daemons run as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -146,6 +147,13 @@ def one_node_slurm(root: Path, cpus: int = 2, memory_mb: int = 4000) -> Iterator
         _wait_for(node_idle, 60, "the node to become idle", root / "slurmctld.log")
         yield {"node": node, "cpus": cpus, "root": root, "pids": dict(pids)}
     finally:
+        if pids.get("slurmctld"):  # a failed test may leave jobs: cancel them, steps and all
+            subprocess.run(["scancel", "--full", "--user", "root"], capture_output=True,
+                           timeout=30, check=False)
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                _wait_for(lambda: not subprocess.run(
+                    ["squeue", "-h"], capture_output=True, text=True, timeout=30,
+                    check=False).stdout.strip(), 30, "the cancelled jobs to end")
         for name in ("slurmd", "slurmctld", "munged"):
             _stop(pids.get(name))
         if previous is None:

@@ -26,7 +26,7 @@ base_seed: 11
 replicas: 1
 system:
   initial_states: [droplet]
-  ensemble_sizes_atoms: [300]
+  ensemble_sizes_atoms: [200]
   packing_densities_g_cm3: [0.2136]
 potential: meam-baskes1992   # the fastest wheel preset: machinery, not physics
 md:
@@ -46,7 +46,7 @@ incubation:
   persistence_ps: 1
   final_window_ps: 2
 figures:
-  trace_size_atoms: 300
+  trace_size_atoms: 200
 coupling_sweep:
   couplings: []
 deposition:
