@@ -35,8 +35,19 @@ def missing_requirements() -> str | None:
     return None
 
 
+def first_job_id() -> int:
+    """A first job id this cluster does not share with an earlier one on this machine.
+
+    MPICH names its shared-memory segment (/dev/shm/mpich_shm_*) after the Slurm job and step
+    and leaves it behind; a fresh test cluster numbering its jobs from 1 again gave its MPI job
+    the name of an earlier run's segment, and MPI_Init failed (a truncated message in the
+    address exchange) or hung."""
+    return 1000 + (int(time.time() * 10) + os.getpid()) % 60_000_000
+
+
 def _config(root: Path, node: str, cpus: int, memory_mb: int) -> str:
     return f"""# glassy-li test cluster (written by tests/slurm_cluster.py; removed when it stops)
+FirstJobId={first_job_id()}
 ClusterName=glassyli-test
 SlurmctldHost={node}(127.0.0.1)
 SlurmUser=root
