@@ -1,5 +1,6 @@
 """Shared fixtures: paths of the repository and of the optional ../shared data."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,16 +65,18 @@ def unit_tier_starts_no_md_or_workflow(request: pytest.FixtureRequest, monkeypat
     if not _in_unit_tier(request.node):
         yield
         return
+    import shlex  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
 
     real_init = subprocess.Popen.__init__
 
     def guarded_init(self, args, *positional, **keywords):
-        words = [args] if isinstance(args, str | bytes | Path) else list(args)
-        programs = {Path(str(word)).name for word in words[:3]}
-        if python_module := [w for w in words[:4] if w == "-m"]:
-            del python_module
-            programs |= {str(words[words.index("-m") + 1])}
+        words = (shlex.split(os.fsdecode(args)) if isinstance(args, str | bytes)
+                 else [os.fsdecode(word) for word in ([args] if isinstance(args, Path)
+                                                      else args)])
+        programs = {Path(word).name for word in words[:3]}
+        if "-m" in words[:4] and words.index("-m") + 1 < len(words):
+            programs.add(words[words.index("-m") + 1])  # python -m snakemake
         asks_for_help = words[1:] == ["-h"]  # `lmp -h` lists the wheel's styles: no MD
         if (forbidden := programs & set(FORBIDDEN_IN_UNIT)) and not asks_for_help:
             raise AssertionError(

@@ -46,7 +46,7 @@ def first_job_id() -> int:
 
 
 def _config(root: Path, node: str, cpus: int, memory_mb: int) -> str:
-    return f"""# glassy-li test cluster (written by tests/slurm_cluster.py; removed when it stops)
+    return f"""# glassy-li test cluster (tests/faults/slurm_cluster.py; removed when it stops)
 FirstJobId={first_job_id()}
 ClusterName=glassyli-test
 SlurmctldHost={node}(127.0.0.1)

@@ -1,6 +1,6 @@
 """A tiny campaign through a real one-node Slurm cluster with the workflow's Slurm profile.
 
-The cluster (tests/slurm_cluster.py) runs on loopback with its state, spool and logs in a
+The cluster (tests/faults/slurm_cluster.py) runs on loopback with its state, spool and logs in a
 temporary directory; its config sits at /etc/slurm/slurm.conf only while the test runs.  The
 MD job runs on 2 MPI tasks started by `srun --mpi=pmi2` (the profile's default launcher), and
 LAMMPS's own log must say it ran on 2 processes.  Outside CI the test skips with the reason
