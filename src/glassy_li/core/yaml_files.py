@@ -1,7 +1,6 @@
 """YAML read with libyaml's parser where PyYAML has it (about ten times faster than the pure
 Python one, the same safe constructor and so the same values), PyYAML's own otherwise."""
 
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -13,8 +12,3 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def load_yaml(text: str) -> Any:
     """The value of YAML ``text`` (safe subset: no Python objects); None for an empty text."""
     return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - the safe loader
-
-
-def read_yaml(path: Path) -> Any:
-    """The value of the YAML file at ``path`` (safe subset); None for an empty file."""
-    return load_yaml(Path(path).read_text())
