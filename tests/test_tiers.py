@@ -20,9 +20,15 @@ def test_a_unit_test_starting_md_or_the_workflow_fails(command):
         subprocess.run(command, shell=isinstance(command, str), check=False)
 
 
-def test_a_unit_test_calling_lammps_in_process_fails():
-    with pytest.raises(AssertionError, match="in process"):
+def test_a_unit_test_reaching_lammps_fails_in_process_and_in_a_child():
+    with pytest.raises(lammps_env.MDNotAllowed, match="the unit tier"):
         lammps_env.import_lammps()
+    with pytest.raises(lammps_env.MDNotAllowed):
+        lammps_env.lmp_command(1)
+    child = subprocess.run(
+        [sys.executable, "-c", "from glassy_li.core.lammps_env import lmp_command; lmp_command()"],
+        capture_output=True, text=True, check=False)
+    assert child.returncode != 0 and "MDNotAllowed" in child.stderr
 
 
 def test_other_programs_and_the_lmp_style_list_still_start():

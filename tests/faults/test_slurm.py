@@ -174,6 +174,7 @@ def test_mpi_md_through_slurm_cancelled_mid_stage_resumes_with_the_same_command(
     assert "Slurm job" in rule_log  # the wall-clock budget came from the job's run time
     thermo = pd.read_csv(folder / "thermo.tsv", sep="\t")
     assert thermo["step"].is_unique and thermo["step"].is_monotonic_increasing
-    assert thermo["step"].iloc[-1] == 16000  # 2 + 10 + 4 ps at 1 fs, none lost at the cancel
+    assert thermo["step"].iloc[-1] == 16000  # 2 + 10 + 4 ps at 1 fs
+    assert len(thermo) == 161  # every 0.1 ps: none lost or doubled at the cancel
     campaign_table = pd.read_csv(work / "results" / "slurm" / "tables" / "campaign.tsv", sep="\t")
     assert len(campaign_table) == 1

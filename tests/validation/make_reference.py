@@ -6,8 +6,8 @@ default campaign (its provenance: tests/validation/README.md).
 RESULTS_DIR is the ``results`` folder of `snakemake --cores 2` run on the default campaign
 (config/config.yaml); OUT_DIR defaults to tests/validation/data/default_droplets. For each
 reference run (REFERENCE_RUNS) it keeps the last trajectory frame (time-averaged positions
-included), the thermo rows of the first 2 ps, the last row of its structure table and its
-summary, and writes them with ``runs.tsv`` (one row per run: its id and outcome).
+included), the thermo rows of the first 2 ps and the last row of its structure table, and
+writes them with ``runs.tsv`` (one row per run: its id and the campaign's outcome).
 """
 
 from __future__ import annotations

