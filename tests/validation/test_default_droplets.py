@@ -30,39 +30,26 @@ import pytest
 from glassy_li.config.compose import load_config
 from glassy_li.md.protocol import run_md
 from glassy_li.md.system import generate_system, write_lammps_data
-from glassy_li.plan.campaign import Campaign
+from glassy_li.plan.campaign import Campaign, md_folder
 from glassy_li.plan.jobs import RunJobs
 from glassy_li.structure.identify import analyse_frame, read_lammps_dump
+
+from ..conftest import REPO, SHARED_POTENTIALS
 
 DATA = Path(__file__).parent / "data" / "default_droplets"
 REFERENCE = pd.read_csv(DATA / "runs.tsv", sep="\t").set_index("name")
 """One row per reference run: its id (MD folder and analysis folder) and its outcome."""
 
 
-def md_folder(run_id: str) -> str:
-    """The MD part of a run id (the analysis folder cut off)."""
-    return run_id.rsplit("/ana-", 1)[0]
-
-
 @pytest.fixture(scope="module")
-def default_jobs(repo_root, shared_potentials_dir) -> RunJobs:
-    config = load_config(repo_root / "config" / "potentials.yaml",
-                         repo_root / "config" / "config.yaml")
-    config["potential_mirrors"] = [str(shared_potentials_dir)]
-    return RunJobs(Campaign.from_config(config, project_root=repo_root))
-
-
-@pytest.fixture(scope="module")
-def repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shared_potentials_dir(repo_root) -> Path:
-    folder = repo_root.parent / "shared" / "potentials"
-    if not folder.is_dir():
-        pytest.skip(f"needs the shared potential files at {folder} (absent here)")
-    return folder
+def default_jobs() -> RunJobs:
+    """The default campaign's jobs, its potential files from ../shared (module-scoped: the
+    conftest's shared_potentials fixture is per test)."""
+    if not SHARED_POTENTIALS.is_dir():
+        pytest.skip(f"needs the shared potential files at {SHARED_POTENTIALS} (absent here)")
+    config = load_config(REPO / "config" / "potentials.yaml", REPO / "config" / "config.yaml")
+    config["potential_mirrors"] = [str(SHARED_POTENTIALS)]
+    return RunJobs(Campaign.from_config(config, project_root=REPO))
 
 
 def planned_run(jobs: RunJobs, name: str) -> str:

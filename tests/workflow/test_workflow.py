@@ -52,12 +52,9 @@ def run_campaign(
     workdir: Path,
     config_text: str,
     targets: tuple[str, ...] = ("all",),
-    copy: bool = True,
 ) -> None:
-    """Copy the workflow into ``workdir`` (unless ``copy`` is false: it is there) and make
-    ``targets`` there on ``config_text``."""
-    if copy:
-        copy_workflow(workdir, repo)
+    """Copy the workflow into ``workdir`` and make ``targets`` there on ``config_text``."""
+    copy_workflow(workdir, repo)
     (workdir / "tiny.yaml").write_text(config_text)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml",
